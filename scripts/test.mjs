@@ -1,0 +1,85 @@
+// `npm test`: the one gate. Types, build, node suites (vitest), component suites (web-test-runner in
+// Chromium) and end-to-end suites (playwright-core driving Chromium against a real server).
+// Ends with the line `N passed, N failed` that CI reads; exits non-zero if anything failed.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureChrome } from './chrome.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const results = join(root, '.test-results');
+rmSync(results, { recursive: true, force: true });
+mkdirSync(results, { recursive: true });
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n=== ${label}`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return r.status === 0;
+}
+
+function stage(label, cmd, args) {
+  // A stage with no test counts of its own (types, build) counts as one test.
+  if (run(label, cmd, args)) passed++;
+  else {
+    failed++;
+    problems.push(label);
+  }
+}
+
+function vitestSuite(label, config) {
+  const out = join(results, `${label}.json`);
+  const ok = run(label, bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile=${out}`]);
+  if (!existsSync(out)) {
+    failed++;
+    problems.push(`${label} (no results)`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  if (!ok && r.numFailedTests === 0) {
+    failed++;
+    problems.push(`${label} (suite error)`);
+  } else if (r.numFailedTests > 0) problems.push(label);
+}
+
+function wtrSuite(label, config) {
+  const out = join(results, `${label}.json`);
+  const ok = run(label, bin('wtr'), ['--config', config], { WTR_RESULTS: out });
+  if (!existsSync(out)) {
+    failed++;
+    problems.push(`${label} (no results)`);
+    return;
+  }
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  passed += r.passed;
+  failed += r.failed;
+  skipped += r.skipped;
+  if (!ok && r.failed === 0) {
+    failed++;
+    problems.push(`${label} (suite error)`);
+  } else if (r.failed > 0) problems.push(label);
+}
+
+stage('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+stage('typecheck client', bin('tsc'), ['--noEmit', '-p', 'client/tsconfig.json']);
+stage('build', process.execPath, ['scripts/build.mjs']);
+vitestSuite('node', 'vitest.config.ts');
+if (existsSync(join(root, 'test', 'browser')) || existsSync(join(root, 'test', 'e2e'))) {
+  process.env.CHROME_PATH = ensureChrome();
+  if (existsSync(join(root, 'test', 'browser'))) wtrSuite('components', 'web-test-runner.config.mjs');
+  if (existsSync(join(root, 'test', 'e2e'))) vitestSuite('e2e', 'vitest.e2e.config.ts');
+}
+
+console.log('');
+if (problems.length) console.log(`failing: ${problems.join(', ')}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,25 @@
+// Who is asking. Produced by Identity from a token (or, in single-user mode, the system user) and
+// consumed by the access policy, the HTTP routes and the sync server.
+
+export interface Principal {
+  userId: string;
+  email: string;
+  isAdmin: boolean;
+}
+
+export type AuthResult =
+  | { ok: true; principal: Principal; /** epoch ms when the token expires; null = never (single-user) */ expiresAt: number | null }
+  | { ok: false; reason: 'missing' | 'invalid' | 'expired' | 'inactive' };
+
+/**
+ * Resolves tokens to principals and tells listeners when a user's rights may have changed, so that
+ * open sockets are rechecked at once rather than at the next periodic check.
+ */
+export interface Identity {
+  readonly multiuser: boolean;
+  authenticate(token: string | undefined): Promise<AuthResult>;
+  /** The user's current principal from the database; null if deleted or deactivated. */
+  current(userId: string): Principal | null;
+  /** Fires with a user id whenever that user is changed, deactivated or deleted. Returns unsubscribe. */
+  onUserChanged(listener: (userId: string) => void): () => void;
+}
