@@ -1,0 +1,256 @@
+// The library document `library/<user_id>` (contract §4): doc.getMap('workflows') maps a workflow id
+// to a Y.Map entry { workflow, is_public, created_at, updated_at, opened_at }, the workflow stored as
+// nested Y types (see yjson.ts) so edits to different parts of it merge.
+//
+// Anyone with write access to the document (the owner's devices, administrators, a buggy or hostile
+// client) can write anything into it, so reading never trusts it: every read converts, normalizes and
+// validates, and an entry that fails comes back `valid: false` with the reason instead of throwing.
+//
+// Derived on read (so concurrent edits on several devices cannot leave them inconsistent):
+// - the `shared` tag, from is_public (tags.ts);
+// - duplicate node/edge ids, which two devices adding the same node (say, pasting the same workflow)
+//   while offline produce after the merge: the first occurrence wins. The next write cleans them up.
+// - the id inside the workflow JSON is the entry's key; writers always store it so, and a reader
+//   reports a mismatch as invalid.
+//
+// Timestamps are ISO-8601 UTC strings (`new Date().toISOString()`). Unlike InvokeAI, whose SQLite
+// trigger bumps updated_at on every row update, opening a workflow does not change updated_at.
+import * as Y from 'yjs';
+import { isPlainObject, type JsonObject } from './json.js';
+import { validateWorkflow, type Workflow } from './schema.js';
+import { withSharedTag } from './tags.js';
+import { applyJsonDiff, jsonToY, yToPlain } from './yjson.js';
+
+export const LIBRARY_WORKFLOWS_KEY = 'workflows';
+
+export interface LibraryEntry {
+  /** The validated workflow when the entry is valid; otherwise whatever was stored, as plain values. */
+  workflow: Workflow | unknown;
+  is_public: boolean;
+  created_at: string;
+  updated_at: string;
+  opened_at: string | null;
+}
+
+export type LibraryEntryRead =
+  | { entry: LibraryEntry; valid: true; workflow: Workflow }
+  | { entry: LibraryEntry; valid: false; reason: string };
+
+/** Thrown by writers given a workflow that does not validate; nothing is written. */
+export class InvalidWorkflowError extends Error {
+  constructor(
+    readonly field: string,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'InvalidWorkflowError';
+  }
+}
+
+export function workflowsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
+  return doc.getMap<Y.Map<unknown>>(LIBRARY_WORKFLOWS_KEY);
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+function isIsoUtc(value: unknown): value is string {
+  return typeof value === 'string' && ISO_UTC.test(value) && !Number.isNaN(Date.parse(value));
+}
+
+function nowIso(now: string | undefined): string {
+  const at = now ?? new Date().toISOString();
+  if (!isIsoUtc(at)) throw new RangeError(`Not an ISO-8601 UTC timestamp: ${at}`);
+  return at;
+}
+
+/** Keeps the first item of each string id (see "Derived on read" above). */
+function dropRepeatedIds(items: unknown): unknown {
+  if (!Array.isArray(items)) return items;
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const id = isPlainObject(item) ? item['id'] : undefined;
+    if (typeof id !== 'string') return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+function normalizeRead(workflow: unknown, isPublic: boolean): unknown {
+  if (!isPlainObject(workflow)) return workflow;
+  const out: Record<string, unknown> = { ...workflow };
+  if (typeof out['tags'] === 'string') out['tags'] = withSharedTag(out['tags'], isPublic);
+  if ('nodes' in out) out['nodes'] = dropRepeatedIds(out['nodes']);
+  if ('edges' in out) out['edges'] = dropRepeatedIds(out['edges']);
+  return out;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Y.AbstractType) return 'a Yjs type';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
+  if (!(raw instanceof Y.Map)) {
+    const entry: LibraryEntry = { workflow: yToPlain(raw), is_public: false, created_at: '', updated_at: '', opened_at: null };
+    return { entry, valid: false, reason: `entry: expected a map, found ${typeName(raw)}` };
+  }
+  const problems: string[] = [];
+  const isPublic = raw.get('is_public');
+  if (typeof isPublic !== 'boolean') problems.push(`is_public: expected a boolean, found ${typeName(isPublic)}`);
+  const stamp = (key: 'created_at' | 'updated_at'): string => {
+    const value = raw.get(key);
+    if (isIsoUtc(value)) return value;
+    problems.push(`${key}: expected an ISO-8601 UTC timestamp, found ${JSON.stringify(value) ?? typeName(value)}`);
+    return typeof value === 'string' ? value : '';
+  };
+  const created_at = stamp('created_at');
+  const updated_at = stamp('updated_at');
+  const openedRaw = raw.get('opened_at');
+  let opened_at: string | null = null;
+  if (isIsoUtc(openedRaw)) opened_at = openedRaw;
+  else if (openedRaw !== null && openedRaw !== undefined) {
+    problems.push(`opened_at: expected an ISO-8601 UTC timestamp or null, found ${JSON.stringify(openedRaw) ?? typeName(openedRaw)}`);
+  }
+
+  const is_public = isPublic === true;
+  const candidate = normalizeRead(yToPlain(raw.get('workflow')), is_public);
+  const entry: LibraryEntry = { workflow: candidate, is_public, created_at, updated_at, opened_at };
+  const checked = validateWorkflow(candidate);
+  if (!checked.ok) return { entry, valid: false, reason: checked.error };
+  if (checked.workflow.id !== id) {
+    return { entry, valid: false, reason: `id: workflow id ${checked.workflow.id} does not match its library key ${id}` };
+  }
+  if (problems.length > 0) return { entry, valid: false, reason: problems[0]! };
+  entry.workflow = checked.workflow;
+  return { entry, valid: true, workflow: checked.workflow };
+}
+
+/** Reads one entry; null if there is none. Never throws on bad content (see header). */
+export function readEntry(doc: Y.Doc, id: string): LibraryEntryRead | null {
+  const map = workflowsMap(doc);
+  if (!map.has(id)) return null;
+  return readEntryValue(id, map.get(id));
+}
+
+/** Entry ids, sorted (Y.Map iteration order can differ between replicas; sorted order cannot). */
+export function listEntryIds(doc: Y.Doc): string[] {
+  return Array.from(workflowsMap(doc).keys()).sort();
+}
+
+/** Every entry, in listEntryIds order. */
+export function readAll(doc: Y.Doc): Array<[string, LibraryEntryRead]> {
+  const map = workflowsMap(doc);
+  return listEntryIds(doc).map((id) => [id, readEntryValue(id, map.get(id))]);
+}
+
+/** The JSON to store: validated, id set to the key, shared tag agreeing with is_public. */
+function prepareForStore(id: string, workflow: Workflow, isPublic: boolean): JsonObject {
+  const checked = validateWorkflow({ ...workflow, id });
+  if (!checked.ok) throw new InvalidWorkflowError(checked.field, checked.error);
+  const stored = checked.workflow as unknown as JsonObject;
+  stored['tags'] = withSharedTag(checked.workflow.tags, isPublic);
+  return stored;
+}
+
+function entryMap(doc: Y.Doc, id: string): Y.Map<unknown> | null {
+  const raw: unknown = workflowsMap(doc).get(id);
+  return raw instanceof Y.Map ? (raw as Y.Map<unknown>) : null;
+}
+
+/**
+ * Adds a workflow under `id` (the workflow's own id is replaced by it). Throws InvalidWorkflowError
+ * for an invalid workflow and Error if the id is taken; nothing is written then.
+ */
+export function createEntry(
+  doc: Y.Doc,
+  id: string,
+  workflow: Workflow,
+  opts: { isPublic: boolean; now?: string },
+  origin?: unknown,
+): void {
+  const stored = prepareForStore(id, workflow, opts.isPublic);
+  const at = nowIso(opts.now);
+  const map = workflowsMap(doc);
+  if (map.has(id)) throw new Error(`Workflow already exists: ${id}`);
+  doc.transact(() => {
+    const entry = new Y.Map<unknown>();
+    entry.set('workflow', jsonToY(stored));
+    entry.set('is_public', opts.isPublic);
+    entry.set('created_at', at);
+    entry.set('updated_at', at);
+    entry.set('opened_at', null);
+    map.set(id, entry);
+  }, origin);
+}
+
+/**
+ * Replaces the workflow of an entry by writing only what changed, keeps is_public (the shared tag
+ * follows it, whatever tags the new workflow has) and bumps updated_at. False if there is no such entry.
+ */
+export function updateEntryWorkflow(
+  doc: Y.Doc,
+  id: string,
+  workflow: Workflow,
+  opts: { now?: string } = {},
+  origin?: unknown,
+): boolean {
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  const stored = prepareForStore(id, workflow, entry.get('is_public') === true);
+  const at = nowIso(opts.now);
+  doc.transact(() => {
+    const current = entry.get('workflow');
+    if (current instanceof Y.Map) applyJsonDiff(current as Y.Map<unknown>, stored);
+    else entry.set('workflow', jsonToY(stored));
+    entry.set('updated_at', at);
+  }, origin);
+  return true;
+}
+
+/**
+ * Sets is_public and makes the tags string agree (InvokeAI's PATCH /is_public), bumping updated_at.
+ * False if there is no such entry.
+ */
+export function setEntryPublic(
+  doc: Y.Doc,
+  id: string,
+  isPublic: boolean,
+  opts: { now?: string } = {},
+  origin?: unknown,
+): boolean {
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  const at = nowIso(opts.now);
+  doc.transact(() => {
+    entry.set('is_public', isPublic);
+    const workflow = entry.get('workflow');
+    if (workflow instanceof Y.Map) {
+      const tags: unknown = workflow.get('tags');
+      if (typeof tags === 'string') {
+        const next = withSharedTag(tags, isPublic);
+        if (next !== tags) workflow.set('tags', next);
+      }
+    }
+    entry.set('updated_at', at);
+  }, origin);
+  return true;
+}
+
+/** Records when the workflow was last opened. False if there is no such entry. */
+export function setEntryOpenedAt(doc: Y.Doc, id: string, at: string, origin?: unknown): boolean {
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  const stamp = nowIso(at);
+  doc.transact(() => entry.set('opened_at', stamp), origin);
+  return true;
+}
+
+/** Removes an entry (whatever it holds). False if there is none. */
+export function deleteEntry(doc: Y.Doc, id: string, origin?: unknown): boolean {
+  const map = workflowsMap(doc);
+  if (!map.has(id)) return false;
+  doc.transact(() => map.delete(id), origin);
+  return true;
+}
