@@ -1,0 +1,39 @@
+// Where Yjs documents live between restarts: a snapshot plus an append-only log of updates per
+// document. Small on purpose, so a second backend (Postgres) is one file; every backend must pass
+// the acceptance suite in test/storage/document-store-suite.ts.
+
+export interface StoredDocument {
+  /** The last compacted state (a Yjs update), or null if the document was never compacted. */
+  snapshot: Uint8Array | null;
+  /** Updates appended after the snapshot, in append order. */
+  updates: Uint8Array[];
+  /** Highest sequence number folded into the snapshot or appended; 0 for an unknown document. */
+  lastSeq: number;
+}
+
+export interface AppendEntry {
+  name: string;
+  update: Uint8Array;
+}
+
+export interface DocumentStore {
+  /** Everything stored for `name`; an unknown document is empty (null snapshot, no updates, lastSeq 0). */
+  load(name: string): Promise<StoredDocument>;
+  /**
+   * Appends a batch, possibly spanning several documents, in ONE atomic commit: this is the
+   * durability point (nothing of the batch may be forwarded or acknowledged before it resolves,
+   * and after it resolves a crash loses none of it). Entries of one document get increasing
+   * sequence numbers in batch order. Resolves to the highest sequence number per document.
+   */
+  append(batch: readonly AppendEntry[]): Promise<Map<string, number>>;
+  /**
+   * Replaces the snapshot by `state` and drops the updates with seq <= `uptoSeq`, atomically.
+   * `state` must contain at least everything up to `uptoSeq`. A compaction older than the stored
+   * snapshot is ignored, so a late compaction can never move a document back in time.
+   */
+  compact(name: string, state: Uint8Array, uptoSeq: number): Promise<void>;
+  /** Removes the document's snapshot and updates. */
+  delete(name: string): Promise<void>;
+  /** Releases resources; later calls reject. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,102 @@
+// DocumentStore on better-sqlite3, over the tables of migration 0002 (doc_updates, doc_snapshots).
+// better-sqlite3 is synchronous: each method does its work in one transaction and returns a settled
+// promise, so the event loop is held only for the duration of one small transaction.
+import type { Database, Statement } from 'better-sqlite3';
+import type { AppendEntry, DocumentStore, StoredDocument } from './document-store.js';
+
+export class SqliteStore implements DocumentStore {
+  private closed = false;
+  private readonly selectSnapshot: Statement<[string], { data: Buffer; seq: number }>;
+  private readonly selectUpdates: Statement<[string, number], { data: Buffer; seq: number }>;
+  private readonly selectLastSeq: Statement<[string], { seq: number | null }>;
+  private readonly insertUpdate: Statement<[string, number, Uint8Array]>;
+  private readonly upsertSnapshot: Statement<[string, Uint8Array, number, string]>;
+  private readonly deleteUpdatesUpto: Statement<[string, number]>;
+  private readonly deleteUpdates: Statement<[string]>;
+  private readonly deleteSnapshot: Statement<[string]>;
+  private readonly appendTx: (batch: readonly AppendEntry[]) => Map<string, number>;
+  private readonly compactTx: (name: string, state: Uint8Array, uptoSeq: number) => void;
+  private readonly loadTx: (name: string) => StoredDocument;
+
+  /** `db` stays owned by the caller (it is the app's one database); close() does not close it. */
+  constructor(private readonly db: Database) {
+    this.selectSnapshot = db.prepare('SELECT data, seq FROM doc_snapshots WHERE doc = ?');
+    this.selectUpdates = db.prepare('SELECT data, seq FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq');
+    this.selectLastSeq = db.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc = ?');
+    this.insertUpdate = db.prepare('INSERT INTO doc_updates (doc, seq, data) VALUES (?, ?, ?)');
+    this.upsertSnapshot = db.prepare(
+      `INSERT INTO doc_snapshots (doc, data, seq, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (doc) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at`,
+    );
+    this.deleteUpdatesUpto = db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?');
+    this.deleteUpdates = db.prepare('DELETE FROM doc_updates WHERE doc = ?');
+    this.deleteSnapshot = db.prepare('DELETE FROM doc_snapshots WHERE doc = ?');
+
+    this.appendTx = db.transaction((batch: readonly AppendEntry[]) => {
+      const last = new Map<string, number>();
+      for (const { name, update } of batch) {
+        const seq = (last.get(name) ?? this.lastSeqOf(name)) + 1;
+        this.insertUpdate.run(name, seq, update);
+        last.set(name, seq);
+      }
+      return last;
+    });
+    this.compactTx = db.transaction((name: string, state: Uint8Array, uptoSeq: number) => {
+      const current = this.selectSnapshot.get(name);
+      if (current !== undefined && current.seq > uptoSeq) return;
+      this.upsertSnapshot.run(name, state, uptoSeq, new Date().toISOString());
+      this.deleteUpdatesUpto.run(name, uptoSeq);
+    });
+    // One read transaction, so a concurrent compaction (another connection) cannot fall between
+    // reading the snapshot and reading the updates after it.
+    this.loadTx = db.transaction((name: string) => {
+      const snapshot = this.selectSnapshot.get(name);
+      const snapshotSeq = snapshot?.seq ?? 0;
+      const rows = this.selectUpdates.all(name, snapshotSeq);
+      return {
+        snapshot: snapshot ? new Uint8Array(snapshot.data) : null,
+        updates: rows.map((row) => new Uint8Array(row.data)),
+        lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : snapshotSeq,
+      };
+    });
+  }
+
+  private lastSeqOf(name: string): number {
+    const fromUpdates = this.selectLastSeq.get(name)?.seq ?? null;
+    if (fromUpdates !== null) return fromUpdates;
+    // All updates compacted away: continue after the snapshot, never reuse a folded seq.
+    return this.selectSnapshot.get(name)?.seq ?? 0;
+  }
+
+  async load(name: string): Promise<StoredDocument> {
+    this.assertOpen();
+    return this.loadTx(name);
+  }
+
+  async append(batch: readonly AppendEntry[]): Promise<Map<string, number>> {
+    this.assertOpen();
+    if (batch.length === 0) return new Map();
+    return this.appendTx(batch);
+  }
+
+  async compact(name: string, state: Uint8Array, uptoSeq: number): Promise<void> {
+    this.assertOpen();
+    this.compactTx(name, state, uptoSeq);
+  }
+
+  async delete(name: string): Promise<void> {
+    this.assertOpen();
+    this.db.transaction(() => {
+      this.deleteUpdates.run(name);
+      this.deleteSnapshot.run(name);
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('document store is closed');
+  }
+}

@@ -1,0 +1,152 @@
+// One authenticated socket on one document. Knows the socket only through SyncSocket (three
+// members), so the protocol handling can be driven without `ws`. Every frame is decoded and applied
+// here inside try/catch; a bad frame closes this connection with 4400 and nothing else.
+import * as Y from 'yjs';
+import { CloseCode } from '../../shared/protocol.js';
+import type { Principal } from '../auth/principal.js';
+import type { DocumentRoom, RoomMember } from './document-room.js';
+import { decodeFrame, encodeSyncStep1, MalformedFrameError } from './messages.js';
+import type { Access } from './policy.js';
+
+export interface SyncSocket {
+  send(frame: Uint8Array): void;
+  close(code: number, reason: string): void;
+  /** Bytes queued for sending; the connection is closed with 1013 beyond maxBufferedBytes. */
+  readonly bufferedAmount: number;
+}
+
+export interface ConnectionLimits {
+  maxBufferedBytes: number;
+  /** Awareness messages per second a connection may send on average, and in a burst. */
+  awarenessPerSecond: number;
+  awarenessBurst: number;
+}
+
+export class Connection implements RoomMember {
+  closed = false;
+  /** Frames dropped because the connection is read-only (writes) or over its awareness rate. */
+  dropped = 0;
+  private awarenessTokens: number;
+  private awarenessRefilledAt = Date.now();
+
+  constructor(
+    private readonly socket: SyncSocket,
+    readonly room: DocumentRoom,
+    public principal: Principal,
+    public access: Exclude<Access, 'none'>,
+    private readonly limits: ConnectionLimits,
+    private readonly onClose: (connection: Connection) => void,
+    private readonly log: (message: string) => void,
+  ) {
+    this.awarenessTokens = limits.awarenessBurst;
+  }
+
+  /** Joins the room and starts the sync: a writer gets the server's step 1 to send what it has. */
+  start(): void {
+    this.room.join(this);
+    if (this.access === 'read-write') this.send(encodeSyncStep1(Y.encodeStateVector(this.room.doc)));
+    const awareness = this.room.awarenessFrame();
+    if (awareness !== null) this.send(awareness);
+  }
+
+  handleFrame(frame: Uint8Array): void {
+    if (this.closed) return;
+    let message;
+    try {
+      message = decodeFrame(frame);
+    } catch (error) {
+      this.refuse(error);
+      return;
+    }
+    switch (message.kind) {
+      case 'sync-step1':
+        try {
+          Y.decodeStateVector(message.stateVector);
+        } catch (error) {
+          this.refuse(error);
+          return;
+        }
+        this.room.answerStep1(this, message.stateVector);
+        return;
+      case 'sync-step2':
+      case 'update': {
+        // Read-only: dropped, never applied, stored or forwarded; the socket stays open.
+        if (this.access !== 'read-write') {
+          this.dropped++;
+          return;
+        }
+        const result = this.room.applyClientUpdate(message.update, this);
+        if (result === 'malformed') this.refuse(new MalformedFrameError('update cannot be applied'));
+        else if (result === 'too-much-pending') this.refuse(new MalformedFrameError('update depends on too much missing state'));
+        return;
+      }
+      case 'awareness': {
+        // Read-only connections do not publish presence: a viewer of `public` has nobody to tell,
+        // and awareness is a write channel into every other member's UI.
+        if (this.access !== 'read-write' || !this.takeAwarenessToken()) {
+          this.dropped++;
+          return;
+        }
+        const refused = this.room.applyAwareness(this, message.entries);
+        if (refused.length > 0) {
+          this.log(`awareness of client ids ${refused.map((e) => e.clientId).join(', ')} refused for user ${this.principal.userId} on ${this.room.name}`);
+        }
+        return;
+      }
+      case 'query-awareness': {
+        const awareness = this.room.awarenessFrame();
+        if (awareness !== null) this.send(awareness);
+        return;
+      }
+      case 'auth':
+        return;
+    }
+  }
+
+  send(frame: Uint8Array): void {
+    if (this.closed) return;
+    // A reader that does not keep up would otherwise hold an unbounded queue in server memory.
+    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.close(CloseCode.TryAgain, 'client too slow');
+      return;
+    }
+    try {
+      this.socket.send(frame);
+    } catch (error) {
+      this.log(`send failed on ${this.room.name}: ${String(error)}`);
+      this.close(CloseCode.TryAgain, 'send failed');
+    }
+  }
+
+  /** Closes the socket and leaves the room at once (no more frames are processed). Idempotent. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.socket.close(code, reason);
+    } catch (error) {
+      this.log(`close failed on ${this.room.name}: ${String(error)}`);
+    }
+    this.room.leave(this);
+    this.onClose(this);
+  }
+
+  refuseTextFrame(): void {
+    if (!this.closed) this.refuse(new MalformedFrameError('text frame (the protocol is binary)'));
+  }
+
+  private refuse(error: unknown): void {
+    this.log(`bad frame from user ${this.principal.userId} on ${this.room.name}: ${error instanceof Error ? error.message : String(error)}`);
+    this.close(CloseCode.BadFrame, 'bad frame');
+  }
+
+  private takeAwarenessToken(): boolean {
+    const now = Date.now();
+    const refill = ((now - this.awarenessRefilledAt) / 1000) * this.limits.awarenessPerSecond;
+    this.awarenessTokens = Math.min(this.limits.awarenessBurst, this.awarenessTokens + refill);
+    this.awarenessRefilledAt = now;
+    if (this.awarenessTokens < 1) return false;
+    this.awarenessTokens -= 1;
+    return true;
+  }
+}

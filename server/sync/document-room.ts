@@ -1,0 +1,154 @@
+// One served document: its Y.Doc, its connections and its awareness. A room never forwards an
+// update by itself: every change of the doc goes to the commit queue, and the server calls
+// `deliver` once it is committed. Answers to sync step 1 (which carry the doc's state) wait until
+// the room has nothing uncommitted, for the same reason.
+import * as Y from 'yjs';
+import { AwarenessRelay } from './awareness-relay.js';
+import { encodeAwareness, encodeSyncStep2, encodeUpdate, type AwarenessEntry } from './messages.js';
+
+/** What a room needs from a connection: sending and closing, nothing of the socket. */
+export interface RoomMember {
+  send(frame: Uint8Array): void;
+}
+
+/** Origin of updates that came through the fan-out: committed by another process already. */
+export const FANOUT_ORIGIN = Symbol('fanout');
+
+export type ApplyResult = 'applied' | 'malformed' | 'too-much-pending';
+
+export class DocumentRoom {
+  readonly doc: Y.Doc;
+  readonly members = new Set<RoomMember>();
+  readonly awareness = new AwarenessRelay();
+  /** Connections plus server-side users (withDocument) holding the room loaded. */
+  refs = 0;
+  idleTimer: NodeJS.Timeout | null = null;
+  /** Updates applied to the doc but not yet committed. */
+  uncommitted = 0;
+  /** Highest store sequence number known to be in the doc (for compaction). */
+  committedSeq: number;
+  /** Committed updates since the last compaction. */
+  sinceCompaction: number;
+  /** Set when the store refused this room's updates: the room is dropped and never committed again. */
+  broken = false;
+  private readonly waitingStep2: Array<() => void> = [];
+  private readonly onUpdate: (update: Uint8Array, origin: unknown) => void;
+
+  constructor(
+    readonly name: string,
+    doc: Y.Doc,
+    stored: { lastSeq: number; updates: number },
+    private readonly deps: {
+      enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
+      maxPendingBytes: number;
+      log(message: string): void;
+    },
+  ) {
+    this.doc = doc;
+    this.committedSeq = stored.lastSeq;
+    this.sinceCompaction = stored.updates;
+    this.onUpdate = (update, origin) => {
+      if (origin === FANOUT_ORIGIN) {
+        this.forward(update, null);
+        return;
+      }
+      this.uncommitted++;
+      this.deps.enqueue(this, update, origin);
+    };
+    doc.on('update', this.onUpdate);
+  }
+
+  /**
+   * Applies a client's update. Yjs emits only what it integrated (see onUpdate); an update that
+   * depends on state the server lacks stays pending in the doc until that state arrives (a client
+   * edits while its own sync step 2 is in flight). Pending state is not stored: the sender still
+   * holds it and sends it again in its sync step 2 after any reconnect. It is bounded, though:
+   * a connection that grows it beyond maxPendingBytes is refused and the pending state dropped.
+   */
+  applyClientUpdate(update: Uint8Array, origin: RoomMember): ApplyResult {
+    try {
+      Y.applyUpdate(this.doc, update, origin);
+    } catch (error) {
+      // Yjs also rethrows errors of observers (e.g. the library layer's) after integrating the
+      // update; those are not the client's fault. Whatever was integrated before a decode error was
+      // emitted as a valid update and is committed like any other, so memory and store agree.
+      if (!this.integrated(update)) return 'malformed';
+      this.deps.log(`an observer of ${this.name} threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const store = this.doc.store;
+    const pending = (store.pendingStructs?.update.length ?? 0) + (store.pendingDs?.length ?? 0);
+    if (pending > this.deps.maxPendingBytes) {
+      store.pendingStructs = null;
+      store.pendingDs = null;
+      return 'too-much-pending';
+    }
+    return 'applied';
+  }
+
+  private integrated(update: Uint8Array): boolean {
+    try {
+      const have = Y.decodeStateVector(Y.encodeStateVector(this.doc));
+      for (const [client, clock] of Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update))) {
+        if ((have.get(client) ?? 0) < clock) return false;
+      }
+      return this.doc.store.pendingStructs === null;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Answers sync step 1 with the state the member lacks, once everything in the doc is committed. */
+  answerStep1(member: RoomMember, stateVector: Uint8Array): void {
+    const answer = () => member.send(encodeSyncStep2(Y.encodeStateAsUpdate(this.doc, stateVector)));
+    if (this.uncommitted === 0) answer();
+    else this.waitingStep2.push(answer);
+  }
+
+  /** Called by the server after `count` of this room's updates were committed (or dropped). */
+  settled(count: number): void {
+    this.uncommitted = Math.max(0, this.uncommitted - count);
+    if (this.uncommitted === 0 && this.waitingStep2.length > 0) {
+      for (const answer of this.waitingStep2.splice(0)) answer();
+    }
+  }
+
+  /** Sends a committed update to every member except the one it came from. */
+  forward(update: Uint8Array, origin: unknown): void {
+    if (this.members.size === 0 || (this.members.size === 1 && this.members.has(origin as RoomMember))) return;
+    const frame = encodeUpdate(update);
+    for (const member of this.members) if (member !== origin) member.send(frame);
+  }
+
+  /** Applies a member's awareness entries and forwards what was accepted; returns the refused ones. */
+  applyAwareness(member: RoomMember, entries: readonly AwarenessEntry[]): AwarenessEntry[] {
+    const { accepted, refused } = this.awareness.apply(member, entries);
+    if (accepted.length > 0) this.sendAwareness(accepted, member);
+    return refused;
+  }
+
+  awarenessFrame(): Uint8Array | null {
+    const entries = this.awareness.snapshot();
+    return entries.length > 0 ? encodeAwareness(entries) : null;
+  }
+
+  join(member: RoomMember): void {
+    this.members.add(member);
+  }
+
+  leave(member: RoomMember): void {
+    if (!this.members.delete(member)) return;
+    const removals = this.awareness.release(member);
+    if (removals.length > 0) this.sendAwareness(removals, member);
+  }
+
+  private sendAwareness(entries: AwarenessEntry[], except: RoomMember): void {
+    const frame = encodeAwareness(entries);
+    for (const other of this.members) if (other !== except) other.send(frame);
+  }
+
+  destroy(): void {
+    this.doc.off('update', this.onUpdate);
+    this.waitingStep2.length = 0;
+    this.doc.destroy();
+  }
+}

@@ -1,0 +1,152 @@
+// Loads, keeps and unloads rooms. Load, compaction and unload of one document run one after the
+// other (a per-name chain), so there are never two loads of a document and an unload never races
+// a new connection: an acquire that arrives during an unload waits for it and loads afresh.
+import * as Y from 'yjs';
+import type { DocumentStore } from '../storage/document-store.js';
+import { DocumentRoom } from './document-room.js';
+
+export interface RoomRegistryOptions {
+  store: DocumentStore;
+  idleUnloadMs: number;
+  compactEvery: number;
+  maxPendingBytes: number;
+  enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
+  /** Waits until every queued update is committed (before a compaction or unload reads the doc). */
+  drain(): Promise<void>;
+  /** After the room is ready, before anyone uses it: hooks and fan-out subscription. Must not throw. */
+  loaded(room: DocumentRoom): void;
+  /** Before the room is destroyed. Must not throw. */
+  unloading(room: DocumentRoom): void;
+  log(message: string): void;
+}
+
+export class RoomRegistry {
+  readonly rooms = new Map<string, DocumentRoom>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly opts: RoomRegistryOptions) {}
+
+  async acquire(name: string): Promise<DocumentRoom> {
+    const ready = this.rooms.get(name);
+    if (ready !== undefined && !this.chains.has(name)) return this.retain(ready);
+    return this.serialize(name, async () => {
+      let room = this.rooms.get(name);
+      if (room === undefined) {
+        room = await this.load(name);
+        this.rooms.set(name, room);
+      }
+      return this.retain(room);
+    });
+  }
+
+  release(room: DocumentRoom): void {
+    room.refs--;
+    if (room.refs > 0 || room.broken) return;
+    room.idleTimer = setTimeout(() => {
+      room.idleTimer = null;
+      void this.serialize(room.name, () => this.unload(room, false)).catch((error: unknown) =>
+        this.opts.log(`unloading ${room.name} failed: ${String(error)}`),
+      );
+    }, this.opts.idleUnloadMs);
+    room.idleTimer.unref();
+  }
+
+  /** Folds the room's update log into a snapshot, in the room's chain. */
+  compactSoon(room: DocumentRoom): void {
+    void this.serialize(room.name, () => this.compact(room)).catch((error: unknown) =>
+      this.opts.log(`compacting ${room.name} failed: ${String(error)}`),
+    );
+  }
+
+  /** Unloads every room, compacting each (shutdown). */
+  async unloadAll(): Promise<void> {
+    await Promise.all([...this.rooms.values()].map((room) => this.serialize(room.name, () => this.unload(room, true))));
+  }
+
+  /** Drops a room whose updates the store refused: its memory is no longer what the store holds. */
+  evict(room: DocumentRoom): void {
+    room.broken = true;
+    if (room.idleTimer) clearTimeout(room.idleTimer);
+    if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+    this.safely(() => this.opts.unloading(room));
+    room.destroy();
+  }
+
+  private retain(room: DocumentRoom): DocumentRoom {
+    room.refs++;
+    if (room.idleTimer !== null) {
+      clearTimeout(room.idleTimer);
+      room.idleTimer = null;
+    }
+    return room;
+  }
+
+  private async load(name: string): Promise<DocumentRoom> {
+    const stored = await this.opts.store.load(name);
+    const doc = new Y.Doc();
+    doc.transact(() => {
+      for (const update of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) {
+        try {
+          Y.applyUpdate(doc, update);
+        } catch (error) {
+          // Only updates Yjs applied in memory are stored, so this means a damaged file.
+          this.opts.log(`a stored update of ${name} cannot be applied, skipped: ${String(error)}`);
+        }
+      }
+    });
+    const room = new DocumentRoom(name, doc, { lastSeq: stored.lastSeq, updates: stored.updates.length }, {
+      enqueue: this.opts.enqueue,
+      maxPendingBytes: this.opts.maxPendingBytes,
+      log: this.opts.log,
+    });
+    this.safely(() => this.opts.loaded(room));
+    if (room.sinceCompaction >= this.opts.compactEvery) this.compactSoon(room);
+    return room;
+  }
+
+  private async compact(room: DocumentRoom): Promise<void> {
+    if (room.broken || this.rooms.get(room.name) !== room) return;
+    await this.opts.drain();
+    if (room.broken || room.sinceCompaction === 0) return;
+    // The doc may already hold updates queued after this drain; the snapshot then contains them
+    // under an older seq, and replaying them on load is harmless (Yjs updates are idempotent).
+    const folded = room.sinceCompaction;
+    await this.opts.store.compact(room.name, Y.encodeStateAsUpdate(room.doc), room.committedSeq);
+    room.sinceCompaction = Math.max(0, room.sinceCompaction - folded);
+  }
+
+  private async unload(room: DocumentRoom, force: boolean): Promise<void> {
+    if (this.rooms.get(room.name) !== room || room.broken) return;
+    if (room.refs > 0 && !force) return;
+    try {
+      await this.compact(room);
+    } finally {
+      if (room.idleTimer) clearTimeout(room.idleTimer);
+      this.rooms.delete(room.name);
+      this.safely(() => this.opts.unloading(room));
+      room.destroy();
+    }
+  }
+
+  private serialize<T>(name: string, op: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(name) ?? Promise.resolve();
+    const result = previous.then(op, op);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(name, settled);
+    void settled.then(() => {
+      if (this.chains.get(name) === settled) this.chains.delete(name);
+    });
+    return result;
+  }
+
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.opts.log(`room hook failed: ${String(error)}`);
+    }
+  }
+}

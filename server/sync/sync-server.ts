@@ -1,0 +1,404 @@
+// The sync endpoint: ws://HOST:PORT/sync/<document>?token=<jwt> (contract §3).
+//
+// Life of a socket: accepted at once (a refusal at the HTTP upgrade reaches a browser only as
+// 1006), frames buffered (bounded in bytes and time) while the token is checked and the document
+// loaded, then closed with a 44xx code or handed to a Connection. Every change to a served doc is
+// committed to the store before it is forwarded or acknowledged (commit-queue.ts). Rights are
+// rechecked on open sockets: at token expiry, every recheckIntervalMs, and at once when Identity
+// reports a change to the user.
+import type { IncomingMessage } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { CloseCode, DEFAULT_MAX_FRAME_BYTES, SYNC_PATH } from '../../shared/protocol.js';
+import type { Identity, Principal } from '../auth/principal.js';
+import type { DocumentStore } from '../storage/document-store.js';
+import { CommitQueue, type QueuedUpdate } from './commit-queue.js';
+import { Connection } from './connection.js';
+import { FANOUT_ORIGIN, type DocumentRoom } from './document-room.js';
+import type { Fanout } from './fanout.js';
+import { accessFor } from './policy.js';
+import { RoomRegistry } from './room-registry.js';
+
+export interface DocumentHooks {
+  /** A document was loaded from the store, before any client syncs it. */
+  onLoaded?(name: string, doc: Y.Doc): void;
+  /** A batch of the document's updates was committed (client and server-side writes alike). */
+  onCommitted?(name: string, doc: Y.Doc, updates: Uint8Array[]): void;
+}
+
+export interface SyncServerOptions {
+  store: DocumentStore;
+  identity: Identity;
+  multiuser: boolean;
+  /** Cross-process fan-out of committed updates; none by default (one process). */
+  fanout?: Fanout;
+  /** Largest accepted frame; larger ones close the socket with 4413. Default 8 MiB (contract §3). */
+  maxFrameBytes?: number;
+  /** Period of the rights recheck on open sockets. Default 2000 ms. */
+  recheckIntervalMs?: number;
+  /** How long a document without connections stays loaded. Default 30 s: a reload costs a store read. */
+  idleUnloadMs?: number;
+  /** Committed updates after which a document's log is folded into its snapshot. Default 500. */
+  compactEvery?: number;
+  /** Time a socket may spend in authentication and document load. Default 10 s, then 1013. */
+  preAuthTimeoutMs?: number;
+  /** Bytes a socket may send before it is authenticated. Default maxFrameBytes, then 4413. */
+  preAuthMaxBytes?: number;
+  /** Outbound bytes queued for one socket before it is closed with 1013. Default 4 x maxFrameBytes. */
+  maxBufferedBytes?: number;
+  hooks?: DocumentHooks;
+  log?: (message: string) => void;
+}
+
+export interface SyncStats {
+  rooms: number;
+  connections: number;
+  /** Sockets still being authenticated or waiting for their document to load. */
+  pending: number;
+}
+
+/** Origin of changes made through withDocument, so hooks can tell them from client edits. */
+export const SERVER_ORIGIN = Symbol('server');
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export class SyncServer {
+  private readonly wss: WebSocketServer;
+  private readonly registry: RoomRegistry;
+  private readonly queue: CommitQueue<DocumentRoom>;
+  private readonly connections = new Set<Connection>();
+  private readonly byUser = new Map<string, Set<Connection>>();
+  private readonly expiryTimers = new Map<Connection, NodeJS.Timeout>();
+  private readonly pendingSockets = new Set<WebSocket>();
+  private readonly serverUses = new Set<Promise<unknown>>();
+  private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
+  private readonly publisherId = randomUUID();
+  private readonly recheckTimer: NodeJS.Timeout;
+  private readonly stopListening: () => void;
+  private readonly maxFrameBytes: number;
+  private readonly log: (message: string) => void;
+  private closing: Promise<void> | null = null;
+  /** Document hooks; may be set after construction (the library layer needs the server first), before documents load. */
+  hooks: DocumentHooks;
+
+  constructor(private readonly opts: SyncServerOptions) {
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.hooks = opts.hooks ?? {};
+    this.log = opts.log ?? ((message) => console.warn(`[sync] ${message}`));
+    // ws checks maxPayload against each frame header, before buffering the payload.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false });
+    this.queue = new CommitQueue<DocumentRoom>(opts.store, {
+      committed: (batch, lastSeq) => this.committed(batch, lastSeq),
+      failed: (batch, error) => this.commitFailed(batch, error),
+      isLive: (room) => !room.broken,
+      internalError: (error) => this.log(`commit bookkeeping failed: ${String(error)}`),
+    });
+    this.registry = new RoomRegistry({
+      store: opts.store,
+      idleUnloadMs: opts.idleUnloadMs ?? 30_000,
+      compactEvery: opts.compactEvery ?? 500,
+      maxPendingBytes: this.maxFrameBytes,
+      enqueue: (room, update, origin) => this.queue.enqueue({ room, update, origin }),
+      drain: () => this.queue.flush(),
+      loaded: (room) => this.roomLoaded(room),
+      unloading: (room) => {
+        this.fanoutSubscriptions.get(room)?.();
+        this.fanoutSubscriptions.delete(room);
+      },
+      log: this.log,
+    });
+    this.recheckTimer = setInterval(() => this.recheckAll(), opts.recheckIntervalMs ?? 2000);
+    this.recheckTimer.unref();
+    this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
+  }
+
+  /** Takes over an HTTP upgrade request for `/sync/<document>`. Never refuses at the HTTP level. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      void this.accept(ws, req).catch((error: unknown) => {
+        this.log(`accepting a socket failed: ${String(error)}`);
+        ws.close(CloseCode.TryAgain, 'server error');
+      });
+    });
+  }
+
+  private async accept(ws: WebSocket, req: IncomingMessage): Promise<void> {
+    ws.on('error', (error) => this.log(`socket error: ${error.message}`));
+    // ws closes an over-long frame with 1009 by itself; the contract's code for it is 4413.
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) =>
+      code === 1009 ? close(CloseCode.TooLarge, 'frame too large') : close(code, reason);
+    if (this.closing) {
+      ws.close(CloseCode.TryAgain, 'server shutting down');
+      return;
+    }
+
+    const buffered: Array<Uint8Array | null> = [];
+    let bufferedBytes = 0;
+    const preAuthMaxBytes = this.opts.preAuthMaxBytes ?? this.maxFrameBytes;
+    const onEarlyFrame = (data: RawData, isBinary: boolean) => {
+      const frame = toBytes(data);
+      bufferedBytes += frame.length;
+      if (bufferedBytes > preAuthMaxBytes) ws.close(CloseCode.TooLarge, 'too much data before authentication');
+      else buffered.push(isBinary ? frame : null);
+    };
+    ws.on('message', onEarlyFrame);
+    this.pendingSockets.add(ws);
+    const timeout = setTimeout(() => ws.close(CloseCode.TryAgain, 'authentication timed out'), this.opts.preAuthTimeoutMs ?? 10_000);
+    try {
+      const target = parseTarget(req.url ?? '');
+      const auth = await this.opts.identity.authenticate(target.token);
+      if (!isOpen(ws)) return;
+      if (!auth.ok) {
+        ws.close(auth.reason === 'inactive' ? CloseCode.Forbidden : CloseCode.Unauthorized, auth.reason === 'inactive' ? 'user inactive' : 'unauthorized');
+        return;
+      }
+      const access = target.document === null ? 'none' : accessFor(auth.principal, target.document, { multiuser: this.opts.multiuser });
+      if (access === 'none' || target.document === null) {
+        ws.close(CloseCode.Forbidden, 'forbidden');
+        return;
+      }
+      if (auth.expiresAt !== null && auth.expiresAt <= Date.now()) {
+        ws.close(CloseCode.Unauthorized, 'token expired');
+        return;
+      }
+      const room = await this.registry.acquire(target.document);
+      if (!isOpen(ws) || this.closing) {
+        this.registry.release(room);
+        if (isOpen(ws)) ws.close(CloseCode.TryAgain, 'server shutting down');
+        return;
+      }
+      ws.off('message', onEarlyFrame);
+      const connection = this.attach(ws, room, auth.principal, access, auth.expiresAt);
+      for (const frame of buffered) deliver(connection, frame);
+    } finally {
+      clearTimeout(timeout);
+      this.pendingSockets.delete(ws);
+    }
+  }
+
+  private attach(ws: WebSocket, room: DocumentRoom, principal: Principal, access: 'read-write' | 'read-only', expiresAt: number | null): Connection {
+    const connection = new Connection(
+      ws,
+      room,
+      principal,
+      access,
+      {
+        maxBufferedBytes: this.opts.maxBufferedBytes ?? 4 * this.maxFrameBytes,
+        awarenessPerSecond: 10,
+        awarenessBurst: 30,
+      },
+      (closed) => this.detach(closed),
+      this.log,
+    );
+    this.connections.add(connection);
+    let mine = this.byUser.get(principal.userId);
+    if (mine === undefined) this.byUser.set(principal.userId, (mine = new Set()));
+    mine.add(connection);
+    if (expiresAt !== null) this.armExpiry(connection, expiresAt);
+    ws.on('message', (data: RawData, isBinary: boolean) => deliver(connection, isBinary ? toBytes(data) : null));
+    ws.on('close', () => connection.close(CloseCode.TryAgain, 'closed'));
+    connection.start();
+    return connection;
+  }
+
+  private armExpiry(connection: Connection, expiresAt: number): void {
+    const timer = setTimeout(() => {
+      if (Date.now() >= expiresAt) connection.close(CloseCode.Unauthorized, 'token expired');
+      else this.armExpiry(connection, expiresAt);
+    }, Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS));
+    timer.unref();
+    this.expiryTimers.set(connection, timer);
+  }
+
+  private detach(connection: Connection): void {
+    if (!this.connections.delete(connection)) return;
+    const mine = this.byUser.get(connection.principal.userId);
+    mine?.delete(connection);
+    if (mine?.size === 0) this.byUser.delete(connection.principal.userId);
+    const timer = this.expiryTimers.get(connection);
+    if (timer) clearTimeout(timer);
+    this.expiryTimers.delete(connection);
+    if (!connection.room.broken) this.registry.release(connection.room);
+  }
+
+  /** Rechecks every open socket of `userId` against the user's current rights. */
+  recheckUser(userId: string): void {
+    for (const connection of [...(this.byUser.get(userId) ?? [])]) this.recheck(connection);
+  }
+
+  private recheckAll(): void {
+    for (const connection of [...this.connections]) this.recheck(connection);
+  }
+
+  private recheck(connection: Connection): void {
+    if (connection.closed || !this.opts.multiuser) return;
+    let current: Principal | null;
+    try {
+      current = this.opts.identity.current(connection.principal.userId);
+    } catch (error) {
+      this.log(`rights recheck failed: ${String(error)}`);
+      return;
+    }
+    const access = current === null ? 'none' : accessFor(current, connection.room.name, { multiuser: true });
+    if (current === null || access === 'none') {
+      connection.close(CloseCode.Forbidden, 'access withdrawn');
+      return;
+    }
+    connection.principal = current;
+    connection.access = access;
+  }
+
+  /**
+   * Runs `fn` on the loaded document (loading it first if needed) and resolves once every change
+   * `fn` made is committed and forwarded. Changes are made with doc.transact(fn, origin); use
+   * SERVER_ORIGIN unless the hook needs to know more.
+   */
+  async withDocument<T>(name: string, fn: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
+    if (this.closing) throw new Error('sync server is shutting down');
+    const use = this.useDocument(name, fn);
+    this.serverUses.add(use);
+    try {
+      return await use;
+    } finally {
+      this.serverUses.delete(use);
+    }
+  }
+
+  private async useDocument<T>(name: string, fn: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
+    const room = await this.registry.acquire(name);
+    try {
+      const result = await fn(room.doc);
+      await this.queue.flush();
+      if (room.broken) throw new Error(`changes to ${name} could not be stored`);
+      return result;
+    } finally {
+      await this.queue.flush();
+      if (!room.broken) this.registry.release(room);
+    }
+  }
+
+  private roomLoaded(room: DocumentRoom): void {
+    if (this.opts.fanout) {
+      const unsubscribe = this.opts.fanout.subscribe(room.name, (update, publisherId) => {
+        if (publisherId === this.publisherId || room.broken) return;
+        try {
+          Y.applyUpdate(room.doc, update, FANOUT_ORIGIN);
+        } catch (error) {
+          this.log(`fan-out update for ${room.name} failed: ${String(error)}`);
+        }
+      });
+      this.fanoutSubscriptions.set(room, unsubscribe);
+    }
+    this.contain('onLoaded', () => this.hooks.onLoaded?.(room.name, room.doc));
+  }
+
+  private committed(batch: QueuedUpdate<DocumentRoom>[], lastSeq: Map<string, number>): void {
+    const byRoom = new Map<DocumentRoom, Uint8Array[]>();
+    for (const { room, update, origin } of batch) {
+      let updates = byRoom.get(room);
+      if (updates === undefined) byRoom.set(room, (updates = []));
+      updates.push(update);
+      room.forward(update, origin);
+      this.opts.fanout?.publish(room.name, update, this.publisherId);
+    }
+    for (const [room, updates] of byRoom) {
+      room.committedSeq = lastSeq.get(room.name) ?? room.committedSeq;
+      room.sinceCompaction += updates.length;
+      room.settled(updates.length);
+      this.contain('onCommitted', () => this.hooks.onCommitted?.(room.name, room.doc, updates));
+      if (room.sinceCompaction >= (this.opts.compactEvery ?? 500)) this.registry.compactSoon(room);
+    }
+  }
+
+  /**
+   * The store refused a batch. Memory now holds changes the store does not, so the affected rooms
+   * are dropped and their clients told to come back (1013): on reconnect they sync from the store
+   * and send their own changes again, which they still hold.
+   */
+  private commitFailed(batch: QueuedUpdate<DocumentRoom>[], error: unknown): void {
+    this.log(`storing ${batch.length} update(s) failed: ${String(error)}`);
+    for (const room of new Set(batch.map((entry) => entry.room))) {
+      if (room.broken) continue;
+      this.registry.evict(room);
+      for (const connection of [...this.connections]) {
+        if (connection.room === room) connection.close(CloseCode.TryAgain, 'storage failure');
+      }
+    }
+  }
+
+  private contain(hook: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.log(`${hook} hook threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+
+  stats(): SyncStats {
+    return { rooms: this.registry.rooms.size, connections: this.connections.size, pending: this.pendingSockets.size };
+  }
+
+  /**
+   * Stops accepting, closes every socket with 1013, waits for server-side writes, commits
+   * everything accepted and unloads (compacts) every document. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearInterval(this.recheckTimer);
+    this.stopListening();
+    for (const ws of this.pendingSockets) ws.close(CloseCode.TryAgain, 'server shutting down');
+    for (const connection of [...this.connections]) connection.close(CloseCode.TryAgain, 'server shutting down');
+    await Promise.allSettled([...this.serverUses]);
+    await this.queue.flush();
+    await this.registry.unloadAll();
+    await this.queue.flush();
+    // Peers get a moment to answer the close handshake; then the sockets are cut so the process can exit.
+    await Promise.race([Promise.all([...this.wss.clients].map(closedOf)), delay(1000)]);
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}
+
+/** `null` stands for a text frame: the protocol is binary only. */
+function deliver(connection: Connection, frame: Uint8Array | null): void {
+  if (frame === null) connection.refuseTextFrame();
+  else connection.handleFrame(frame);
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function isOpen(ws: WebSocket): boolean {
+  return ws.readyState === ws.OPEN;
+}
+
+function closedOf(ws: WebSocket): Promise<void> {
+  return ws.readyState === ws.CLOSED ? Promise.resolve() : new Promise((resolve) => ws.once('close', () => resolve()));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** `/sync/<document>?token=…`; document null when the path is not a decodable document path. */
+export function parseTarget(url: string): { document: string | null; token: string | undefined } {
+  const parsed = new URL(url, 'http://localhost');
+  const token = parsed.searchParams.get('token') ?? undefined;
+  const prefix = SYNC_PATH + '/';
+  if (!parsed.pathname.startsWith(prefix)) return { document: null, token };
+  try {
+    return { document: decodeURIComponent(parsed.pathname.slice(prefix.length)), token };
+  } catch {
+    return { document: null, token };
+  }
+}
