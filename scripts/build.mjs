@@ -5,7 +5,7 @@
 // Type checking is not done here (esbuild strips types); `npm test` runs tsc first.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,7 +29,8 @@ async function tsFiles(dir) {
   return out;
 }
 
-await rm(join(root, 'dist'), { recursive: true, force: true });
+// dist/ is not wiped first: a running server (npm start) serves dist/client while
+// `npm run flowshelf` rebuilds, and a stale file from a deleted source is harmless.
 const nodeEntries = (await Promise.all(['server', 'shared', 'migrations', 'bench'].map(tsFiles))).flat();
 await build({
   entryPoints: nodeEntries,

@@ -1,0 +1,45 @@
+// Identity (principal.ts) over tokens and the users table. The token only proves who is asking; what
+// they may do (active? admin?) is read from the database on every call, so a demotion, deactivation or
+// deletion takes effect at once, also when made by another process such as the CLI.
+import { SYSTEM_USER_ID } from '../../shared/protocol.js';
+import type { AuthResult, Identity, Principal } from './principal.js';
+import type { TokenService } from './tokens.js';
+import type { UserStore } from './users.js';
+
+/** Who everyone is in single-user mode: the owner of the one library, with every right. */
+export const SINGLE_USER_PRINCIPAL: Readonly<Principal> = Object.freeze({
+  userId: SYSTEM_USER_ID,
+  email: 'system@system.invokeai',
+  isAdmin: true,
+});
+
+export class DatabaseIdentity implements Identity {
+  constructor(
+    readonly multiuser: boolean,
+    private readonly users: UserStore,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async authenticate(token: string | undefined): Promise<AuthResult> {
+    if (!this.multiuser) return { ok: true, principal: { ...SINGLE_USER_PRINCIPAL }, expiresAt: null };
+    if (!token) return { ok: false, reason: 'missing' };
+    const checked = await this.tokens.check(token);
+    if (!checked.ok) return checked;
+    const principal = this.current(checked.claims.userId);
+    if (!principal) return { ok: false, reason: 'inactive' };
+    return { ok: true, principal, expiresAt: checked.claims.exp * 1000 };
+  }
+
+  current(userId: string): Principal | null {
+    if (!this.multiuser) return userId === SYSTEM_USER_ID ? { ...SINGLE_USER_PRINCIPAL } : null;
+    // The system user owns data but is nobody's login, even with a validly signed token.
+    if (userId === SYSTEM_USER_ID) return null;
+    const user = this.users.get(userId);
+    if (!user || !user.isActive) return null;
+    return { userId: user.userId, email: user.email, isAdmin: user.isAdmin };
+  }
+
+  onUserChanged(listener: (userId: string) => void): () => void {
+    return this.users.onChange(listener);
+  }
+}

@@ -1,0 +1,73 @@
+// Password hashing with node:crypto scrypt. The stored form describes itself
+// (`scrypt$N$r$p$salt$hash`, base64) so the cost can be raised later without breaking old hashes.
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const N = 2 ** 15;
+const R = 8;
+const P = 1;
+const SALT_BYTES = 16;
+const KEY_BYTES = 32;
+// scrypt needs 128 * N * r bytes (32 MiB here); Node's default maxmem is exactly 32 MiB and refuses it.
+const MAX_MEM = 128 * N * R * 2;
+// Refuse absurd parameters read back from the database rather than stalling the process on them.
+const MAX_N = 2 ** 20;
+
+function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCallback(password.normalize('NFKC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(SALT_BYTES);
+  const key = await scrypt(password, salt, KEY_BYTES, { N, r: R, p: P, maxmem: MAX_MEM });
+  return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
+}
+
+/** False for a wrong password and for anything that is not a hash this module wrote (e.g. ''). */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];
+  if (![n, r, p].every(Number.isSafeInteger) || n < 2 || n > MAX_N || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (salt.length === 0 || expected.length === 0) return false;
+  const key = await scrypt(password, salt, expected.length, { N: n, r, p, maxmem: 128 * n * r * 2 });
+  return timingSafeEqual(key, expected);
+}
+
+/** A hash of nothing anyone knows: verified against for unknown emails so both paths take as long. */
+let decoy: Promise<string> | undefined;
+export function decoyHash(): Promise<string> {
+  decoy ??= hashPassword(randomBytes(16).toString('hex'));
+  return decoy;
+}
+
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+const DIGITS = '0123456789';
+const PUNCTUATION = '!#$%&()*+,-./:;<=>?@[]^_{|}~';
+
+/** 16 characters from letters, digits and punctuation, with at least one upper, lower and digit (as InvokeAI). */
+export function generatePassword(length = 16): string {
+  const all = UPPER + LOWER + DIGITS + PUNCTUATION;
+  const pick = (set: string) => set[randomIndex(set.length)]!;
+  const chars = [pick(UPPER), pick(LOWER), pick(DIGITS)];
+  while (chars.length < length) chars.push(pick(all));
+  // Fisher-Yates with crypto randomness so the guaranteed classes are not always first.
+  for (let i = chars.length - 1; i > 0; i--) {
+    const j = randomIndex(i + 1);
+    [chars[i], chars[j]] = [chars[j]!, chars[i]!];
+  }
+  return chars.join('');
+}
+
+function randomIndex(bound: number): number {
+  // Rejection sampling keeps the choice unbiased.
+  const limit = 256 - (256 % bound);
+  for (;;) {
+    const byte = randomBytes(1)[0]!;
+    if (byte < limit) return byte % bound;
+  }
+}

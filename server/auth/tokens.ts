@@ -1,0 +1,78 @@
+// Session tokens: HS256 JWTs (contract §2) signed with a secret generated on first start and kept in
+// app_settings, so tokens survive restarts and every process on the same database agrees on them.
+import type { Database } from 'better-sqlite3';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { randomBytes } from 'node:crypto';
+
+export const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+export const REMEMBER_ME_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
+
+export interface TokenClaims {
+  userId: string;
+  email: string;
+  isAdmin: boolean;
+  /** Expiry, seconds since the epoch (the JWT `exp`). */
+  exp: number;
+}
+
+export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reason: 'invalid' | 'expired' };
+
+export class TokenService {
+  private constructor(private readonly key: Uint8Array) {}
+
+  /** Loads the signing secret, creating it if this database has none yet. */
+  static fromDatabase(db: Database): TokenService {
+    const now = new Date().toISOString();
+    // INSERT OR IGNORE: a CLI process and the server may start together; whoever inserts first wins and
+    // both read the same value back.
+    db.prepare("INSERT OR IGNORE INTO app_settings (key, value, created_at, updated_at) VALUES ('jwt_secret', ?, ?, ?)").run(
+      randomBytes(32).toString('hex'),
+      now,
+      now,
+    );
+    const row = db.prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string };
+    return new TokenService(new TextEncoder().encode(row.value));
+  }
+
+  /**
+   * Signs a token for the user. `expiresAt` (epoch seconds) overrides the lifetime; tests use it to
+   * mint already-expired tokens with the real secret.
+   */
+  async sign(
+    user: { userId: string; email: string; isAdmin: boolean },
+    options: { rememberMe?: boolean; expiresAt?: number } = {},
+  ): Promise<{ token: string; expiresIn: number; exp: number }> {
+    const expiresIn = options.rememberMe ? REMEMBER_ME_LIFETIME_SECONDS : TOKEN_LIFETIME_SECONDS;
+    const exp = options.expiresAt ?? Math.floor(Date.now() / 1000) + expiresIn;
+    const token = await new SignJWT({
+      user_id: user.userId,
+      email: user.email,
+      is_admin: user.isAdmin,
+      remember_me: options.rememberMe ?? false,
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, expiresIn, exp };
+  }
+
+  /** Why a token is not acceptable, or its claims. Never throws. */
+  async check(token: string): Promise<VerifyResult> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
+      const { user_id, email, is_admin, exp } = payload;
+      if (typeof user_id !== 'string' || typeof email !== 'string' || typeof is_admin !== 'boolean' || typeof exp !== 'number') {
+        return { ok: false, reason: 'invalid' };
+      }
+      return { ok: true, claims: { userId: user_id, email, isAdmin: is_admin, exp } };
+    } catch (err) {
+      return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
+    }
+  }
+
+  /** The claims of a valid, unexpired token; null on any failure. */
+  async verify(token: string): Promise<TokenClaims | null> {
+    const result = await this.check(token);
+    return result.ok ? result.claims : null;
+  }
+}

@@ -1,0 +1,83 @@
+// `flowshelf user add|list|remove`: account management without the web app, through the same
+// UserStore rules as the API (unique emails, the last administrator stays).
+import type { Database } from 'better-sqlite3';
+import { UserError, UserStore } from '../auth/users.js';
+import { CliError, dataDirOption, openCliDatabase, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
+
+const USAGE = [
+  'flowshelf user add --email E --password P [--admin] [--name N] [--data-dir D]',
+  'flowshelf user list [--data-dir D]',
+  'flowshelf user remove --email E [--data-dir D]',
+].join('\n       ');
+
+async function withStore<T>(dataDir: string | undefined, io: CliIO, fn: (users: UserStore, db: Database) => Promise<T>): Promise<T> {
+  const db = openCliDatabase(dataDir, io.env);
+  try {
+    return await fn(new UserStore(db), db);
+  } catch (err) {
+    if (err instanceof UserError) throw new CliError(err.message);
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+async function add(args: string[], io: CliIO): Promise<void> {
+  const { values } = parseCommandArgs(args, {
+    ...dataDirOption,
+    email: { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    admin: { type: 'boolean' },
+  });
+  if (!values.email) throw new UsageError('user add needs --email');
+  if (!values.password) throw new UsageError('user add needs --password');
+  const { email, password } = values;
+  await withStore(values['data-dir'], io, async (users) => {
+    const user = await users.create({ email, password, displayName: values.name ?? null, isAdmin: values.admin ?? false });
+    io.out(`added ${user.isAdmin ? 'administrator' : 'user'} ${user.email} (${user.userId})`);
+  });
+}
+
+async function list(args: string[], io: CliIO): Promise<void> {
+  const { values } = parseCommandArgs(args, dataDirOption);
+  await withStore(values['data-dir'], io, async (users) => {
+    const rows = users.list().map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.userId]);
+    if (rows.length === 0) {
+      io.out('no users yet (create the administrator with: flowshelf user add --email E --password P --admin)');
+      return;
+    }
+    for (const line of table(['email', 'name', 'admin', 'active', 'id'], rows)) io.out(line);
+  });
+}
+
+async function remove(args: string[], io: CliIO): Promise<void> {
+  const { values } = parseCommandArgs(args, { ...dataDirOption, email: { type: 'string' } });
+  if (!values.email) throw new UsageError('user remove needs --email');
+  const email = values.email;
+  await withStore(values['data-dir'], io, async (users) => {
+    const user = users.getByEmail(email);
+    if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
+    users.delete(user.userId);
+    io.out(`removed ${user.email} (${user.userId})`);
+  });
+}
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<void>> = { add, list, remove };
+
+export const userCommand: CliCommand = {
+  summary: 'add, list or remove user accounts',
+  usage: USAGE,
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    const run = sub === undefined ? undefined : SUBCOMMANDS[sub];
+    if (!run) throw new UsageError(sub === undefined ? 'user needs a subcommand: add, list or remove' : `unknown user subcommand "${sub}"`);
+    await run(rest, io);
+  },
+};

@@ -1,0 +1,123 @@
+// Start-up configuration (contract §1): every option is a command-line flag and an environment
+// variable, and the flag wins. Anything unknown or malformed stops the start with one line naming it.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_FRAME_BYTES } from '../shared/protocol.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Folder holding the SQLite file (and its migration backups). */
+  dataDir: string;
+  multiuser: boolean;
+  /** Largest sync frame accepted from a client; larger ones close the socket with 4413. */
+  maxFrameBytes: number;
+  /** Folder of the default workflows published to every user. */
+  defaultsDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** The file every piece of state lives in. */
+export function databaseFile(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'flowshelf.db');
+}
+
+/**
+ * The folder holding package.json, found by walking up from this module so that it is the same
+ * whether the code runs from server/ (vitest, tsx) or from dist/server/ (npm start).
+ */
+export function projectRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${from}`);
+    dir = parent;
+  }
+}
+
+const options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'single-user': { type: 'boolean' },
+  'max-frame-bytes': { type: 'string' },
+  'defaults-dir': { type: 'string' },
+} as const;
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
+  const values = parseFlags(argv);
+
+  const port = integer('--port', values.port ?? env.PORT, 9090, 0, 65535);
+  const host = nonEmpty('--host', values.host ?? env.HOST ?? '127.0.0.1');
+  const dataDir = resolveDataDir(values['data-dir'], env);
+  const multiuser = values['single-user'] ? false : multiuserFromEnv(env.FLOWSHELF_MULTIUSER);
+  const maxFrameBytes = integer(
+    '--max-frame-bytes',
+    values['max-frame-bytes'] ?? env.FLOWSHELF_MAX_FRAME_BYTES,
+    DEFAULT_MAX_FRAME_BYTES,
+    1024,
+    1024 * 1024 * 1024,
+  );
+  const defaultsDir = resolve(
+    nonEmpty(
+      '--defaults-dir',
+      values['defaults-dir'] ?? env.FLOWSHELF_DEFAULTS_DIR ?? join(projectRoot(), 'server', 'library', 'default-workflows'),
+    ),
+  );
+  return { port, host, dataDir, multiuser, maxFrameBytes, defaultsDir };
+}
+
+/** --data-dir / FLOWSHELF_DATA_DIR / ./data, absolute. Shared with the CLI so both open the same file. */
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return resolve(nonEmpty('--data-dir', flag ?? env.FLOWSHELF_DATA_DIR ?? './data'));
+}
+
+function parseFlags(argv: string[]) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new ConfigError(describeParseError(err));
+  }
+}
+
+/** Also used by the CLI, whose commands accept the same flags as the server. */
+export function describeParseError(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code;
+  const quoted = /'([^']+)'/.exec(message)?.[1];
+  const flag = quoted?.split(' ')[0];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) return `unknown option ${flag}`;
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' && quoted) return `unexpected argument "${quoted}"`;
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && flag) {
+    return message.includes('argument missing') ? `${flag} needs a value` : `${flag} does not take a value`;
+  }
+  // parseArgs messages can span lines (they add hints); keep the contract's one line.
+  return message.split('\n')[0] ?? 'invalid arguments';
+}
+
+function integer(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${flag} must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${flag} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === '') throw new ConfigError(`${flag} must not be empty`);
+  return raw;
+}
+
+function multiuserFromEnv(raw: string | undefined): boolean {
+  if (raw === undefined || raw === '') return true;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`FLOWSHELF_MULTIUSER (--single-user) must be true or false, got "${raw}"`);
+}

@@ -1,0 +1,204 @@
+// /api/v1/auth: InvokeAI's auth API (reference §3), same paths, bodies and response shapes.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SYSTEM_USER_ID } from '../../shared/protocol.js';
+import { emailProblem } from '../auth/emails.js';
+import { LoginThrottle } from '../auth/login-throttle.js';
+import { generatePassword } from '../auth/passwords.js';
+import { UserError, type User } from '../auth/users.js';
+import type { Services } from '../services.js';
+import { httpError } from './errors.js';
+import { requireAdmin, requirePrincipal } from './auth-guard.js';
+import { parseOr422 } from './validate.js';
+
+/** InvokeAI's UserDTO. */
+export interface UserDTO {
+  user_id: string;
+  email: string;
+  display_name: string | null;
+  is_admin: boolean;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export function userDTO(user: User): UserDTO {
+  return {
+    user_id: user.userId,
+    email: user.email,
+    display_name: user.displayName,
+    is_admin: user.isAdmin,
+    is_active: user.isActive,
+    created_at: user.createdAt,
+    updated_at: user.updatedAt,
+    last_login_at: user.lastLoginAt,
+  };
+}
+
+export const MIN_PASSWORD_LENGTH = 8;
+
+const email = z.string().superRefine((value, ctx) => {
+  const problem = emailProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const newPassword = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(1024, 'must be at most 1024 characters');
+const displayName = z.string().trim().max(200, 'must be at most 200 characters').nullable().optional();
+
+const SetupRequest = z.object({ email, display_name: displayName, password: newPassword });
+const LoginRequest = z.object({
+  email: z.string().max(254),
+  password: z.string().max(1024),
+  remember_me: z.boolean().default(false),
+});
+const ProfileUpdate = z.object({
+  display_name: displayName,
+  current_password: z.string().max(1024).optional(),
+  new_password: newPassword.optional(),
+});
+const AdminCreate = z.object({ email, display_name: displayName, password: newPassword, is_admin: z.boolean().default(false) });
+const AdminUpdate = z.object({
+  display_name: displayName,
+  password: newPassword.optional(),
+  is_admin: z.boolean().optional(),
+  is_active: z.boolean().optional(),
+});
+const UserIdParams = z.object({ user_id: z.string().min(1).max(64) });
+
+function asHttpError(err: unknown): unknown {
+  if (!(err instanceof UserError)) return err;
+  return httpError(err.code === 'not_found' ? 404 : 400, err.message);
+}
+
+/** Runs a store call, turning its refusals into 400/404. */
+async function store<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw asHttpError(err);
+  }
+}
+
+export function registerAuthRoutes(app: FastifyInstance, services: Services, options: { throttle?: LoginThrottle } = {}): void {
+  const { users, tokens, identity } = services;
+  const throttle = options.throttle ?? new LoginThrottle();
+  const multiuserOnly = (what: string) => {
+    if (!identity.multiuser) throw httpError(403, `Multiuser mode is disabled. ${what} is not required in single-user mode.`);
+  };
+
+  app.get('/api/v1/auth/status', async () => {
+    if (!identity.multiuser) {
+      return { setup_required: false, multiuser_enabled: false, strict_password_checking: false, admin_email: null };
+    }
+    const setupRequired = !users.hasAdmin();
+    return { setup_required: setupRequired, multiuser_enabled: true, strict_password_checking: false, admin_email: null };
+  });
+
+  app.post('/api/v1/auth/setup', async (request) => {
+    multiuserOnly('Setup');
+    const body = parseOr422(SetupRequest, request.body);
+    const user = await store(() =>
+      users.create({ email: body.email, password: body.password, displayName: body.display_name ?? null }, { firstAdmin: true }),
+    );
+    return { success: true, user: userDTO(user) };
+  });
+
+  app.post('/api/v1/auth/login', async (request) => {
+    multiuserOnly('Authentication');
+    const body = parseOr422(LoginRequest, request.body);
+    const wait = throttle.retryAfterSeconds(body.email);
+    if (wait > 0) {
+      throw httpError(429, `Too many failed login attempts for this account. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
+        'Retry-After': String(wait),
+      });
+    }
+    // Counted as a failure before the (slow, asynchronous) password check and forgiven on success:
+    // otherwise a burst of parallel guesses would all pass the check above before any was counted.
+    throttle.recordFailure(body.email);
+    const user = await users.authenticate(body.email, body.password);
+    if (!user) throw httpError(401, 'Incorrect email or password', { 'WWW-Authenticate': 'Bearer' });
+    throttle.recordSuccess(body.email);
+    if (!user.isActive) throw httpError(403, 'User account is disabled');
+    const { token, expiresIn } = await tokens.sign(user, { rememberMe: body.remember_me });
+    return { token, user: userDTO(user), expires_in: expiresIn };
+  });
+
+  // Tokens are stateless: logging out is the client forgetting its token. Still authenticated, as in
+  // InvokeAI, so a client learns when its token was already dead.
+  app.post('/api/v1/auth/logout', async (request) => {
+    await requirePrincipal(identity, request);
+    return { success: true };
+  });
+
+  app.get('/api/v1/auth/me', async (request) => {
+    const principal = await requirePrincipal(identity, request);
+    const user = users.get(principal.userId);
+    if (!user) throw httpError(404, 'User not found');
+    return userDTO(user);
+  });
+
+  app.patch('/api/v1/auth/me', async (request) => {
+    const principal = await requirePrincipal(identity, request);
+    const body = parseOr422(ProfileUpdate, request.body);
+    if (body.new_password !== undefined) {
+      if (!body.current_password) throw httpError(400, 'Current password is required to set a new password');
+      if (!(await users.checkPassword(principal.userId, body.current_password))) {
+        throw httpError(400, 'Current password is incorrect');
+      }
+    }
+    const user = await store(() => users.update(principal.userId, { displayName: body.display_name, password: body.new_password }));
+    return userDTO(user);
+  });
+
+  app.get('/api/v1/auth/generate-password', async (request) => {
+    await requirePrincipal(identity, request);
+    return { password: generatePassword() };
+  });
+
+  app.get('/api/v1/auth/users', async (request) => {
+    await requireAdmin(identity, request);
+    return users.list().map(userDTO);
+  });
+
+  app.post('/api/v1/auth/users', async (request, reply) => {
+    await requireAdmin(identity, request);
+    const body = parseOr422(AdminCreate, request.body);
+    const user = await store(() =>
+      users.create({ email: body.email, password: body.password, displayName: body.display_name ?? null, isAdmin: body.is_admin }),
+    );
+    return reply.code(201).send(userDTO(user));
+  });
+
+  app.get('/api/v1/auth/users/:user_id', async (request) => {
+    await requireAdmin(identity, request);
+    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+    const user = users.get(user_id);
+    if (!user || user.userId === SYSTEM_USER_ID) throw httpError(404, 'User not found');
+    return userDTO(user);
+  });
+
+  app.patch('/api/v1/auth/users/:user_id', async (request) => {
+    await requireAdmin(identity, request);
+    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+    const body = parseOr422(AdminUpdate, request.body);
+    const user = await store(() =>
+      users.update(user_id, {
+        displayName: body.display_name,
+        password: body.password,
+        isAdmin: body.is_admin,
+        isActive: body.is_active,
+      }),
+    );
+    return userDTO(user);
+  });
+
+  app.delete('/api/v1/auth/users/:user_id', async (request, reply) => {
+    await requireAdmin(identity, request);
+    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+    await store(() => users.delete(user_id));
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,61 @@
+// Every error the HTTP API returns is JSON {"detail": ...} with a fitting status (contract §2): no
+// HTML page, no stack trace. Unexpected errors are logged without request headers (they carry tokens).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/** An error meant for the client: its status and detail are sent as they are. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function httpError(status: number, detail: string, headers?: Record<string, string>): HttpError {
+  return new HttpError(status, detail, headers);
+}
+
+/** The path without its query string: queries may carry a token (ws URLs do) and never reach a log. */
+function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof HttpError) {
+      void reply.code(error.status).headers(error.headers).send({ detail: error.detail });
+      return;
+    }
+    const status = (error as FastifyError).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      // Fastify's own client errors (malformed JSON 400, body too large 413, bad media type 415): their
+      // messages describe the request, not the server, and are safe to return.
+      void reply.code(status).send({ detail: clientMessage(error as FastifyError) });
+      return;
+    }
+    console.error(`error ${request.method} ${pathOnly(request.url)}: ${error.stack ?? error.message}`);
+    void reply.code(500).send({ detail: 'Internal Server Error' });
+  });
+}
+
+function clientMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'Request body is not valid JSON';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Request body is empty but content-type is application/json';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large';
+    default:
+      return error.message;
+  }
+}
+
+/** 404 JSON for unknown API routes (and anything the web app does not serve). */
+export function sendNotFound(reply: FastifyReply): void {
+  void reply.code(404).send({ detail: 'Not Found' });
+}

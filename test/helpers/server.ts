@@ -1,0 +1,132 @@
+// A real Flowshelf server for tests: real SQLite file in a temp folder, real HTTP on port 0.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, type RunningServer } from '../../server/app.js';
+import { parseConfig, type Config } from '../../server/config.js';
+import { SYNC_PATH } from '../../shared/protocol.js';
+
+export interface TestServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** ws://127.0.0.1:<port>/sync — the base URL a WebsocketProvider takes. */
+  wsUrl: string;
+  dataDir: string;
+  server: RunningServer;
+  /** Stops the server and removes the data folder (unless the caller supplied it). */
+  close(): Promise<void>;
+  /** Stops the server and starts a new one on the same data folder (new port). */
+  restart(): Promise<TestServer>;
+}
+
+export interface TestServerOptions {
+  multiuser?: boolean;
+  /** Use this folder (kept on close); default: a fresh temp folder removed on close. */
+  dataDir?: string;
+  config?: Partial<Config>;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const ownsDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'flowshelf-test-'));
+  const config: Config = {
+    ...parseConfig([], {}),
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    multiuser: opts.multiuser ?? true,
+    ...opts.config,
+  };
+  return launch(config, ownsDir);
+}
+
+async function launch(config: Config, ownsDir: boolean): Promise<TestServer> {
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    if (ownsDir) rmSync(config.dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const ts: TestServer = {
+    url: server.url,
+    wsUrl: server.url.replace(/^http/, 'ws') + SYNC_PATH,
+    dataDir: config.dataDir,
+    server,
+    async close() {
+      await server.close();
+      if (ownsDir) rmSync(config.dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await server.close();
+      // The next instance owns the folder now: closing it removes the folder.
+      return launch({ ...config, port: 0 }, ownsDir);
+    },
+  };
+  return ts;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export type Api = <T = any>(method: string, path: string, body?: unknown) => Promise<ApiResponse<T>>;
+
+/** A small fetch wrapper: JSON in, JSON (or text, or null for 204) out, with the bearer token if given. */
+export function api(ts: Pick<TestServer, 'url'>, token?: string | null): Api {
+  return async (method, path, body) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(ts.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    let parsed: unknown = null;
+    if (text !== '') {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, body: parsed as any, headers: res.headers };
+  };
+}
+
+export interface TestUser {
+  userId: string;
+  token: string;
+  email: string;
+  password: string;
+}
+
+/** Creates the first administrator through POST /auth/setup and logs in. */
+export async function setupAdmin(ts: Pick<TestServer, 'url'>, email = 'admin@example.com', password = 'admin-password-1'): Promise<TestUser> {
+  const call = api(ts);
+  const setup = await call('POST', '/api/v1/auth/setup', { email, password, display_name: 'Admin' });
+  if (setup.status !== 200) throw new Error(`setup failed: ${setup.status} ${JSON.stringify(setup.body)}`);
+  return login(ts, email, password);
+}
+
+/** Creates a user through the admin API and logs in as them. */
+export async function createUser(
+  ts: Pick<TestServer, 'url'>,
+  adminToken: string,
+  user: { email: string; password: string; isAdmin?: boolean; displayName?: string },
+): Promise<TestUser> {
+  const created = await api(ts, adminToken)('POST', '/api/v1/auth/users', {
+    email: user.email,
+    password: user.password,
+    is_admin: user.isAdmin ?? false,
+    display_name: user.displayName ?? null,
+  });
+  if (created.status !== 201) throw new Error(`create user failed: ${created.status} ${JSON.stringify(created.body)}`);
+  return login(ts, user.email, user.password);
+}
+
+export async function login(ts: Pick<TestServer, 'url'>, email: string, password: string, rememberMe = false): Promise<TestUser> {
+  const res = await api(ts)('POST', '/api/v1/auth/login', { email, password, remember_me: rememberMe });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { userId: res.body.user.user_id, token: res.body.token, email: res.body.user.email, password };
+}
