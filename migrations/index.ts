@@ -1,0 +1,12 @@
+// Every schema migration, in order. Add new ones at the end, one line each; never edit or remove one
+// that has shipped (databases in the field have recorded it).
+import type { Migration } from '../server/db/migration.js';
+import { usersAndSettings } from './0001-users-and-settings.js';
+import { documentStorage } from './0002-document-storage.js';
+import { workflowIndexMigration } from './0003-workflow-index.js';
+
+export const migrations: Migration[] = [
+  usersAndSettings,
+  documentStorage,
+  workflowIndexMigration,
+];

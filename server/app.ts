@@ -1,0 +1,130 @@
+// Assembles the server: database, auth services, HTTP routes, the web app and the sync endpoint, on one
+// port. Other modules plug in at the two marked wiring points.
+import Fastify from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { join } from 'node:path';
+import { SYNC_PATH } from '../shared/protocol.js';
+import { DatabaseIdentity } from './auth/identity.js';
+import { TokenService } from './auth/tokens.js';
+import { UserStore } from './auth/users.js';
+import { databaseFile, projectRoot, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import type { MigrationReport } from './db/migrator.js';
+import { registerAuthRoutes } from './http/auth-routes.js';
+import { installErrorHandlers } from './http/errors.js';
+import { createStaticHandler } from './http/static.js';
+import type { Services } from './services.js';
+import { SqliteStore } from './storage/sqlite-store.js';
+import { SyncServer } from './sync/sync-server.js';
+import { startLibrary, type Library } from './library/library.js';
+
+/** How long close() lets open HTTP responses finish before cutting their connections. */
+const CLOSE_GRACE_MS = 2000;
+
+export interface RunningServer {
+  /** http://host:port with the port actually bound (config.port may be 0). */
+  url: string;
+  port: number;
+  config: Config;
+  services: Services;
+  /** What the migrator did on this start. */
+  migration: MigrationReport;
+  /** Stops accepting, closes sync sockets, HTTP and the database. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Where the built web app is; defaults to <project root>/dist/client. */
+  clientDir?: string;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  let migration: MigrationReport = { from: 0, to: 0, applied: [], backup: null };
+  const db = openDatabase(databaseFile(config), { onMigrated: (r) => (migration = r) });
+  const users = new UserStore(db);
+  const tokens = TokenService.fromDatabase(db);
+  const identity = new DatabaseIdentity(config.multiuser, users, tokens);
+  // Sync server: documents live in the same SQLite file; library hooks are set on sync.hooks.
+  const sync = new SyncServer({
+    store: new SqliteStore(db),
+    identity,
+    multiuser: config.multiuser,
+    maxFrameBytes: config.maxFrameBytes,
+  });
+  const services: Services = { db, users, tokens, identity, sync };
+
+  // No Fastify logger at all, so no request logging: sync URLs carry ?token= and headers carry bearer
+  // tokens. Unexpected errors are logged by the error handler, path only.
+  const app = Fastify({ logger: false, bodyLimit: config.maxFrameBytes });
+  installErrorHandlers(app);
+  registerAuthRoutes(app, services);
+
+  // ── Wiring point (b): workflow library ──────────────────────────────────────────────────────────
+  // Index, defaults, `public` publisher (sync hooks) and the /api/v1/workflows routes.
+  let library: Library;
+  try {
+    library = await startLibrary({
+      app,
+      db,
+      users,
+      identity,
+      sync,
+      store: new SqliteStore(db),
+      multiuser: config.multiuser,
+      dataDir: config.dataDir,
+      defaultsDir: config.defaultsDir,
+    });
+  } catch (err) {
+    await sync.close();
+    db.close();
+    throw err;
+  }
+
+  app.setNotFoundHandler(createStaticHandler(options.clientDir ?? join(projectRoot(), 'dist', 'client')));
+
+  // ── Wiring point (a): sync server ──────────────────────────────────────────────────────────────
+  // WebSocket upgrades under /sync/ go to the SyncServer; close() below awaits sync.close() first.
+  const handleSyncUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => sync.handleUpgrade(req, socket, head);
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (path.startsWith(`${SYNC_PATH}/`)) handleSyncUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+
+  try {
+    await app.listen({ host: config.host, port: config.port });
+  } catch (err) {
+    await library.close();
+    await sync.close();
+    db.close();
+    throw err;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      // Library first (pending `public` writes), then (a) sync: its sockets flush their last updates
+      // into the database before it closes.
+      await library.close();
+      await sync.close();
+      // Idle keep-alive connections close at once; one whose client never reads its response would
+      // hold app.close() forever, so after a grace period every remaining connection is cut. Handlers
+      // commit synchronously, so nothing acknowledged is lost by that.
+      const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      await app.close();
+      clearTimeout(force);
+      db.close();
+    })();
+    return closing;
+  };
+
+  return { url: `http://${urlHost(config.host)}:${port}`, port, config, services, migration, close };
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

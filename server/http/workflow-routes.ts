@@ -1,0 +1,267 @@
+// /api/v1/workflows: InvokeAI's workflow API (reference §2, MERGED) with the same paths, parameters and
+// wire shapes, plus JSON file import/export (docs/invokeai-compat.md lists every deviation and why).
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import sharp from 'sharp';
+import { z } from 'zod';
+import type { Identity } from '../auth/principal.js';
+import { ORDER_BY_VALUES, type Viewer } from '../library/index-store.js';
+import { LibraryError, type LibraryService } from '../library/library-service.js';
+import { requirePrincipal } from './auth-guard.js';
+import { httpError } from './errors.js';
+import { parseOr422 } from './validate.js';
+
+/** InvokeAI's IMAGE_MAX_AGE: thumbnail URLs carry a version, so they can be cached for a year. */
+const IMAGE_MAX_AGE = 31536000;
+/** InvokeAI's make_thumbnail(image, 256): fit inside 256x256. */
+const THUMBNAIL_SIZE = 256;
+/** Largest accepted upload (thumbnail image or workflow file). */
+const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
+
+export interface WorkflowRoutesOptions {
+  identity: Identity;
+  library: LibraryService;
+}
+
+const category = z.enum(['user', 'default']);
+
+/** A repeated query parameter (`?categories=user&categories=default`) arrives as an array, a single one as a string. */
+function repeated<T extends z.ZodType>(item: T) {
+  return z.preprocess((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]), z.array(item).optional());
+}
+
+/** A repeated query parameter that must be present. */
+function requiredRepeated<T extends z.ZodType>(item: T) {
+  return z.preprocess(
+    (v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]),
+    z.array(item, { error: (issue) => (issue.input === undefined ? 'Field required' : undefined) }),
+  );
+}
+
+/** FastAPI's bool query parsing: true/false, 1/0, yes/no, on/off, any case. */
+const queryBool = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const s = v.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(s)) return true;
+  if (['false', '0', 'no', 'off'].includes(s)) return false;
+  return v;
+}, z.boolean({ error: 'Input should be a valid boolean' }).optional());
+
+const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
+    z.number({ error: 'Input should be a valid integer' }).int().min(min).max(max),
+  );
+
+const ListQuery = z.object({
+  page: queryInt(0).default(0),
+  // InvokeAI accepts per_page=0 and then divides by it (500); at least 1 here.
+  per_page: queryInt(1, 10_000).optional(),
+  order_by: z.enum(ORDER_BY_VALUES as [string, ...string[]]).default('name'),
+  direction: z.enum(['ASC', 'DESC']).default('ASC'),
+  categories: repeated(category),
+  tags: repeated(z.string()),
+  query: z.string().optional(),
+  has_been_opened: queryBool,
+  is_public: queryBool,
+});
+
+const TagsQuery = z.object({ categories: repeated(category), is_public: queryBool });
+const CountsByTagQuery = z.object({
+  tags: requiredRepeated(z.string()),
+  categories: repeated(category),
+  has_been_opened: queryBool,
+  is_public: queryBool,
+});
+const CountsByCategoryQuery = z.object({
+  categories: requiredRepeated(category),
+  has_been_opened: queryBool,
+  is_public: queryBool,
+});
+
+const WorkflowBody = z.object({ workflow: z.unknown().refine((v) => v !== undefined, 'Field required') });
+const IsPublicBody = z.object({ is_public: z.boolean({ error: 'Input should be a valid boolean' }) });
+const IdParams = z.object({ workflow_id: z.string().min(1) });
+
+type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+
+/** Maps the service's refusals to HTTP errors ({"detail": ...}). */
+function handle(fn: Handler): Handler {
+  return async (request, reply) => {
+    try {
+      return await fn(request, reply);
+    } catch (error) {
+      if (error instanceof LibraryError) throw httpError(error.status, error.detail);
+      throw error;
+    }
+  };
+}
+
+/** InvokeAI returns JSON null from several endpoints. */
+function sendNull(reply: FastifyReply): FastifyReply {
+  return reply.type('application/json').send('null');
+}
+
+/** The first file part named `field` of a multipart request, read into memory; 422 if absent. */
+async function uploadedFile(request: FastifyRequest, field: string): Promise<{ data: Buffer; mimetype: string; filename: string }> {
+  if (!request.isMultipart()) throw httpError(422, `${field}: Field required (send multipart/form-data)`);
+  for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
+    if (part.type === 'file' && part.fieldname === field) {
+      const data = await part.toBuffer();
+      if (part.file.truncated) throw httpError(413, `${field}: larger than ${MAX_UPLOAD_BYTES} bytes`);
+      return { data, mimetype: part.mimetype, filename: part.filename };
+    }
+    if (part.type === 'file') await part.toBuffer();
+  }
+  throw httpError(422, `${field}: Field required`);
+}
+
+/** `attachment; filename=...` safe for any workflow name (RFC 6266 / 5987). */
+function attachment(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoutesOptions): void {
+  const { identity, library } = opts;
+  const viewerOf = async (request: FastifyRequest): Promise<Viewer> => {
+    const p = await requirePrincipal(identity, request);
+    return { userId: p.userId, isAdmin: p.isAdmin, multiuser: identity.multiuser };
+  };
+  const idOf = (request: FastifyRequest) => parseOr422(IdParams, request.params, 'workflow_id').workflow_id;
+
+  void app.register(
+    async (scope) => {
+      await scope.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 10 } });
+
+      scope.get('/', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const q = parseOr422(ListQuery, request.query, 'query');
+        return library.list(viewer, {
+          page: q.page,
+          perPage: q.per_page ?? null,
+          orderBy: q.order_by as (typeof ORDER_BY_VALUES)[number],
+          direction: q.direction,
+          categories: q.categories,
+          tags: q.tags,
+          query: q.query,
+          hasBeenOpened: q.has_been_opened,
+          isPublic: q.is_public,
+        });
+      }));
+
+      scope.post('/', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const body = parseOr422(WorkflowBody, request.body);
+        return library.create(viewer, body.workflow);
+      }));
+
+      scope.get('/tags', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const q = parseOr422(TagsQuery, request.query, 'query');
+        return library.tags(viewer, { categories: q.categories, isPublic: q.is_public });
+      }));
+
+      scope.get('/counts_by_tag', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const q = parseOr422(CountsByTagQuery, request.query, 'query');
+        return library.countsByTag(viewer, q.tags, {
+          categories: q.categories,
+          hasBeenOpened: q.has_been_opened,
+          isPublic: q.is_public,
+        });
+      }));
+
+      scope.get('/counts_by_category', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const q = parseOr422(CountsByCategoryQuery, request.query, 'query');
+        return library.countsByCategory(viewer, q.categories, { hasBeenOpened: q.has_been_opened, isPublic: q.is_public });
+      }));
+
+      scope.get('/i/:workflow_id', handle(async (request) => library.get(await viewerOf(request), idOf(request))));
+
+      scope.patch('/i/:workflow_id', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const body = parseOr422(WorkflowBody, request.body);
+        return library.update(viewer, idOf(request), body.workflow);
+      }));
+
+      scope.delete('/i/:workflow_id', handle(async (request, reply) => {
+        await library.delete(await viewerOf(request), idOf(request));
+        return sendNull(reply);
+      }));
+
+      scope.patch('/i/:workflow_id/is_public', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const body = parseOr422(IsPublicBody, request.body);
+        return library.setPublic(viewer, idOf(request), body.is_public);
+      }));
+
+      scope.put('/i/:workflow_id/opened_at', handle(async (request, reply) => {
+        await library.setOpened(await viewerOf(request), idOf(request));
+        return sendNull(reply);
+      }));
+
+      scope.put('/i/:workflow_id/thumbnail', handle(async (request, reply) => {
+        const viewer = await viewerOf(request);
+        const id = idOf(request);
+        // Rights first (404/403), as InvokeAI, so a refused caller's upload is never decoded.
+        library.assertThumbnailWritable(viewer, id);
+        const upload = await uploadedFile(request, 'image');
+        if (!upload.mimetype.startsWith('image')) throw httpError(415, 'Not an image');
+        let webp: Buffer;
+        try {
+          webp = await sharp(upload.data, { limitInputPixels: 100_000_000 })
+            .rotate()
+            .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+            .webp()
+            .toBuffer();
+        } catch {
+          throw httpError(415, 'Failed to read image');
+        }
+        library.setThumbnail(viewer, id, webp);
+        return sendNull(reply);
+      }));
+
+      scope.delete('/i/:workflow_id/thumbnail', handle(async (request, reply) => {
+        library.deleteThumbnail(await viewerOf(request), idOf(request));
+        return sendNull(reply);
+      }));
+
+      // No token, as InvokeAI: browsers load it through <img src>; ids are unguessable uuids.
+      scope.get('/i/:workflow_id/thumbnail', handle(async (request, reply) => {
+        const thumb = library.thumbnail(idOf(request));
+        if (!thumb) throw httpError(404, 'Thumbnail not found');
+        return reply
+          .type('image/webp')
+          .header('cache-control', `max-age=${IMAGE_MAX_AGE}`)
+          .header('content-disposition', 'inline')
+          .send(thumb.image);
+      }));
+
+      // ---- Flowshelf additions: JSON file export/import --------------------------------------------
+
+      scope.get('/i/:workflow_id/download', handle(async (request, reply) => {
+        const record = library.get(await viewerOf(request), idOf(request));
+        const name = record.workflow.name.trim() || 'My Workflow';
+        return reply
+          .type('application/json; charset=utf-8')
+          .header('content-disposition', attachment(`${name}.json`))
+          .send(JSON.stringify(record.workflow, null, 2));
+      }));
+
+      scope.post('/import', handle(async (request) => {
+        const viewer = await viewerOf(request);
+        const upload = await uploadedFile(request, 'file');
+        let json: unknown;
+        try {
+          json = JSON.parse(upload.data.toString('utf8'));
+        } catch {
+          throw httpError(422, 'file: not valid JSON');
+        }
+        return library.create(viewer, json);
+      }));
+    },
+    { prefix: '/api/v1/workflows' },
+  );
+}

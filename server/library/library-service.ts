@@ -1,0 +1,324 @@
+// The workflow operations the REST routes and the CLI share. Reads come from the index; every write to
+// a user workflow goes into its library document through the sync server (withDocument), so every
+// connected device sees it at once and the indexer/publisher pick it up like any other edit. Only
+// thumbnails (not part of the document layout, contract §4) and per-user "opened" records are written
+// to the database directly.
+import { randomUUID } from 'node:crypto';
+import type * as Y from 'yjs';
+import { libraryDocument } from '../../shared/protocol.js';
+import {
+  createEntry,
+  deleteEntry,
+  InvalidWorkflowError,
+  readEntry,
+  setEntryOpenedAt,
+  setEntryPublic,
+  updateEntryWorkflow,
+  validateWorkflow,
+  validateWorkflowWithoutId,
+  type Workflow,
+} from '../../shared/workflow/index.js';
+import { decideAccess, type WorkflowAction } from './access.js';
+import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
+
+/** A refusal with an HTTP status and a one-line detail (the CLI prints the detail). */
+export class LibraryError extends Error {
+  override name = 'LibraryError';
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * What the service needs from the sync server: a server-side write that resolves once committed and
+ * forwarded. The sync server runs its onCommitted hooks (the indexer) before it resolves, so a list
+ * made right after a write already shows it.
+ */
+export interface DocumentWriter {
+  withDocument<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
+}
+
+/** InvokeAI's WorkflowRecordDTO (with thumbnail_url on GET). */
+export interface WorkflowRecordDTO {
+  workflow_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  opened_at: string | null;
+  user_id: string;
+  is_public: boolean;
+  workflow: Workflow;
+  thumbnail_url?: string | null;
+}
+
+export interface WorkflowListItemDTO {
+  workflow_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  opened_at: string | null;
+  user_id: string;
+  is_public: boolean;
+  description: string;
+  category: WorkflowCategory;
+  tags: string;
+  thumbnail_url: string | null;
+  /** Flowshelf addition: set (only ever seen by the owner) when the stored entry is not a valid workflow. */
+  invalid_reason: string | null;
+}
+
+export interface Thumbnail {
+  image: Buffer;
+  version: string;
+}
+
+export interface LibraryServiceOptions {
+  index: IndexStore;
+  docs: DocumentWriter;
+  multiuser: boolean;
+  now?: () => string;
+}
+
+const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
+  read: 'Not authorized to access this workflow',
+  update: 'Not authorized to update this workflow',
+  delete: 'Not authorized to delete this workflow',
+};
+
+export const NOT_FOUND = 'Workflow not found';
+export const DEFAULT_READ_ONLY = 'Default workflows cannot be created, changed or deleted';
+
+export function thumbnailUrl(workflowId: string, version: string | null): string | null {
+  return version === null ? null : `/api/v1/workflows/i/${encodeURIComponent(workflowId)}/thumbnail?${version}`;
+}
+
+/** 422 whose detail names the failing field as it appears in the request body ("workflow.meta.version: ..."). */
+function invalidWorkflow(field: string, error: string): LibraryError {
+  return new LibraryError(422, field === 'workflow' ? error : `workflow.${error}`);
+}
+
+export class LibraryService {
+  private readonly index: IndexStore;
+  private readonly docs: DocumentWriter;
+  readonly multiuser: boolean;
+  private readonly now: () => string;
+
+  constructor(opts: LibraryServiceOptions) {
+    this.index = opts.index;
+    this.docs = opts.docs;
+    this.multiuser = opts.multiuser;
+    this.now = opts.now ?? (() => new Date().toISOString());
+  }
+
+  // ---- reads ---------------------------------------------------------------------------------------
+
+  list(viewer: Viewer, q: ListQuery): Page<WorkflowListItemDTO> {
+    const page = this.index.list(viewer, q);
+    return { ...page, items: page.items.map(listItemDto) };
+  }
+
+  tags(viewer: Viewer, f: Pick<Filters, 'categories' | 'isPublic'>): string[] {
+    return this.index.tags(viewer, f);
+  }
+
+  countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Record<string, number> {
+    return this.index.countsByTag(viewer, tags, f);
+  }
+
+  countsByCategory(viewer: Viewer, categories: WorkflowCategory[], f: Pick<Filters, 'hasBeenOpened' | 'isPublic'>) {
+    return this.index.countsByCategory(viewer, categories, f);
+  }
+
+  /** GET /i/{id}. An invalid entry is a 422 naming the reason, for its owner; nobody else sees it. */
+  get(viewer: Viewer, workflowId: string): WorkflowRecordDTO {
+    const row = this.resolve(viewer, workflowId, 'read', FORBIDDEN_DETAIL.read);
+    if (!row.valid || row.workflow === null) {
+      throw new LibraryError(422, `Workflow is not valid: ${row.invalid_reason ?? 'unknown reason'}`);
+    }
+    return {
+      ...this.recordFromRow(viewer, row, JSON.parse(row.workflow) as Workflow),
+      thumbnail_url: thumbnailUrl(row.workflow_id, this.index.thumbnailVersion(row.workflow_id)),
+    };
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------
+
+  /**
+   * POST /. The caller owns it. Public from the start in single-user mode (InvokeAI) and when an
+   * administrator creates it (Flowshelf: administrators curate shared workflows); private otherwise.
+   */
+  async create(viewer: Viewer, body: unknown, opts: { isPublic?: boolean } = {}): Promise<WorkflowRecordDTO> {
+    const checked = validateWorkflowWithoutId(body);
+    if (!checked.ok) throw invalidWorkflow(checked.field, checked.error);
+    if (checked.workflow.meta.category === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
+    const id = randomUUID();
+    const isPublic = opts.isPublic ?? (!this.multiuser || viewer.isAdmin);
+    const document = libraryDocument(viewer.userId);
+    const record = await this.docs.withDocument(document, (doc) => {
+      try {
+        createEntry(doc, id, { ...checked.workflow, id } as Workflow, { isPublic, now: this.now() });
+      } catch (err) {
+        if (err instanceof InvalidWorkflowError) throw invalidWorkflow(err.field, err.detail);
+        throw err;
+      }
+      return this.recordFromDoc(viewer, doc, id, viewer.userId);
+    });
+    return record;
+  }
+
+  /** PATCH /i/{id}: body.workflow replaces the stored workflow; is_public is unchanged (InvokeAI). */
+  async update(viewer: Viewer, workflowId: string, body: unknown): Promise<WorkflowRecordDTO> {
+    const checked = validateWorkflow(body);
+    if (!checked.ok) throw invalidWorkflow(checked.field, checked.error);
+    const workflow = checked.workflow;
+    // InvokeAI ignores the path and updates whatever id the body names; that is a 400 here.
+    if (workflow.id !== workflowId) {
+      throw new LibraryError(400, `workflow.id (${workflow.id}) does not match the workflow id in the path (${workflowId})`);
+    }
+    if (workflow.meta.category === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
+    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    return this.writeEntry(viewer, row, (doc) => {
+      try {
+        return updateEntryWorkflow(doc, workflowId, workflow, { now: this.now() });
+      } catch (err) {
+        if (err instanceof InvalidWorkflowError) throw invalidWorkflow(err.field, err.detail);
+        throw err;
+      }
+    });
+  }
+
+  /** PATCH /i/{id}/is_public: also makes the `shared` tag agree (InvokeAI). */
+  async setPublic(viewer: Viewer, workflowId: string, isPublic: boolean): Promise<WorkflowRecordDTO> {
+    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    return this.writeEntry(viewer, row, (doc) => setEntryPublic(doc, workflowId, isPublic, { now: this.now() }));
+  }
+
+  async delete(viewer: Viewer, workflowId: string): Promise<void> {
+    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.delete);
+    const document = libraryDocument(row.user_id);
+    const removed = await this.docs.withDocument(document, (doc) => deleteEntry(doc, workflowId));
+    if (!removed) throw new LibraryError(404, NOT_FOUND);
+  }
+
+  /**
+   * PUT /i/{id}/opened_at. Recorded per user for anything the caller may read (InvokeAI: one column
+   * per workflow, 403 for non-owners). The owner's time also goes into the library entry, so the
+   * owner's other devices see it.
+   */
+  async setOpened(viewer: Viewer, workflowId: string): Promise<void> {
+    const row = this.resolve(viewer, workflowId, 'open', FORBIDDEN_DETAIL.read);
+    const at = this.now();
+    if (row.category === 'user' && row.user_id === viewer.userId) {
+      const document = libraryDocument(row.user_id);
+      const found = await this.docs.withDocument(document, (doc) => setEntryOpenedAt(doc, workflowId, at));
+      if (!found) throw new LibraryError(404, NOT_FOUND);
+    }
+    this.index.setOpened(viewer.userId, workflowId, at);
+  }
+
+  // ---- thumbnails ----------------------------------------------------------------------------------
+
+  /** Checks that the caller may change the thumbnail (before the upload is decoded). */
+  assertThumbnailWritable(viewer: Viewer, workflowId: string): void {
+    this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+  }
+
+  /** `webp` is the already resized image. */
+  setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): void {
+    this.assertThumbnailWritable(viewer, workflowId);
+    this.index.putThumbnail(workflowId, webp, randomUUID());
+  }
+
+  deleteThumbnail(viewer: Viewer, workflowId: string): void {
+    this.assertThumbnailWritable(viewer, workflowId);
+    // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
+    this.index.deleteThumbnail(workflowId);
+  }
+
+  /** GET thumbnail: no token (as InvokeAI: <img src> cannot send one; ids are unguessable uuids). */
+  thumbnail(workflowId: string): Thumbnail | null {
+    return this.index.thumbnail(workflowId);
+  }
+
+  // ---- helpers -------------------------------------------------------------------------------------
+
+  /**
+   * The row a caller means by an id. Normally one row per id; if a client copied an id into a second
+   * library, the caller's own row wins, then the first one they may use.
+   */
+  private resolve(viewer: Viewer, workflowId: string, action: WorkflowAction, forbidden: string): IndexRow {
+    const rows = this.index.rowsForId(workflowId);
+    const own = rows.find((r) => r.user_id === viewer.userId && r.category === 'user');
+    const ordered = own ? [own, ...rows.filter((r) => r !== own)] : rows;
+    let refusal: 'default' | 'forbidden' | null = null;
+    for (const row of ordered) {
+      const decision = decideAccess(viewer, row, action);
+      if (decision === 'ok') return row;
+      if (decision === 'default') refusal = 'default';
+      else if (decision === 'forbidden' && refusal === null) refusal = 'forbidden';
+    }
+    if (refusal === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
+    if (refusal === 'forbidden') throw new LibraryError(403, forbidden);
+    throw new LibraryError(404, NOT_FOUND);
+  }
+
+  private async writeEntry(viewer: Viewer, row: IndexRow, write: (doc: Y.Doc) => boolean): Promise<WorkflowRecordDTO> {
+    const document = libraryDocument(row.user_id);
+    const record = await this.docs.withDocument(document, (doc) => {
+      // The index can trail the document by a commit: the entry may be gone already.
+      if (!write(doc)) throw new LibraryError(404, NOT_FOUND);
+      return this.recordFromDoc(viewer, doc, row.workflow_id, row.user_id);
+    });
+    return record;
+  }
+
+  private recordFromDoc(viewer: Viewer, doc: Y.Doc, workflowId: string, userId: string): WorkflowRecordDTO {
+    const read = readEntry(doc, workflowId);
+    if (!read) throw new LibraryError(404, NOT_FOUND);
+    // Writers validate, so this only happens if a concurrent edit broke the entry in the same commit.
+    if (!read.valid) throw new LibraryError(422, `Workflow is not valid: ${read.reason}`);
+    return {
+      workflow_id: workflowId,
+      name: read.workflow.name,
+      created_at: read.entry.created_at,
+      updated_at: read.entry.updated_at,
+      opened_at: userId === viewer.userId ? read.entry.opened_at : this.index.openedAt(viewer.userId, workflowId),
+      user_id: userId,
+      is_public: read.entry.is_public,
+      workflow: read.workflow,
+    };
+  }
+
+  private recordFromRow(viewer: Viewer, row: IndexRow, workflow: Workflow): WorkflowRecordDTO {
+    return {
+      workflow_id: row.workflow_id,
+      name: row.name,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+      opened_at: this.index.openedAt(viewer.userId, row.workflow_id),
+      user_id: row.user_id,
+      is_public: row.is_public,
+      workflow,
+    };
+  }
+}
+
+function listItemDto(item: ListItem): WorkflowListItemDTO {
+  return {
+    workflow_id: item.workflow_id,
+    name: item.name,
+    created_at: item.created_at,
+    updated_at: item.updated_at,
+    opened_at: item.opened_at,
+    user_id: item.user_id,
+    is_public: item.is_public,
+    description: item.description,
+    category: item.category,
+    tags: item.tags,
+    thumbnail_url: thumbnailUrl(item.workflow_id, item.thumbnail_version),
+    invalid_reason: item.invalid_reason,
+  };
+}

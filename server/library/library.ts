@@ -1,0 +1,122 @@
+// Assembles the workflow library on a running sync server: the index and its indexer (sync hooks),
+// the default workflows, the publisher of the `public` document, reactions to user changes, and the
+// /api/v1/workflows routes. Start order matters: the index first catches up with the store, then the
+// defaults are synced, then `public` is rebuilt from both, and only then does the server listen.
+import type { Database } from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import * as Y from 'yjs';
+import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
+import { workflowsMap } from '../../shared/workflow/index.js';
+import type { Identity } from '../auth/principal.js';
+import type { UserStore } from '../auth/users.js';
+import { registerWorkflowRoutes } from '../http/workflow-routes.js';
+import type { DocumentStore } from '../storage/document-store.js';
+import type { DocumentHooks } from '../sync/sync-server.js';
+import { syncDefaults } from './defaults.js';
+import { IndexStore } from './index-store.js';
+import { Indexer } from './indexer.js';
+import { LibraryService, type DocumentWriter } from './library-service.js';
+import { Publisher } from './publisher.js';
+import { holdServerLock } from './server-lock.js';
+
+export interface LibrarySync extends DocumentWriter {
+  hooks: DocumentHooks;
+}
+
+export interface LibraryOptions {
+  app: FastifyInstance;
+  db: Database;
+  users: UserStore;
+  identity: Identity;
+  sync: LibrarySync;
+  store: DocumentStore;
+  multiuser: boolean;
+  dataDir: string;
+  defaultsDir: string;
+  log?: (message: string) => void;
+}
+
+export interface Library {
+  index: IndexStore;
+  indexer: Indexer;
+  publisher: Publisher;
+  service: LibraryService;
+  /** Re-reads the defaults folder and republishes what changed. */
+  reloadDefaults(): Promise<void>;
+  /** Waits for pending publishing, detaches from users and sync. Call before the sync server closes. */
+  close(): Promise<void>;
+}
+
+export async function startLibrary(opts: LibraryOptions): Promise<Library> {
+  const log = opts.log ?? ((message: string) => console.warn(`[library] ${message}`));
+  const index = new IndexStore(opts.db);
+  const indexer = new Indexer({ db: opts.db, index, store: opts.store, log });
+  const publisher = new Publisher({ index, docs: opts.sync, users: opts.users, log });
+  const service = new LibraryService({ index, docs: opts.sync, multiuser: opts.multiuser });
+  const releaseLock = holdServerLock(opts.dataDir);
+
+  const previous = opts.sync.hooks;
+  opts.sync.hooks = {
+    onLoaded(name, doc) {
+      previous.onLoaded?.(name, doc);
+      indexer.onLoaded(name, doc);
+    },
+    onCommitted(name, doc, updates) {
+      previous.onCommitted?.(name, doc, updates);
+      indexer.onCommitted(name, doc);
+    },
+  };
+
+  try {
+    await indexer.reconcile();
+    syncDefaults(index, opts.defaultsDir, log);
+    await publisher.rebuild();
+  } catch (error) {
+    opts.sync.hooks = previous;
+    releaseLock();
+    throw error;
+  }
+  const stopIndexListener = indexer.onChange((change) => void publisher.refresh(change.workflowIds));
+
+  // A deleted user's library goes with them: emptied (so any open copy shows it), removed from the
+  // store, the index and `public`. A renamed user gets their owner_name republished.
+  const userChanged = async (userId: string) => {
+    if (userId === SYSTEM_USER_ID) return;
+    if (opts.users.get(userId) !== null) {
+      await publisher.refreshOwner(userId);
+      return;
+    }
+    const name = libraryDocument(userId);
+    await opts.sync.withDocument(name, (doc: Y.Doc) => {
+      const map = workflowsMap(doc);
+      doc.transact(() => {
+        for (const id of Array.from(map.keys())) map.delete(id);
+      });
+    });
+    await opts.store.delete(name);
+    indexer.forgetLibrary(userId);
+    await publisher.idle();
+  };
+  const stopUserListener = opts.identity.onUserChanged((userId) => {
+    void userChanged(userId).catch((error: unknown) => log(`updating the library of user ${userId} failed: ${String(error)}`));
+  });
+
+  registerWorkflowRoutes(opts.app, { identity: opts.identity, library: service });
+
+  return {
+    index,
+    indexer,
+    publisher,
+    service,
+    async reloadDefaults() {
+      await publisher.refresh(syncDefaults(index, opts.defaultsDir, log));
+    },
+    async close() {
+      stopUserListener();
+      stopIndexListener();
+      await publisher.idle();
+      opts.sync.hooks = previous;
+      releaseLock();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+// The library over the sync endpoint, with the stock y-websocket client: sharing in one user's library
+// document reaches every other user's `public` document, invalid entries never do, REST writes reach
+// open clients, and a restart rebuilds `public` and catches up with writes the index missed.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { databaseFile } from '../../server/config.js';
+import { openDatabase } from '../../server/db/database.js';
+import { SqliteStore } from '../../server/storage/sqlite-store.js';
+import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
+import { createEntry, publicMap, setEntryPublic, workflowsMap, jsonToY, type Workflow } from '../../shared/workflow/index.js';
+import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { connect, synced, waitFor, type Client } from '../sync/clients.js';
+import { FIXTURES_DIR, userWorkflow } from '../api/fixtures.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A test server closed after the test, also after restarts (the latest instance is closed). */
+async function server(opts: Parameters<typeof startTestServer>[0] = {}): Promise<TestServer> {
+  const holder = { ts: await startTestServer(opts) };
+  cleanups.push(() => holder.ts.close());
+  const restart = async (): Promise<TestServer> => {
+    holder.ts = await holder.ts.restart();
+    return holder.ts;
+  };
+  return { ...holder.ts, restart };
+}
+
+function client(ts: TestServer, document: string, user?: TestUser): Client {
+  const c = connect(ts.wsUrl, document, user?.token);
+  cleanups.push(() => c.destroy());
+  return c;
+}
+
+function workflow(id: string, name: string): Workflow {
+  return { ...userWorkflow(name), id } as Workflow;
+}
+
+async function users(ts: TestServer) {
+  const admin = await setupAdmin(ts);
+  const alice = await createUser(ts, admin.token, { email: 'alice@example.com', password: 'alice-password-1', displayName: 'Alice' });
+  const bob = await createUser(ts, admin.token, { email: 'bob@example.com', password: 'bob-password-1' });
+  return { admin, alice, bob };
+}
+
+describe('publishing through the sync endpoint', () => {
+  it('a workflow shared in one user\'s document appears in another user\'s public within a second; unsharing removes it', async () => {
+    const ts = await server();
+    const { alice, bob } = await users(ts);
+    const own = client(ts, libraryDocument(alice.userId), alice);
+    const pub = client(ts, PUBLIC_DOCUMENT, bob);
+    await Promise.all([synced(own), synced(pub)]);
+    expect(publicMap(pub.doc).size).toBe(26);
+
+    const id = 'c0ffee00-0000-4000-8000-000000000001';
+    const started = Date.now();
+    createEntry(own.doc, id, workflow(id, 'Shared from a device'), { isPublic: true });
+    await waitFor(() => publicMap(pub.doc).has(id), 'the shared workflow in public', 1000);
+    const entry = publicMap(pub.doc).get(id) as any;
+    expect(entry).toMatchObject({ user_id: alice.userId, owner_name: 'Alice', is_public: true, category: 'user' });
+    expect(entry.workflow.tags).toBe('flux, test, shared');
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    setEntryPublic(own.doc, id, false);
+    await waitFor(() => !publicMap(pub.doc).has(id), 'the unshared workflow gone from public', 1000);
+    // And the REST view agrees for the other user.
+    expect((await api(ts, bob.token)('GET', `/api/v1/workflows/i/${id}`)).status).toBe(403);
+  });
+
+  it('an invalid workflow written into a document is not published, not listed as valid, and its owner sees why', async () => {
+    const ts = await server();
+    const { admin, alice, bob } = await users(ts);
+    const own = client(ts, libraryDocument(alice.userId), alice);
+    const pub = client(ts, PUBLIC_DOCUMENT, bob);
+    await Promise.all([synced(own), synced(pub)]);
+    const id = 'bad00000-0000-4000-8000-000000000001';
+    own.doc.transact(() => {
+      const entry = new Y.Map<unknown>();
+      const { meta: _meta, ...noMeta } = workflow(id, 'Broken');
+      entry.set('workflow', jsonToY(noMeta as any));
+      entry.set('is_public', true);
+      entry.set('created_at', new Date().toISOString());
+      entry.set('updated_at', new Date().toISOString());
+      entry.set('opened_at', null);
+      workflowsMap(own.doc).set(id, entry);
+    });
+    // A valid shared one written after it is published: the invalid one was processed before it.
+    const okId = 'a0000000-0000-4000-8000-000000000001';
+    createEntry(own.doc, okId, workflow(okId, 'Fine'), { isPublic: true });
+    await waitFor(() => publicMap(pub.doc).has(okId), 'the valid workflow in public');
+    expect(publicMap(pub.doc).has(id)).toBe(false);
+
+    const mine = await api(ts, alice.token)('GET', '/api/v1/workflows?categories=user');
+    expect(mine.body.items.find((i: any) => i.workflow_id === id)?.invalid_reason).toMatch(/^meta: /);
+    expect(mine.body.items.find((i: any) => i.workflow_id === okId)?.invalid_reason).toBeNull();
+    const got = await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}`);
+    expect(got.status).toBe(422);
+    expect(got.body.detail).toMatch(/meta/);
+    for (const other of [admin, bob]) {
+      const listed = await api(ts, other.token)('GET', '/api/v1/workflows?categories=user&is_public=true');
+      expect(listed.body.items.map((i: any) => i.workflow_id)).not.toContain(id);
+      expect((await api(ts, other.token)('GET', `/api/v1/workflows/i/${id}`)).status).toBe(404);
+    }
+
+    // Repairing it through the API makes it valid and published.
+    const fixed = await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}`, { workflow: workflow(id, 'Repaired') });
+    expect(fixed.status).toBe(200);
+    await waitFor(() => publicMap(pub.doc).has(id), 'the repaired workflow in public');
+  });
+
+  it('a REST write reaches a connected client of the library document', async () => {
+    const ts = await server();
+    const { alice } = await users(ts);
+    const own = client(ts, libraryDocument(alice.userId), alice);
+    await synced(own);
+    const created = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('From REST') });
+    const id = created.body.workflow_id;
+    await waitFor(() => workflowsMap(own.doc).has(id), 'the created entry on the client');
+    await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}`, { workflow: { ...created.body.workflow, name: 'Renamed by REST' } });
+    const name = () => (workflowsMap(own.doc).get(id)?.get('workflow') as Y.Map<unknown> | undefined)?.get('name');
+    await waitFor(() => name() === 'Renamed by REST', 'the rename on the client');
+    await api(ts, alice.token)('DELETE', `/api/v1/workflows/i/${id}`);
+    await waitFor(() => !workflowsMap(own.doc).has(id), 'the deletion on the client');
+  });
+
+  it('renaming a user republishes owner_name; deleting a user removes their workflows everywhere', async () => {
+    const ts = await server();
+    const { admin, alice, bob } = await users(ts);
+    const wf = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Alice shares') });
+    const id = wf.body.workflow_id;
+    await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}/is_public`, { is_public: true });
+    const pub = client(ts, PUBLIC_DOCUMENT, bob);
+    await synced(pub);
+    await waitFor(() => publicMap(pub.doc).has(id), 'published');
+    await api(ts, admin.token)('PATCH', `/api/v1/auth/users/${alice.userId}`, { display_name: 'Alice Cooper' });
+    await waitFor(() => (publicMap(pub.doc).get(id) as any)?.owner_name === 'Alice Cooper', 'new owner_name');
+
+    expect((await api(ts, admin.token)('DELETE', `/api/v1/auth/users/${alice.userId}`)).status).toBe(204);
+    await waitFor(() => !publicMap(pub.doc).has(id), 'the deleted user\'s workflow gone from public');
+    await waitFor(() => ts.server.services.db.prepare('SELECT 1 FROM doc_updates WHERE doc = ?').get(libraryDocument(alice.userId)) === undefined, 'library deleted from the store');
+    expect((await api(ts, admin.token)('GET', `/api/v1/workflows/i/${id}`)).status).toBe(404);
+  });
+});
+
+describe('restart', () => {
+  it('rebuilds public from the index and the defaults folder, and indexes writes made while it was down', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'flowshelf-restart-'));
+    const defaultsDir = join(dataDir, 'defaults');
+    mkdirSync(defaultsDir);
+    const files = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).slice(0, 3);
+    for (const f of files) copyFileSync(join(FIXTURES_DIR, f), join(defaultsDir, f));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const ts = await server({ dataDir, config: { defaultsDir } });
+    const { alice, bob } = await users(ts);
+    const shared = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Survives restarts') });
+    await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${shared.body.workflow_id}/is_public`, { is_public: true });
+    await ts.server.close();
+
+    // While it is down: a stale entry lands in public, a default file disappears, and a shared
+    // workflow is appended to alice's library (as a crash between commit and indexing would leave it).
+    const db = openDatabase(databaseFile({ dataDir }));
+    const store = new SqliteStore(db);
+    const stale = new Y.Doc();
+    publicMap(stale).set('ghost', { workflow: {}, user_id: 'nobody' });
+    await store.append([{ name: PUBLIC_DOCUMENT, update: Y.encodeStateAsUpdate(stale) }]);
+    const lib = new Y.Doc();
+    const stored = await store.load(libraryDocument(alice.userId));
+    for (const u of [stored.snapshot, ...stored.updates]) if (u) Y.applyUpdate(lib, u);
+    const before = Y.encodeStateVector(lib);
+    const lateId = 'ad000000-0000-4000-8000-00000000000a';
+    createEntry(lib, lateId, workflow(lateId, 'Written while down'), { isPublic: true });
+    await store.append([{ name: libraryDocument(alice.userId), update: Y.encodeStateAsUpdate(lib, before) }]);
+    stale.destroy();
+    lib.destroy();
+    db.close();
+    unlinkSync(join(defaultsDir, files[0]!));
+
+    const again = await ts.restart();
+    const pub = client(again, PUBLIC_DOCUMENT, bob);
+    await synced(pub);
+    const keys = Array.from(publicMap(pub.doc).keys()).sort();
+    expect(keys).not.toContain('ghost');
+    expect(keys).toContain(shared.body.workflow_id);
+    expect(keys).toContain(lateId);
+    expect(keys.filter((k) => k.startsWith('default_'))).toHaveLength(2);
+    const listed = await api(again, bob.token)('GET', '/api/v1/workflows?categories=user&is_public=true');
+    expect(listed.body.items.map((i: any) => i.workflow_id).sort()).toEqual([shared.body.workflow_id, lateId].sort());
+    expect((await api(again, bob.token)('GET', '/api/v1/workflows?categories=default')).body.total).toBe(2);
+  });
+});
