@@ -1,0 +1,211 @@
+/**
+ * fs-user-admin: administrators add, edit (name, admin, active, password), deactivate and remove
+ * users. Uses REST (/auth/users): accounts are not part of any document. Loading and errors are
+ * shown through @lit/task.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import { Task } from '@lit/task';
+import { sessionContext } from '../../data/context.js';
+import type { Session } from '../../data/session.js';
+import type { UserDTO } from '../../data/api.js';
+import { navigate } from '../../data/router.js';
+import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
+import { sharedStyles } from '../shared-styles.js';
+import '../dialogs/confirm-dialog.js';
+
+@customElement('fs-user-admin')
+export class UserAdmin extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+        padding: 1rem;
+        max-width: 60rem;
+        margin: 0 auto;
+      }
+      .head {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        flex-wrap: wrap;
+      }
+      .head h2 {
+        margin: 0 auto 0 0;
+      }
+      table {
+        width: 100%;
+        border-collapse: collapse;
+        margin-top: 1rem;
+      }
+      th,
+      td {
+        text-align: left;
+        padding: 0.45rem;
+        border-bottom: 1px solid var(--fs-border);
+        font-size: 0.9rem;
+      }
+      td.actions {
+        display: flex;
+        gap: 0.3rem;
+        flex-wrap: wrap;
+        margin: 0;
+        justify-content: flex-start;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 0.6rem;
+      }
+      @media (max-width: 640px) {
+        th:nth-child(2),
+        td:nth-child(2) {
+          display: none;
+        }
+      }
+    `,
+  ];
+
+  @consume({ context: sessionContext }) accessor session!: Session;
+  @state() private accessor editing: UserDTO | null = null;
+  @state() private accessor error = '';
+  @query('dialog.user') private accessor dialog!: HTMLDialogElement;
+  @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
+
+  private users = new Task(this, {
+    task: async () => this.session.api.listUsers(),
+    args: () => [],
+  });
+
+  private openDialog(user: UserDTO | null): void {
+    this.editing = user;
+    this.error = '';
+    const form = this.dialog.querySelector('form')!;
+    form.reset();
+    const f = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+    f('email').value = user?.email ?? '';
+    f('display_name').value = user?.display_name ?? '';
+    f('is_admin').checked = user?.is_admin ?? false;
+    f('is_active').checked = user?.is_active ?? true;
+    this.dialog.showModal();
+  }
+
+  private async submit(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const f = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+    const password = f('password').value;
+    try {
+      if (this.editing) {
+        await this.session.api.updateUser(this.editing.user_id, {
+          display_name: f('display_name').value.trim(),
+          is_admin: f('is_admin').checked,
+          is_active: f('is_active').checked,
+          ...(password ? { password } : {}),
+        });
+      } else {
+        await this.session.api.createUser({
+          email: f('email').value.trim(),
+          display_name: f('display_name').value.trim() || undefined,
+          password,
+          is_admin: f('is_admin').checked,
+        });
+      }
+      this.dialog.close();
+      void this.users.run();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private async setActive(user: UserDTO, active: boolean): Promise<void> {
+    try {
+      await this.session.api.updateUser(user.user_id, { is_active: active });
+      void this.users.run();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private async removeUser(user: UserDTO): Promise<void> {
+    const { confirmed } = await this.confirm.ask({
+      title: 'Remove user',
+      message: `Remove ${user.email}? Their workflows are deleted with the account. This cannot be undone.`,
+      confirmLabel: 'Remove',
+      danger: true,
+    });
+    if (!confirmed) return;
+    try {
+      await this.session.api.deleteUser(user.user_id);
+      void this.users.run();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  override render() {
+    const me = this.session.user?.userId;
+    return html`
+      <div class="head">
+        <button @click=${() => navigate({ name: 'library' })}>← Library</button>
+        <h2>Users</h2>
+        <button class="primary" @click=${() => this.openDialog(null)}>Add user</button>
+      </div>
+      ${this.error && !this.dialog?.open ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.users.render({
+        pending: () => html`<p class="muted">Loading users…</p>`,
+        error: (err) => html`<p class="error" role="alert">Could not load users: ${(err as Error).message}</p>`,
+        complete: (users) => html`<table>
+          <thead><tr><th>Email</th><th>Name</th><th>Role</th><th>Status</th><th>Actions</th></tr></thead>
+          <tbody>
+            ${users.map(
+              (u) => html`<tr data-user=${u.email}>
+                <td>${u.email}</td>
+                <td>${u.display_name ?? ''}</td>
+                <td>${u.is_admin ? 'Administrator' : 'User'}</td>
+                <td>${u.is_active ? 'Active' : 'Inactive'}</td>
+                <td class="actions">
+                  <button @click=${() => this.openDialog(u)}>Edit</button>
+                  ${u.user_id === me
+                    ? nothing
+                    : html`<button @click=${() => this.setActive(u, !u.is_active)}>${u.is_active ? 'Deactivate' : 'Activate'}</button>
+                        <button class="danger" @click=${() => this.removeUser(u)}>Remove</button>`}
+                </td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>`,
+      })}
+      <dialog class="user" aria-label=${this.editing ? 'Edit user' : 'Add user'}>
+        <form @submit=${this.submit}>
+          <h2>${this.editing ? 'Edit user' : 'Add user'}</h2>
+          <label class="field">Email<input name="email" type="email" required ?readonly=${!!this.editing} /></label>
+          <label class="field">Display name<input name="display_name" /></label>
+          <label class="field"
+            >${this.editing ? 'New password (leave empty to keep)' : 'Password'}<input
+              name="password"
+              type="password"
+              autocomplete="new-password"
+              ?required=${!this.editing}
+          /></label>
+          <label class="check"><input type="checkbox" name="is_admin" />Administrator</label>
+          <label class="check" ?hidden=${!this.editing}><input type="checkbox" name="is_active" />Active</label>
+          ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+          <div class="actions">
+            <button type="button" @click=${() => this.dialog.close()}>Cancel</button>
+            <button class="primary" type="submit">${this.editing ? 'Save' : 'Add user'}</button>
+          </div>
+        </form>
+      </dialog>
+      <fs-confirm-dialog></fs-confirm-dialog>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fs-user-admin': UserAdmin;
+  }
+}

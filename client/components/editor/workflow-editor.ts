@@ -1,0 +1,495 @@
+/**
+ * fs-workflow-editor: edits one workflow (or views it read-only).
+ * Properties: route (an 'edit', 'view' or 'new' Route).
+ * The editor works on a draft, a detached copy of the stored workflow. Changes of the stored one
+ * (other devices, other tabs) are merged into the draft as they arrive (merge3.ts), so the canvas
+ * stays live and Save never writes back a stale copy of someone else's edit. Save writes the draft
+ * with updateEntryWorkflow, which stores only what changed, so concurrent edits of different parts
+ * merge in the document too.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import { sessionContext, workspaceContext } from '../../data/context.js';
+import type { Session } from '../../data/session.js';
+import type { Workspace } from '../../data/workspace.js';
+import type { Route } from '../../data/router.js';
+import { navigate } from '../../data/router.js';
+import { YDocController } from '../../controllers/ydoc-controller.js';
+import { merge3 } from '../../data/merge3.js';
+import { jsonEqual, type JsonObject, type JsonValue } from '../../../shared/workflow/json.js';
+import type { Workflow, WorkflowWithoutID } from '../../../shared/workflow/schema.js';
+import {
+  InvalidWorkflowError,
+  createEntry,
+  readEntry,
+  setEntryOpenedAt,
+  setEntryPublic,
+  updateEntryWorkflow,
+} from '../../../shared/workflow/library-doc.js';
+import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
+import { downloadWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
+import { setPendingDraft, takePendingDraft } from '../../data/draft-store.js';
+import { bumpThumbnail, onThumbnailChange, thumbnailVersion, toPngThumbnail } from '../../data/thumbnails.js';
+import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
+import type { GraphChange } from '../graph/workflow-graph.js';
+import { sharedStyles } from '../shared-styles.js';
+import '../graph/workflow-graph.js';
+import '../dialogs/confirm-dialog.js';
+
+type Draft = WorkflowWithoutID & { id?: string };
+
+const TEXT_FIELDS = ['name', 'author', 'version', 'contact', 'tags'] as const;
+
+@customElement('fs-workflow-editor')
+export class WorkflowEditor extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: grid;
+        grid-template-columns: 1fr 20rem;
+        grid-template-rows: auto 1fr;
+        height: 100%;
+        min-height: 0;
+      }
+      header {
+        grid-column: 1 / -1;
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+        flex-wrap: wrap;
+        padding: 0.6rem 1rem;
+        border-bottom: 1px solid var(--fs-border);
+      }
+      header h2 {
+        margin: 0 auto 0 0.3rem;
+        font-size: 1.05rem;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .canvas {
+        padding: 0.6rem;
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+      }
+      fs-workflow-graph {
+        flex: 1;
+      }
+      aside {
+        border-left: 1px solid var(--fs-border);
+        padding: 0.8rem;
+        overflow: auto;
+        display: flex;
+        flex-direction: column;
+        gap: 0.6rem;
+      }
+      aside h3 {
+        margin: 0;
+        font-size: 0.95rem;
+      }
+      .thumb img {
+        max-width: 100%;
+        border-radius: 8px;
+        display: block;
+      }
+      .thumb {
+        display: flex;
+        flex-direction: column;
+        gap: 0.4rem;
+      }
+      .notice {
+        grid-column: 1 / -1;
+        padding: 2rem;
+        text-align: center;
+      }
+      .banner {
+        margin: 0;
+        padding: 0.4rem 1rem;
+        grid-column: 1 / -1;
+        background: var(--fs-hover);
+        font-size: 0.88rem;
+      }
+      @media (max-width: 820px) {
+        :host {
+          grid-template-columns: 1fr;
+          grid-template-rows: auto auto minmax(24rem, 1fr) auto;
+          height: auto;
+        }
+        aside {
+          border-left: none;
+          border-top: 1px solid var(--fs-border);
+        }
+      }
+    `,
+  ];
+
+  @consume({ context: sessionContext, subscribe: true }) accessor session!: Session;
+  @consume({ context: workspaceContext, subscribe: true }) accessor workspace: Workspace | null = null;
+  @property({ attribute: false }) accessor route: Route = { name: 'library' };
+
+  /** what the draft started from (the stored workflow as last seen) */
+  @state() private accessor base: Draft | null = null;
+  @state() accessor draft: Draft | null = null;
+  @state() private accessor missing = false;
+  @state() private accessor invalidReason = '';
+  @state() private accessor message = '';
+  @state() private accessor saveAsError = '';
+  private loadedKey = '';
+  private docs = new YDocController(this, () => this.onStoredChange());
+  private offThumb: (() => void) | null = null;
+  @query('dialog.save-as') private accessor saveAsDialog!: HTMLDialogElement;
+  @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
+  @query('input.load') private accessor fileInput!: HTMLInputElement;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.offThumb = onThumbnailChange(() => this.requestUpdate());
+  }
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.offThumb?.();
+  }
+
+  private get sourceDoc() {
+    const ws = this.workspace;
+    if (!ws) return null;
+    const r = this.route;
+    if (r.name === 'edit') return ws.libraryOf(r.ownerId ?? ws.userId);
+    if (r.name === 'view') return ws.publicDoc;
+    return null;
+  }
+
+  private get workflowId(): string | null {
+    const r = this.route;
+    return r.name === 'edit' || r.name === 'view' ? r.id : null;
+  }
+
+  /** Editable: a workflow in a library (own, or another's for an administrator) or an unsaved draft. */
+  get readonly(): boolean {
+    return this.route.name === 'view';
+  }
+
+  /** The stored workflow now, or null (not there yet, deleted, or unshared). */
+  private readStored(): { workflow: Draft | null; invalid: string } {
+    const synced = this.sourceDoc;
+    const id = this.workflowId;
+    if (!synced || !id) return { workflow: null, invalid: '' };
+    if (this.route.name === 'view') {
+      const e = readPublicEntry(synced.doc, id);
+      return { workflow: e ? (e.workflow as Draft) : null, invalid: '' };
+    }
+    const r = readEntry(synced.doc, id);
+    if (!r) return { workflow: null, invalid: '' };
+    if (!r.valid) return { workflow: null, invalid: r.reason };
+    return { workflow: r.workflow as Draft, invalid: '' };
+  }
+
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    const synced = this.sourceDoc;
+    this.docs.observe([synced?.doc]);
+    const key = `${this.workspace?.userId}|${JSON.stringify(this.route)}`;
+    if (key !== this.loadedKey && (changed.has('route') || changed.has('workspace'))) {
+      this.loadedKey = key;
+      this.base = null;
+      this.draft = null;
+      this.missing = false;
+      this.message = '';
+      if (this.route.name === 'new') {
+        const d = takePendingDraft();
+        if (d) {
+          this.draft = d;
+          this.base = null;
+        } else {
+          navigate({ name: 'library' });
+        }
+        return;
+      }
+      void synced?.loaded.then(() => this.onStoredChange(true));
+      this.onStoredChange(true);
+    }
+  }
+
+  /** Takes a change of the stored workflow into the draft (see the class comment). */
+  private onStoredChange(opening = false): void {
+    if (this.route.name === 'new') return;
+    const { workflow: theirs, invalid } = this.readStored();
+    this.invalidReason = invalid;
+    if (!theirs) {
+      // Still loading from IndexedDB, or gone: keep showing the draft with a notice if we had one.
+      this.missing = this.base !== null || this.sourceDoc?.status === 'online';
+      return;
+    }
+    this.missing = false;
+    if (!this.base || !this.draft) {
+      this.base = theirs;
+      this.draft = structuredClone(theirs);
+      if (opening || this.route.name === 'edit') this.markOpened();
+      return;
+    }
+    if (jsonEqual(this.base as unknown as JsonValue, theirs as unknown as JsonValue)) return;
+    this.draft = merge3(this.base as unknown as JsonValue, this.draft as unknown as JsonValue, theirs as unknown as JsonValue) as unknown as Draft;
+    this.base = theirs;
+  }
+
+  private openedMarked = '';
+  private markOpened(): void {
+    const id = this.workflowId;
+    const synced = this.sourceDoc;
+    if (this.route.name !== 'edit' || !id || !synced || this.openedMarked === this.loadedKey) return;
+    this.openedMarked = this.loadedKey;
+    // Recently Opened is per user: only the user's own library records it.
+    if (synced === this.workspace?.library) queueMicrotask(() => setEntryOpenedAt(synced.doc, id, new Date().toISOString()));
+  }
+
+  get dirty(): boolean {
+    if (!this.draft) return false;
+    if (!this.base) return true;
+    return !jsonEqual(this.base as unknown as JsonValue, this.draft as unknown as JsonValue);
+  }
+
+  private change(patch: Partial<Draft>): void {
+    if (!this.draft || this.readonly) return;
+    this.draft = { ...this.draft, ...patch };
+  }
+
+  private onGraphChange(e: CustomEvent<GraphChange>): void {
+    this.change(e.detail as unknown as Partial<Draft>);
+  }
+
+  save(): boolean {
+    const synced = this.sourceDoc;
+    const id = this.workflowId;
+    if (this.route.name !== 'edit' || !synced || !id || !this.draft) return false;
+    try {
+      const ok = updateEntryWorkflow(synced.doc, id, { ...this.draft, id } as Workflow);
+      if (!ok) {
+        this.message = 'This workflow was deleted; use Save As to keep your copy.';
+        return false;
+      }
+    } catch (err) {
+      this.message = err instanceof InvalidWorkflowError ? `Not saved: ${err.message}` : `Not saved: ${(err as Error).message}`;
+      return false;
+    }
+    // The stored form may differ slightly (the shared tag follows is_public): restart from it.
+    const stored = this.readStored().workflow;
+    this.base = stored;
+    this.draft = stored ? structuredClone(stored) : this.draft;
+    this.message = 'Workflow Saved';
+    return true;
+  }
+
+  private openSaveAs(): void {
+    this.saveAsError = '';
+    const form = this.saveAsDialog.querySelector('form')!;
+    const name = this.draft?.name ?? '';
+    (form.elements.namedItem('name') as HTMLInputElement).value = this.route.name === 'new' ? name : `${name} (copy)`;
+    const shared = form.elements.namedItem('shared') as HTMLInputElement | null;
+    if (shared) shared.checked = false;
+    this.saveAsDialog.showModal();
+  }
+
+  /** Save As: a new entry in the user's own library (also the way to copy a shared or default one). */
+  saveAs(name: string, isPublic: boolean): string | null {
+    const ws = this.workspace;
+    if (!ws || !this.draft) return null;
+    const id = crypto.randomUUID();
+    const workflow = {
+      ...this.draft,
+      id,
+      name,
+      meta: { ...this.draft.meta, category: 'user' },
+    } as Workflow;
+    try {
+      createEntry(ws.library.doc, id, workflow, { isPublic: this.session.multiuser ? isPublic : true });
+    } catch (err) {
+      this.saveAsError = (err as Error).message;
+      return null;
+    }
+    this.base = null;
+    this.draft = null;
+    navigate({ name: 'edit', ownerId: null, id });
+    return id;
+  }
+
+  private onSaveAsSubmit(e: SubmitEvent): void {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const name = (form.elements.namedItem('name') as HTMLInputElement).value.trim();
+    const shared = (form.elements.namedItem('shared') as HTMLInputElement | null)?.checked ?? false;
+    if (!name) {
+      this.saveAsError = 'name: Required';
+      return;
+    }
+    if (this.saveAs(name, shared)) this.saveAsDialog.close();
+  }
+
+  private async loadFromFile(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    const result = await readWorkflowFile(file);
+    if (!result.ok) {
+      this.message = result.error;
+      return;
+    }
+    if (this.dirty) {
+      const { confirmed } = await this.confirm.ask({
+        title: 'Discard unsaved changes?',
+        message: 'The workflow you are editing has unsaved changes. Load the file anyway?',
+        confirmLabel: 'Load',
+      });
+      if (!confirmed) return;
+    }
+    setPendingDraft(result.workflow);
+    if (this.route.name === 'new') {
+      this.loadedKey = '';
+      this.requestUpdate('route');
+    } else navigate({ name: 'new' });
+  }
+
+  private async back(): Promise<void> {
+    if (this.dirty && !this.readonly) {
+      const { confirmed } = await this.confirm.ask({
+        title: 'Leave without saving?',
+        message: 'Your unsaved changes to this workflow will be lost.',
+        confirmLabel: 'Leave',
+        danger: true,
+      });
+      if (!confirmed) return;
+    }
+    navigate({ name: 'library' });
+  }
+
+  private async uploadThumbnail(e: Event): Promise<void> {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    const id = this.workflowId;
+    if (!file || !id) return;
+    try {
+      await this.session.api.setThumbnail(id, await toPngThumbnail(file));
+      bumpThumbnail(id);
+      this.message = 'Workflow thumbnail updated';
+    } catch (err) {
+      this.message = `Failed to update thumbnail: ${(err as Error).message}`;
+    }
+  }
+
+  private async removeThumbnail(): Promise<void> {
+    const id = this.workflowId;
+    if (!id) return;
+    try {
+      await this.session.api.deleteThumbnail(id);
+      bumpThumbnail(id);
+      this.message = 'Workflow thumbnail removed';
+    } catch (err) {
+      this.message = `Failed to update thumbnail: ${(err as Error).message}`;
+    }
+  }
+
+  private renderDetails(d: Draft) {
+    const ro = this.readonly;
+    const id = this.workflowId;
+    const synced = this.sourceDoc;
+    const entry = this.route.name === 'edit' && synced && id ? readEntry(synced.doc, id) : null;
+    const thumbUrl = id ? this.session.api.thumbnailUrl(id, String(thumbnailVersion(id))) : '';
+    const input = (key: (typeof TEXT_FIELDS)[number], label: string) =>
+      html`<label class="field"
+        >${label}<input name=${key} .value=${String(d[key] ?? '')} ?readonly=${ro}
+          @input=${(e: Event) => this.change({ [key]: (e.target as HTMLInputElement).value })}
+      /></label>`;
+    return html`<aside aria-label="Details">
+      <h3>Details</h3>
+      ${input('name', 'Name')}
+      ${entry && this.session.multiuser
+        ? html`<label class="check"
+            ><input type="checkbox" name="shared" .checked=${entry.entry.is_public}
+              @change=${(e: Event) => setEntryPublic(synced!.doc, id!, (e.target as HTMLInputElement).checked)} />Shared workflow</label
+          >`
+        : nothing}
+      ${id
+        ? html`<div class="thumb">
+            <span class="muted">Thumbnail</span>
+            <img src=${thumbUrl} alt="Thumbnail" ?hidden=${true} @error=${(e: Event) => ((e.target as HTMLElement).hidden = true)}
+              @load=${(e: Event) => ((e.target as HTMLElement).hidden = false)} />
+            ${this.route.name === 'edit'
+              ? html`<label class="field"
+                    >Upload image<input type="file" accept="image/png,image/jpeg,image/webp" @change=${this.uploadThumbnail}
+                  /></label>
+                  <button @click=${this.removeThumbnail}>Remove thumbnail</button>`
+              : nothing}
+          </div>`
+        : nothing}
+      ${input('version', 'Version')} ${input('author', 'Author')} ${input('contact', 'Contact')} ${input('tags', 'Tags')}
+      <label class="field"
+        >Description<textarea name="description" rows="3" .value=${d.description ?? ''} ?readonly=${ro}
+          @input=${(e: Event) => this.change({ description: (e.target as HTMLTextAreaElement).value })}></textarea>
+      </label>
+      <label class="field"
+        >Notes<textarea name="notes" rows="10" .value=${d.notes ?? ''} ?readonly=${ro}
+          @input=${(e: Event) => this.change({ notes: (e.target as HTMLTextAreaElement).value })}></textarea>
+      </label>
+    </aside>`;
+  }
+
+  override render() {
+    const d = this.draft;
+    const isEdit = this.route.name === 'edit';
+    const title = d ? d.name || 'Untitled workflow' : this.invalidReason ? 'Invalid workflow' : 'Loading…';
+    return html`
+      <header>
+        <button @click=${this.back} aria-label="Back to library">← Library</button>
+        <h2>${title}${this.dirty && !this.readonly ? ' •' : ''}</h2>
+        ${this.readonly ? html`<span class="badge">Read-only</span>` : nothing}
+        ${isEdit ? html`<button class="primary" ?disabled=${!this.dirty || !d} @click=${() => this.save()}>Save</button>` : nothing}
+        <button ?disabled=${!d} @click=${this.openSaveAs}>Save As</button>
+        <button ?disabled=${!d} @click=${() => d && downloadWorkflow(d)}>Download</button>
+        <button @click=${() => this.fileInput.click()}>Load from File</button>
+        <input class="load" type="file" accept="application/json,.json" hidden @change=${this.loadFromFile} />
+      </header>
+      ${this.message ? html`<p class="banner" role="status">${this.message}</p>` : nothing}
+      ${this.missing
+        ? html`<p class="banner" role="alert">
+            ${this.readonly ? 'This workflow is no longer shared with you.' : 'This workflow was deleted.'} Save As keeps a copy.
+          </p>`
+        : nothing}
+      ${d
+        ? html`<div class="canvas">
+              <fs-workflow-graph
+                .nodes=${d.nodes as JsonObject[]}
+                .edges=${d.edges as JsonObject[]}
+                .exposedFields=${d.exposedFields as unknown as JsonObject[]}
+                ?readonly=${this.readonly}
+                @fs-graph-change=${this.onGraphChange}
+              ></fs-workflow-graph>
+            </div>
+            ${this.renderDetails(d)}`
+        : html`<p class="notice">${this.invalidReason ? `This workflow is not valid: ${this.invalidReason}` : 'Loading…'}</p>`}
+      <dialog class="save-as" aria-label="Save Workflow As">
+        <form @submit=${this.onSaveAsSubmit}>
+          <h2>Save Workflow As</h2>
+          <label class="field">Workflow name<input name="name" required /></label>
+          ${this.session?.multiuser
+            ? html`<label class="check" style="margin-top:.6rem"><input type="checkbox" name="shared" />Shared workflow</label>`
+            : nothing}
+          ${this.saveAsError ? html`<p class="error" role="alert">${this.saveAsError}</p>` : nothing}
+          <div class="actions">
+            <button type="button" @click=${() => this.saveAsDialog.close()}>Cancel</button>
+            <button class="primary" type="submit">Save</button>
+          </div>
+        </form>
+      </dialog>
+      <fs-confirm-dialog></fs-confirm-dialog>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fs-workflow-editor': WorkflowEditor;
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * fs-workflow-tile: one workflow in the library grid.
+ * Properties: item (LibraryItem), canEdit (owner or admin), multiuser, thumbnail (URL or '').
+ * Events (all `fs-tile-action`, detail {action, item, value?}):
+ *   open (click on the tile), edit, view, download, delete, share (value: the new is_public).
+ * Buttons follow reference §6: defaults get View and Download; user workflows Edit/Delete only with
+ * canEdit, Download always; the Shared switch only in multiuser mode with canEdit.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import type { LibraryItem } from '../../data/library-query.js';
+import { sharedStyles } from '../shared-styles.js';
+
+export type TileAction = 'open' | 'edit' | 'view' | 'download' | 'delete' | 'share';
+export interface TileActionDetail {
+  action: TileAction;
+  item: LibraryItem;
+  value?: boolean;
+}
+
+@customElement('fs-workflow-tile')
+export class WorkflowTile extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      article {
+        display: grid;
+        grid-template-columns: 108px 1fr;
+        gap: 0.8rem;
+        padding: 0.7rem;
+        border: 1px solid var(--fs-border);
+        border-radius: 10px;
+        background: var(--fs-surface);
+        cursor: pointer;
+        height: 100%;
+      }
+      article:hover {
+        border-color: var(--fs-accent);
+      }
+      .thumb {
+        width: 108px;
+        height: 108px;
+        border-radius: 8px;
+        background: var(--fs-hover);
+        display: grid;
+        place-items: center;
+        overflow: hidden;
+        color: var(--fs-muted);
+        font-size: 2rem;
+      }
+      .thumb img {
+        width: 100%;
+        height: 100%;
+        object-fit: cover;
+      }
+      .body {
+        display: flex;
+        flex-direction: column;
+        gap: 0.3rem;
+        min-width: 0;
+      }
+      h3 {
+        margin: 0;
+        font-size: 0.98rem;
+        display: -webkit-box;
+        -webkit-line-clamp: 2;
+        -webkit-box-orient: vertical;
+        overflow: hidden;
+      }
+      .desc {
+        font-size: 0.85rem;
+        color: var(--fs-muted);
+        display: -webkit-box;
+        -webkit-line-clamp: 3;
+        -webkit-box-orient: vertical;
+        overflow: hidden;
+        margin: 0;
+      }
+      .tags,
+      .meta {
+        font-size: 0.78rem;
+        color: var(--fs-muted);
+        margin: 0;
+      }
+      .row {
+        display: flex;
+        align-items: center;
+        gap: 0.35rem;
+        flex-wrap: wrap;
+        margin-top: auto;
+      }
+      .row button {
+        padding: 0.2rem 0.55rem;
+        min-height: 1.8rem;
+        font-size: 0.8rem;
+      }
+      .badges {
+        display: flex;
+        gap: 0.3rem;
+        flex-wrap: wrap;
+      }
+      .badge.default {
+        background: var(--fs-hover);
+        color: var(--fs-text);
+      }
+      .badge.invalid {
+        background: var(--fs-danger);
+        color: white;
+      }
+      label.check {
+        font-size: 0.8rem;
+        margin-right: auto;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor item!: LibraryItem;
+  @property({ type: Boolean }) accessor canEdit = false;
+  @property({ type: Boolean }) accessor multiuser = true;
+  @property() accessor thumbnail = '';
+  @state() private accessor thumbFailed = false;
+
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('thumbnail')) this.thumbFailed = false;
+  }
+
+  private fire(action: TileAction, e?: Event, value?: boolean): void {
+    e?.stopPropagation();
+    this.dispatchEvent(
+      new CustomEvent<TileActionDetail>('fs-tile-action', {
+        detail: { action, item: this.item, value },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+  }
+
+  override render() {
+    const item = this.item;
+    const isDefault = item.category === 'default';
+    const showShared = this.multiuser && item.isPublic && !isDefault;
+    return html`
+      <article
+        data-id=${item.id}
+        aria-label=${item.name}
+        tabindex="0"
+        @click=${() => this.fire('open')}
+        @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && e.target === e.currentTarget && this.fire('open')}
+      >
+        <div class="thumb" aria-hidden="true">
+          ${this.thumbnail && !this.thumbFailed
+            ? html`<img src=${this.thumbnail} alt="" loading="lazy" @error=${() => (this.thumbFailed = true)} />`
+            : isDefault
+              ? '✦'
+              : '▦'}
+        </div>
+        <div class="body">
+          <h3>${item.name || 'Untitled'}</h3>
+          <div class="badges">
+            ${showShared ? html`<span class="badge shared">Shared</span>` : nothing}
+            ${isDefault ? html`<span class="badge default">Default</span>` : nothing}
+            ${item.invalidReason ? html`<span class="badge invalid" title=${item.invalidReason}>Invalid</span>` : nothing}
+          </div>
+          ${item.description ? html`<p class="desc">${item.description}</p>` : nothing}
+          ${item.tags ? html`<p class="tags">Tags: ${item.tags}</p>` : nothing}
+          ${item.invalidReason ? html`<p class="tags error">${item.invalidReason}</p>` : nothing}
+          ${item.source === 'public' && item.category === 'user' && item.ownerName
+            ? html`<p class="meta">by ${item.ownerName}</p>`
+            : nothing}
+          ${item.openedAt ? html`<p class="meta">Opened ${new Date(item.openedAt).toLocaleString()}</p>` : nothing}
+          <div class="row" @click=${(e: Event) => e.stopPropagation()}>
+            ${this.multiuser && this.canEdit && !isDefault
+              ? html`<label class="check"
+                  ><input
+                    type="checkbox"
+                    role="switch"
+                    aria-label="Shared"
+                    .checked=${item.isPublic}
+                    @change=${(e: Event) => this.fire('share', e, (e.target as HTMLInputElement).checked)}
+                  />Shared</label
+                >`
+              : nothing}
+            ${isDefault
+              ? html`<button @click=${(e: Event) => this.fire('view', e)}>View</button>`
+              : this.canEdit
+                ? html`<button @click=${(e: Event) => this.fire('edit', e)}>Edit</button>`
+                : html`<button @click=${(e: Event) => this.fire('view', e)}>View</button>`}
+            <button @click=${(e: Event) => this.fire('download', e)}>Download</button>
+            ${!isDefault && this.canEdit
+              ? html`<button class="danger" @click=${(e: Event) => this.fire('delete', e)}>Delete</button>`
+              : nothing}
+          </div>
+        </div>
+      </article>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fs-workflow-tile': WorkflowTile;
+  }
+  interface HTMLElementEventMap {
+    'fs-tile-action': CustomEvent<TileActionDetail>;
+  }
+}

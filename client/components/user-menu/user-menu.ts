@@ -1,0 +1,154 @@
+/**
+ * fs-user-menu: the signed-in user's name with Profile (display name, password change via
+ * PATCH /auth/me), Manage users (administrators) and Sign out. Sign out offers to remove this
+ * device's copy of the user's data (their IndexedDB databases).
+ * Event `fs-logout` (detail {removeDeviceCopy}) when the user confirmed signing out.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, query, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import { sessionContext } from '../../data/context.js';
+import type { Session } from '../../data/session.js';
+import { EventController } from '../../controllers/event-controller.js';
+import { navigate } from '../../data/router.js';
+import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
+import { sharedStyles } from '../shared-styles.js';
+import '../dialogs/confirm-dialog.js';
+
+@customElement('fs-user-menu')
+export class UserMenu extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        position: relative;
+      }
+      .menu {
+        position: absolute;
+        right: 0;
+        top: calc(100% + 4px);
+        background: var(--fs-surface);
+        border: 1px solid var(--fs-border);
+        border-radius: 8px;
+        display: flex;
+        flex-direction: column;
+        min-width: 12rem;
+        z-index: 10;
+        padding: 0.3rem;
+        box-shadow: 0 6px 20px rgb(0 0 0 / 0.15);
+      }
+      .menu button {
+        border: none;
+        text-align: left;
+        background: none;
+      }
+      form {
+        display: flex;
+        flex-direction: column;
+        gap: 0.6rem;
+      }
+    `,
+  ];
+
+  @consume({ context: sessionContext, subscribe: true }) accessor session!: Session;
+  @state() private accessor open = false;
+  @state() private accessor error = '';
+  @state() private accessor notice = '';
+  @query('dialog.profile') private accessor profile!: HTMLDialogElement;
+  @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
+  private sessionEvents = new EventController(this);
+
+  override willUpdate(): void {
+    this.sessionEvents.target = this.session;
+  }
+
+  private openProfile(): void {
+    this.open = false;
+    this.error = '';
+    this.notice = '';
+    const form = this.profile.querySelector('form')!;
+    form.reset();
+    (form.elements.namedItem('display_name') as HTMLInputElement).value = this.session.user?.displayName ?? '';
+    this.profile.showModal();
+  }
+
+  private async saveProfile(e: SubmitEvent): Promise<void> {
+    e.preventDefault();
+    const data = new FormData(e.target as HTMLFormElement);
+    const change: { display_name?: string; current_password?: string; new_password?: string } = {
+      display_name: String(data.get('display_name') ?? '').trim(),
+    };
+    const next = String(data.get('new_password') ?? '');
+    if (next) {
+      if (next !== String(data.get('confirm_password') ?? '')) {
+        this.error = 'The new passwords do not match.';
+        return;
+      }
+      change.current_password = String(data.get('current_password') ?? '');
+      change.new_password = next;
+    }
+    try {
+      this.session.updateUser(await this.session.api.updateMe(change));
+      this.profile.close();
+    } catch (err) {
+      this.error = (err as Error).message;
+    }
+  }
+
+  private async logout(): Promise<void> {
+    this.open = false;
+    const { confirmed, checked } = await this.confirm.ask({
+      title: 'Sign out',
+      message:
+        'Your workflows stay on the server. Changes made offline that have not synced yet are only on this device.',
+      confirmLabel: 'Sign out',
+      checkboxLabel: "Remove this device's copy of my workflows",
+    });
+    if (!confirmed) return;
+    this.dispatchEvent(new CustomEvent('fs-logout', { detail: { removeDeviceCopy: checked }, bubbles: true, composed: true }));
+  }
+
+  override render() {
+    const u = this.session?.user;
+    if (!u) return nothing;
+    return html`
+      <button aria-haspopup="menu" aria-expanded=${this.open} @click=${() => (this.open = !this.open)}>
+        ${u.displayName || u.email}${u.isAdmin ? html` <span class="badge">Admin</span>` : nothing} ▾
+      </button>
+      ${this.open
+        ? html`<div class="menu" role="menu">
+            <button role="menuitem" @click=${this.openProfile}>Profile</button>
+            ${u.isAdmin
+              ? html`<button role="menuitem" @click=${() => ((this.open = false), navigate({ name: 'admin' }))}>Manage users</button>`
+              : nothing}
+            <button role="menuitem" @click=${this.logout}>Sign out</button>
+          </div>`
+        : nothing}
+      <dialog class="profile" aria-label="Profile">
+        <form @submit=${this.saveProfile}>
+          <h2>Profile</h2>
+          <p class="muted">${u.email}</p>
+          <label class="field">Display name<input name="display_name" autocomplete="name" /></label>
+          <label class="field">Current password<input name="current_password" type="password" autocomplete="current-password" /></label>
+          <label class="field">New password<input name="new_password" type="password" autocomplete="new-password" /></label>
+          <label class="field">Confirm new password<input name="confirm_password" type="password" autocomplete="new-password" /></label>
+          ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+          <div class="actions">
+            <button type="button" @click=${() => this.profile.close()}>Cancel</button>
+            <button class="primary" type="submit">Save</button>
+          </div>
+        </form>
+      </dialog>
+      <fs-confirm-dialog></fs-confirm-dialog>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fs-user-menu': UserMenu;
+  }
+  interface HTMLElementEventMap {
+    'fs-logout': CustomEvent<{ removeDeviceCopy: boolean }>;
+  }
+}

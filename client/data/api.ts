@@ -1,0 +1,151 @@
+// REST client for /api/v1 (auth per reference §3, thumbnails per §2). Workflow data itself never goes
+// through here: the library is read from and written to Y.Docs (see sync.ts); only what has no place
+// in a document (accounts, thumbnail images) uses REST.
+
+export interface UserDTO {
+  user_id: string;
+  email: string;
+  display_name: string | null;
+  is_admin: boolean;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+export interface SetupStatus {
+  setup_required: boolean;
+  multiuser_enabled: boolean;
+  strict_password_checking: boolean;
+  admin_email: string | null;
+}
+
+export interface LoginResponse {
+  token: string;
+  user: UserDTO;
+  expires_in: number;
+}
+
+/** An answer of the server that is not 2xx; `detail` is the server's own message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'ApiError';
+  }
+}
+
+/** The server could not be reached at all (offline, server down). */
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super('The server cannot be reached.', { cause });
+    this.name = 'NetworkError';
+  }
+}
+
+function detailText(body: unknown, status: number): string {
+  const detail = (body as { detail?: unknown } | null)?.detail;
+  if (typeof detail === 'string') return detail;
+  // FastAPI-style validation lists: [{loc, msg}]; show the first one with its field.
+  if (Array.isArray(detail) && detail.length > 0) {
+    const first = detail[0] as { loc?: unknown[]; msg?: string };
+    const field = Array.isArray(first.loc) ? first.loc.filter((p) => p !== 'body').join('.') : '';
+    return field ? `${field}: ${first.msg ?? 'invalid'}` : (first.msg ?? `Request failed (${status})`);
+  }
+  if (detail && typeof detail === 'object') return JSON.stringify(detail);
+  return `Request failed (${status})`;
+}
+
+export class Api {
+  /**
+   * @param base origin + '/api/v1' (no trailing slash)
+   * @param getToken the current bearer token, or null
+   * @param onUnauthorized called when an authenticated call answers 401 (token expired or revoked)
+   */
+  constructor(
+    private readonly base: string,
+    private readonly getToken: () => string | null,
+    private readonly onUnauthorized: () => void = () => {},
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = {};
+    const token = auth ? this.getToken() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, { method, headers, body: payload, cache: 'no-store' });
+    } catch (err) {
+      throw new NetworkError(err);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // A proxy's HTML error page or similar: keep json null and report the status.
+    }
+    if (!res.ok) {
+      if (res.status === 401 && token) this.onUnauthorized();
+      throw new ApiError(res.status, detailText(json, res.status));
+    }
+    return json as T;
+  }
+
+  status(): Promise<SetupStatus> {
+    return this.request('GET', '/auth/status', undefined, false);
+  }
+  setup(email: string, password: string, displayName?: string): Promise<{ success: boolean; user: UserDTO }> {
+    return this.request('POST', '/auth/setup', { email, password, display_name: displayName || undefined }, false);
+  }
+  login(email: string, password: string, rememberMe: boolean): Promise<LoginResponse> {
+    return this.request('POST', '/auth/login', { email, password, remember_me: rememberMe }, false);
+  }
+  logout(): Promise<{ success: boolean }> {
+    return this.request('POST', '/auth/logout');
+  }
+  me(): Promise<UserDTO> {
+    return this.request('GET', '/auth/me');
+  }
+  updateMe(change: { display_name?: string; current_password?: string; new_password?: string }): Promise<UserDTO> {
+    return this.request('PATCH', '/auth/me', change);
+  }
+  listUsers(): Promise<UserDTO[]> {
+    return this.request('GET', '/auth/users');
+  }
+  createUser(user: { email: string; password: string; display_name?: string; is_admin: boolean }): Promise<UserDTO> {
+    return this.request('POST', '/auth/users', user);
+  }
+  updateUser(
+    userId: string,
+    change: { display_name?: string; password?: string; is_admin?: boolean; is_active?: boolean },
+  ): Promise<UserDTO> {
+    return this.request('PATCH', `/auth/users/${encodeURIComponent(userId)}`, change);
+  }
+  deleteUser(userId: string): Promise<void> {
+    return this.request('DELETE', `/auth/users/${encodeURIComponent(userId)}`);
+  }
+
+  /** Public URL (no auth: browsers load it through <img src>). */
+  thumbnailUrl(workflowId: string, cacheBuster?: string): string {
+    const url = `${this.base}/workflows/i/${encodeURIComponent(workflowId)}/thumbnail`;
+    return cacheBuster ? `${url}?v=${encodeURIComponent(cacheBuster)}` : url;
+  }
+  setThumbnail(workflowId: string, image: Blob): Promise<void> {
+    const form = new FormData();
+    form.append('image', image, 'thumbnail.png');
+    return this.request('PUT', `/workflows/i/${encodeURIComponent(workflowId)}/thumbnail`, form);
+  }
+  deleteThumbnail(workflowId: string): Promise<void> {
+    return this.request('DELETE', `/workflows/i/${encodeURIComponent(workflowId)}/thumbnail`);
+  }
+}

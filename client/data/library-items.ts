@@ -1,0 +1,53 @@
+// Reads tiles out of the documents: the user's library (nested Y types) and `public` (plain entries).
+import type * as Y from 'yjs';
+import { readAll } from '../../shared/workflow/library-doc.js';
+import { readPublicEntries } from '../../shared/workflow/public-doc.js';
+import { isPlainObject } from '../../shared/workflow/json.js';
+import type { LibraryItem } from './library-query.js';
+
+function str(o: unknown, key: string): string {
+  return isPlainObject(o) && typeof o[key] === 'string' ? (o[key] as string) : '';
+}
+
+/**
+ * Every entry of a library, invalid ones included (they are listed with the reason, so the owner
+ * learns why it is not shared, contract §5).
+ */
+export function libraryItems(doc: Y.Doc, ownerId: string, ownerName: string | null): LibraryItem[] {
+  return readAll(doc).map(([id, read]) => {
+    const wf = read.entry.workflow;
+    return {
+      id,
+      name: str(wf, 'name') || (read.valid ? '' : `(invalid workflow ${id.slice(0, 8)})`),
+      description: str(wf, 'description'),
+      tags: str(wf, 'tags'),
+      category: 'user',
+      isPublic: read.entry.is_public,
+      ownerId,
+      ownerName,
+      createdAt: read.entry.created_at,
+      updatedAt: read.entry.updated_at,
+      openedAt: read.entry.opened_at,
+      source: 'library',
+      invalidReason: read.valid ? null : read.reason,
+    };
+  });
+}
+
+export function publicItems(doc: Y.Doc): LibraryItem[] {
+  return readPublicEntries(doc).map(([id, e]) => ({
+    id,
+    name: e.workflow.name,
+    description: e.workflow.description,
+    tags: e.workflow.tags,
+    category: e.category,
+    isPublic: e.is_public,
+    ownerId: e.user_id,
+    ownerName: e.owner_name,
+    createdAt: e.created_at,
+    updatedAt: e.updated_at,
+    openedAt: null,
+    source: 'public',
+    invalidReason: null,
+  }));
+}

@@ -1,0 +1,109 @@
+// The documents of one signed-in user: their library and the shared `public` document, opened
+// together when the user signs in and closed when they sign out. Administrators may open other
+// users' libraries too (contract §3), on demand, to edit or delete what those users shared.
+import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
+import { CloseCode } from '../../shared/protocol.js';
+import { SyncedDoc, databasePrefix, type SyncStatus } from './synced-doc.js';
+
+export interface WorkspaceStatus {
+  status: SyncStatus;
+  /** local changes of the user's own library that the server has not seen yet */
+  pending: number;
+}
+
+/** Fires 'change' when any document's status or pending count changes; 'expired' on a 4401. */
+export class Workspace extends EventTarget {
+  readonly library: SyncedDoc;
+  readonly publicDoc: SyncedDoc;
+  private readonly others = new Map<string, SyncedDoc>();
+
+  constructor(
+    readonly userId: string,
+    private currentToken: string | null,
+    private readonly url?: string,
+  ) {
+    super();
+    this.library = this.open(libraryDocument(userId));
+    this.publicDoc = this.open(PUBLIC_DOCUMENT);
+    window.addEventListener('offline', this.onOffline);
+    window.addEventListener('online', this.onOnline);
+  }
+
+  private get all(): SyncedDoc[] {
+    return [this.library, this.publicDoc, ...this.others.values()];
+  }
+  private onOffline = (): void => this.all.forEach((d) => d.goOffline());
+  private onOnline = (): void => this.all.forEach((d) => d.goOnline());
+
+  private open(documentName: string): SyncedDoc {
+    const synced = new SyncedDoc({ userId: this.userId, documentName, token: this.currentToken, url: this.url });
+    synced.addEventListener('change', () => this.dispatchEvent(new Event('change')));
+    synced.addEventListener('closed', (e) => {
+      if ((e as CustomEvent<{ code: number }>).detail.code === CloseCode.Unauthorized) {
+        this.dispatchEvent(new Event('expired'));
+      }
+    });
+    void synced.connect();
+    return synced;
+  }
+
+  /** Another user's library (administrators only; the server refuses others with 4403). */
+  libraryOf(userId: string): SyncedDoc {
+    if (userId === this.userId) return this.library;
+    let doc = this.others.get(userId);
+    if (!doc) {
+      doc = this.open(libraryDocument(userId));
+      this.others.set(userId, doc);
+    }
+    return doc;
+  }
+
+  get status(): WorkspaceStatus {
+    const docs = [this.library, this.publicDoc];
+    const statuses = docs.map((d) => d.status);
+    let status: SyncStatus = 'online';
+    if (statuses.includes('unauthorized')) status = 'unauthorized';
+    else if (this.library.status === 'forbidden') status = 'forbidden';
+    else if (statuses.includes('offline')) status = 'offline';
+    else if (statuses.includes('syncing')) status = 'syncing';
+    return { status, pending: this.library.pending };
+  }
+
+  /** After a new login of the same user: every socket reconnects with the new token. */
+  get token(): string | null {
+    return this.currentToken;
+  }
+
+  setToken(token: string | null): void {
+    this.currentToken = token;
+    for (const d of this.all) d.reconnectWithToken(token);
+  }
+
+  async destroy(): Promise<void> {
+    window.removeEventListener('offline', this.onOffline);
+    window.removeEventListener('online', this.onOnline);
+    await Promise.all(this.all.map((d) => d.destroy()));
+  }
+}
+
+/** Deletes every IndexedDB database this app keeps for one user ("remove this device's copy"). */
+export async function deleteDeviceCopy(userId: string): Promise<number> {
+  const prefix = databasePrefix(userId);
+  const dbs = await indexedDB.databases();
+  const names = dbs.map((d) => d.name).filter((n): n is string => !!n && n.startsWith(prefix));
+  await Promise.all(
+    names.map(
+      (name) =>
+        new Promise<void>((resolve, reject) => {
+          // y-indexeddb's clearData() resolves before the deletion is done; wait for onsuccess.
+          const req = indexedDB.deleteDatabase(name);
+          req.onsuccess = () => resolve();
+          req.onerror = () => reject(req.error ?? new Error(`could not delete ${name}`));
+          // 'blocked' means an open connection remains; the deletion completes once it closes.
+          req.onblocked = () => {};
+        }),
+    ),
+  );
+  for (const key of Object.keys(localStorage)) if (key.startsWith(prefix)) localStorage.removeItem(key);
+  return names.length;
+}

@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import '../../client/components/graph/workflow-graph.js';
+import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { JsonObject } from '../../shared/workflow/json.js';
+import { byText, deepAll, workflow } from './helpers.js';
+
+/** A graph wired like the editor wires it: every change is applied back to the properties. */
+async function makeGraph(): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
+  const wf = workflow('w') as unknown as { nodes: JsonObject[]; edges: JsonObject[] };
+  const graph = document.createElement('fs-workflow-graph');
+  graph.nodes = wf.nodes;
+  graph.edges = wf.edges;
+  graph.exposedFields = [{ nodeId: 'n1', fieldName: 'seed' }];
+  graph.style.height = '500px';
+  const changes: GraphChange[] = [];
+  graph.addEventListener('fs-graph-change', (e) => {
+    changes.push(e.detail);
+    graph.nodes = e.detail.nodes;
+    graph.edges = e.detail.edges;
+    graph.exposedFields = e.detail.exposedFields;
+  });
+  document.body.append(graph);
+  await graph.updateComplete;
+  return { graph, changes };
+}
+
+describe('fs-workflow-graph', () => {
+  afterEach(() => document.querySelectorAll('fs-workflow-graph').forEach((g) => g.remove()));
+
+  it('moves a node by dragging its title bar', async () => {
+    const { graph } = await makeGraph();
+    const head = deepAll<SVGRectElement>(graph, 'g[data-node-id=n1] rect.head')[0]!;
+    const box = head.getBoundingClientRect();
+    const start = { x: box.left + 20, y: box.top + 10 };
+    head.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, composed: true, clientX: start.x, clientY: start.y, pointerId: 1 }));
+    const svg = deepAll<SVGSVGElement>(graph, 'svg')[0]!;
+    svg.dispatchEvent(new PointerEvent('pointermove', { bubbles: true, clientX: start.x + 60, clientY: start.y + 40, pointerId: 1 }));
+    svg.dispatchEvent(new PointerEvent('pointerup', { bubbles: true, clientX: start.x + 60, clientY: start.y + 40, pointerId: 1 }));
+    const moved = graph.nodes.find((n) => n.id === 'n1')!.position as { x: number; y: number };
+    expect(moved.x).to.be.greaterThan(0);
+    expect(moved.y).to.be.greaterThan(0);
+  });
+
+  it('adds a node, gives it a field and connects an output to it', async () => {
+    const { graph } = await makeGraph();
+    const type = deepAll<HTMLInputElement>(graph, 'input[name=node-type]')[0]!;
+    type.value = 'resize';
+    byText<HTMLButtonElement>(graph, 'button', 'Add node')!.click();
+    await graph.updateComplete;
+    expect(graph.nodes).to.have.length(3);
+    const added = graph.nodes[2]!;
+    const field = deepAll<HTMLInputElement>(graph, 'input[name=field-name]')[0]!;
+    field.value = 'image';
+    byText<HTMLButtonElement>(graph, 'button', 'Add field')!.click();
+    await graph.updateComplete;
+    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n2] circle.out')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await graph.updateComplete;
+    deepAll<SVGCircleElement>(graph, `g[data-node-id="${String(added.id)}"] circle.in[data-field=image]`)[0]!.dispatchEvent(
+      new MouseEvent('click', { bubbles: true }),
+    );
+    await graph.updateComplete;
+    expect(graph.edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle])).to.deep.include([
+      'n2',
+      'value',
+      added.id,
+      'image',
+    ]);
+    expect(deepAll(graph, 'path.edge')).to.have.length(2);
+  });
+
+  it('removing a node also removes its edges and exposed fields', async () => {
+    const { graph } = await makeGraph();
+    deepAll<SVGRectElement>(graph, 'g[data-node-id=n1] rect.head')[0]!.dispatchEvent(
+      new PointerEvent('pointerdown', { bubbles: true, composed: true, pointerId: 1 }),
+    );
+    deepAll<SVGSVGElement>(graph, 'svg')[0]!.dispatchEvent(new PointerEvent('pointerup', { bubbles: true, pointerId: 1 }));
+    await graph.updateComplete;
+    byText<HTMLButtonElement>(graph, 'button', 'Remove node')!.click();
+    await graph.updateComplete;
+    expect(graph.nodes.map((n) => n.id)).to.deep.equal(['n2']);
+    expect(graph.edges).to.deep.equal([]);
+    expect(graph.exposedFields).to.deep.equal([]);
+  });
+
+  it('edits nothing when read-only', async () => {
+    const { graph, changes } = await makeGraph();
+    graph.readonly = true;
+    await graph.updateComplete;
+    expect(byText(graph, 'button', 'Add node')).to.equal(undefined);
+    const seed = deepAll<HTMLInputElement>(graph, 'input[aria-label="noise seed"]')[0]!;
+    expect(seed.disabled).to.equal(true);
+    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n2] circle.out')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n1] circle.in')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    expect(changes).to.deep.equal([]);
+  });
+});

@@ -1,0 +1,104 @@
+// Accounts end to end: first-run setup, user administration, profile, signing out.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { PASSWORD, SCREENSHOTS, api, device, ensureAppBuilt, launch, signIn, startApp, type App } from './harness.js';
+
+let app: App;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function newDevice(): Promise<Page> {
+  const { context, page } = await device(browser, app);
+  contexts.push(context);
+  return page;
+}
+
+beforeAll(async () => {
+  ensureAppBuilt();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  app = await startApp();
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  await app?.stop();
+});
+
+describe('accounts', () => {
+  it('first start asks to create the administrator, who then adds a user that can sign in', async () => {
+    const admin = await newDevice();
+    await admin.goto('/');
+    await admin.getByRole('heading', { name: 'Create the administrator' }).waitFor();
+    await admin.screenshot({ path: join(SCREENSHOTS, 'setup.png') });
+    await admin.getByLabel('Email').fill('alice@example.test');
+    await admin.getByLabel('Display name').fill('Alice');
+    await admin.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await admin.getByLabel('Confirm password').fill(PASSWORD);
+    await admin.getByRole('button', { name: 'Create administrator' }).click();
+    await admin.getByRole('navigation', { name: 'Library views' }).waitFor();
+
+    await admin.getByRole('button', { name: /Alice/ }).click();
+    await admin.getByRole('menuitem', { name: 'Manage users' }).click();
+    await admin.getByRole('button', { name: 'Add user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Add user' });
+    await dialog.getByLabel('Email').fill('bob@example.test');
+    await dialog.getByLabel('Display name').fill('Bob');
+    await dialog.getByLabel('Password').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Add user' }).click();
+    await admin.locator('tr[data-user="bob@example.test"]').waitFor();
+    await admin.screenshot({ path: join(SCREENSHOTS, 'users.png') });
+
+    const bob = await newDevice();
+    await signIn(bob, 'bob@example.test');
+    expect(await bob.getByRole('menuitem', { name: 'Manage users' }).count()).toBe(0);
+
+    // Deactivated users cannot sign in again.
+    await admin.locator('tr[data-user="bob@example.test"]').getByRole('button', { name: 'Deactivate' }).click();
+    await admin.locator('tr[data-user="bob@example.test"]', { hasText: 'Inactive' }).waitFor();
+    const again = await newDevice();
+    await again.goto('/');
+    await again.getByLabel('Email').fill('bob@example.test');
+    await again.getByLabel('Password').fill(PASSWORD);
+    await again.getByRole('button', { name: 'Sign in' }).click();
+    await again.getByRole('alert').filter({ hasText: /disabled/i }).waitFor();
+  });
+
+  it('tells a signed-in user at once when their account is deactivated (close code 4403)', async () => {
+    await api(app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    const { token } = await api<{ token: string }>(app, 'POST', '/auth/login', { email: 'alice@example.test', password: PASSWORD });
+    const bob = await api<{ user_id: string }>(app, 'POST', '/auth/users', { email: 'bob@example.test', password: PASSWORD, is_admin: false }, token);
+    const page = await newDevice();
+    await signIn(page, 'bob@example.test');
+    await page.locator('fs-status-chip [data-status=online]').waitFor();
+    await api(app, 'PATCH', `/auth/users/${bob.user_id}`, { is_active: false }, token);
+    await page.getByRole('alert').filter({ hasText: 'Access lost' }).waitFor();
+    await page.locator('fs-status-chip [data-status=forbidden]').waitFor();
+  });
+
+  it('changes the display name in the profile and signs out removing this device\'s copy', async () => {
+    await api(app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    const page = await newDevice();
+    await signIn(page, 'alice@example.test');
+    await page.getByRole('button', { name: /Alice/ }).click();
+    await page.getByRole('menuitem', { name: 'Profile' }).click();
+    const profile = page.getByRole('dialog', { name: 'Profile' });
+    await profile.getByLabel('Display name').fill('Alice Liddell');
+    await profile.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: /Alice Liddell/ }).waitFor();
+
+    const databases = () => page.evaluate('indexedDB.databases().then((d) => d.map((x) => x.name))') as Promise<string[]>;
+    await expect.poll(async () => (await databases()).filter((n) => n.startsWith('flowshelf/')).length).toBe(2);
+    await page.getByRole('button', { name: /Alice Liddell/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Sign out' });
+    await confirm.getByLabel("Remove this device's copy of my workflows").check();
+    await confirm.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expect.poll(async () => (await databases()).filter((n) => n.startsWith('flowshelf/'))).toEqual([]);
+  });
+});

@@ -1,0 +1,109 @@
+// End-to-end harness: the built server (dist/) on port 0 with its own data directory, Chromium
+// driven by playwright-core, and small helpers to act in the app as a user would.
+import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ensureBuilt, root, spawnNode, waitForLine } from '../cli/built.js';
+// @ts-expect-error plain ESM script without types
+import { CHROME_ARGS } from '../../scripts/chrome.mjs';
+
+export { root };
+export const SCREENSHOTS = join(root, 'docs', 'screenshots');
+export const PASSWORD = 'Correct-Horse-9';
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The server build (ensureBuilt) plus the browser bundle, rebuilt when client sources are newer. */
+export function ensureAppBuilt(): void {
+  ensureBuilt();
+  const bundle = join(root, 'dist', 'client', 'main.js');
+  if (!existsSync(bundle) || newest(join(root, 'client')) > statSync(bundle).mtimeMs) {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--quiet'], { cwd: root, stdio: 'inherit' });
+  }
+}
+
+export interface App {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startApp(extraArgs: string[] = []): Promise<App> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'flowshelf-e2e-'));
+  const child = spawnNode('main.js', ['--port', '0', '--data-dir', dataDir, ...extraArgs]);
+  const line = await waitForLine(child, /^Flowshelf listening on /);
+  const url = /^Flowshelf listening on (http:\/\/\S+)/.exec(line)![1]!;
+  return {
+    url,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const closed = new Promise((r) => child.once('close', r));
+        child.kill('SIGTERM');
+        await closed;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function api<T>(app: App, method: string, path: string, body?: unknown, token?: string): Promise<T> {
+  const res = await fetch(`${app.url}/api/v1${path}`, {
+    method,
+    headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Creates the administrator (alice) and a regular user (bob) through the API; returns alice's token. */
+export async function createUsers(app: App): Promise<string> {
+  await api(app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+  const { token } = await api<{ token: string }>(app, 'POST', '/auth/login', { email: 'alice@example.test', password: PASSWORD });
+  await api(app, 'POST', '/auth/users', { email: 'bob@example.test', display_name: 'Bob', password: PASSWORD, is_admin: false }, token);
+  return token;
+}
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: (CHROME_ARGS as string[]).filter((a) => a !== '--headless'),
+    headless: true,
+  });
+}
+
+/** A fresh browser profile (its own IndexedDB and service worker): one "device". */
+export async function device(browser: Browser, app: App): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: app.url, viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+export async function signIn(page: Page, email: string): Promise<void> {
+  await page.goto('/');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Library views' }).waitFor();
+}
+
+export async function showView(page: Page, label: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Library views' }).getByRole('button', { name: label }).click();
+}
+
+export function tile(page: Page, name: string) {
+  return page.locator('fs-workflow-tile').filter({ has: page.getByRole('heading', { name, exact: true }) });
+}
+
+export async function waitForStatus(page: Page, status: 'online' | 'offline'): Promise<void> {
+  await page.locator(`fs-status-chip [data-status=${status}]`).waitFor();
+}

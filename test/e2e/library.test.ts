@@ -1,0 +1,286 @@
+// The app end to end: real server (dist/), real Chromium, several users and devices.
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import {
+  PASSWORD,
+  SCREENSHOTS,
+  root,
+  api,
+  createUsers,
+  device,
+  ensureAppBuilt,
+  launch,
+  showView,
+  signIn,
+  startApp,
+  tile,
+  waitForStatus,
+  type App,
+} from './harness.js';
+
+function twoNodeWorkflow(name: string) {
+  const node = (id: string, type: string, x: number) => ({
+    id,
+    type: 'invocation',
+    data: { id, type, version: '1.0.0', nodePack: 'invokeai', label: '', notes: '', isOpen: true, isIntermediate: true, useCache: true, inputs: {} },
+    position: { x, y: 40 },
+  });
+  return {
+    name,
+    author: 'Alice',
+    description: 'Two nodes',
+    version: '1.0.0',
+    contact: '',
+    tags: 'portrait',
+    notes: '',
+    exposedFields: [],
+    meta: { version: '3.0.0', category: 'user' },
+    nodes: [node('n1', 'noise', 0), node('n2', 'l2i', 420)],
+    edges: [{ id: 'e1', source: 'n1', sourceHandle: 'noise', target: 'n2', targetHandle: 'latents', type: 'default' }],
+  };
+}
+
+let app: App;
+let browser: Browser;
+let adminToken: string;
+const contexts: BrowserContext[] = [];
+
+async function newDevice(): Promise<Page> {
+  const { context, page } = await device(browser, app);
+  contexts.push(context);
+  return page;
+}
+
+beforeAll(async () => {
+  ensureAppBuilt();
+  browser = await launch();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+beforeEach(async () => {
+  app = await startApp();
+  adminToken = await createUsers(app);
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+  await app?.stop();
+});
+
+describe('sharing between users', () => {
+  it('a shared workflow shows read-only under Shared Workflows for another user and leaves live when unshared', async () => {
+    const alice = await newDevice();
+    await signIn(alice, 'alice@example.test');
+    // Alice makes a workflow in the editor and saves it shared.
+    await alice.getByRole('button', { name: 'New Workflow' }).click();
+    await alice.getByLabel('Node type').fill('noise');
+    await alice.getByRole('button', { name: 'Add node' }).click();
+    await alice.getByRole('button', { name: 'Save As' }).click();
+    const dialog = alice.getByRole('dialog', { name: 'Save Workflow As' });
+    await dialog.getByLabel('Workflow name').fill('Sunset portraits');
+    await dialog.getByLabel('Shared workflow').check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await alice.waitForURL(/#\/edit\//);
+    await alice.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
+    await alice.getByRole('button', { name: 'Back to library' }).click();
+    await showView(alice, 'Your Workflows');
+    await expect.poll(() => tile(alice, 'Sunset portraits').count()).toBe(1);
+    await alice.screenshot({ path: join(SCREENSHOTS, 'library.png') });
+    await showView(alice, 'Browse Workflows');
+    await alice.locator('fs-workflow-tile').first().getByRole('button', { name: 'View' }).click();
+    await alice.locator('g.node').first().waitFor();
+    await alice.screenshot({ path: join(SCREENSHOTS, 'default-workflow-view.png') });
+    await alice.getByRole('button', { name: 'Back to library' }).click();
+    await showView(alice, 'Your Workflows');
+
+    const bob = await newDevice();
+    await signIn(bob, 'bob@example.test');
+    await showView(bob, 'Shared Workflows');
+    const shared = tile(bob, 'Sunset portraits');
+    await shared.waitFor();
+    expect(await shared.getByText('Shared', { exact: true }).count()).toBe(1);
+    expect(await shared.getByRole('button').allTextContents()).toEqual(['View', 'Download']);
+    await bob.screenshot({ path: join(SCREENSHOTS, 'shared-workflows.png') });
+    await bob.setViewportSize({ width: 390, height: 844 });
+    await bob.screenshot({ path: join(SCREENSHOTS, 'shared-workflows-phone.png') });
+    await bob.setViewportSize({ width: 1280, height: 800 });
+
+    // Bob opens it: read-only, Save As only.
+    await shared.click();
+    await bob.getByText('Read-only', { exact: true }).first().waitFor();
+    expect(await bob.getByRole('button', { name: 'Save', exact: true }).count()).toBe(0);
+    await bob.getByRole('button', { name: 'Back to library' }).click();
+
+    // Alice unshares; Bob's list drops it without a reload.
+    await tile(alice, 'Sunset portraits').getByRole('switch', { name: 'Shared' }).uncheck();
+    await expect.poll(() => tile(bob, 'Sunset portraits').count(), { timeout: 10_000 }).toBe(0);
+  });
+});
+
+describe('files', () => {
+  it('loads an InvokeAI workflow file, saves it as a new workflow and downloads it again', async () => {
+    const file = join(root, 'server', 'library', 'default-workflows', 'Flux Text to Image.json');
+    const original = JSON.parse(readFileSync(file, 'utf8')) as { name: string; nodes: { id: string }[] };
+    const page = await newDevice();
+    await signIn(page, 'alice@example.test');
+    await page.locator('fs-workflow-library input[type=file]').setInputFiles(file);
+    await page.waitForURL(/#\/new$/);
+    await page.locator('g.node').first().waitFor();
+    expect(await page.locator('g.node').count()).toBe(original.nodes.length);
+    await page.getByRole('button', { name: 'Save As' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Save Workflow As' });
+    // Loaded from a file, not from the library: the name is offered as it is, not as a copy.
+    expect(await dialog.getByLabel('Workflow name').inputValue()).toBe(original.name);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await page.waitForURL(/#\/edit\//);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download' }).click();
+    const saved = await download;
+    expect(saved.suggestedFilename()).toBe(`${original.name}.json`);
+    const json = JSON.parse(readFileSync((await saved.path())!, 'utf8')) as { id: string; meta: { category: string }; nodes: unknown[] };
+    expect(json.meta.category).toBe('user');
+    expect(json.id).not.toBe((original as unknown as { id: string }).id);
+    expect(json.nodes).toHaveLength(original.nodes.length);
+  });
+});
+
+describe('administrators', () => {
+  it("edits another user's shared workflow in that user's library", async () => {
+    const { token: bobToken } = await api<{ token: string }>(app, 'POST', '/auth/login', { email: 'bob@example.test', password: PASSWORD });
+    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Bob original') }, bobToken);
+    await api(app, 'PATCH', `/workflows/i/${created.workflow_id}/is_public`, { is_public: true }, bobToken);
+    const alice = await newDevice();
+    await signIn(alice, 'alice@example.test');
+    await showView(alice, 'Shared Workflows');
+    await tile(alice, 'Bob original').getByRole('button', { name: 'Edit' }).click();
+    await alice.locator('g[data-node-id=n1]').waitFor();
+    await alice.getByRole('complementary', { name: 'Details' }).getByLabel('Name').fill('Bob, reviewed');
+    await alice.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect
+      .poll(async () => (await api<{ name: string }>(app, 'GET', `/workflows/i/${created.workflow_id}`, undefined, bobToken)).name, {
+        timeout: 10_000,
+      })
+      .toBe('Bob, reviewed');
+  });
+});
+
+describe('offline devices', () => {
+  it('two devices of one user edit different nodes offline and both edits are there after reconnecting', async () => {
+    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Two devices') }, adminToken);
+    const id = created.workflow_id;
+    const one = await newDevice();
+    const two = await newDevice();
+    for (const page of [one, two]) {
+      await signIn(page, 'alice@example.test');
+      await page.goto(`/#/edit/${id}`);
+      await page.locator('g[data-node-id=n1]').waitFor();
+      await waitForStatus(page, 'online');
+    }
+    await Promise.all([one.context().setOffline(true), two.context().setOffline(true)]);
+    for (const page of [one, two]) await waitForStatus(page, 'offline');
+
+    // Device one relabels node n1, device two node n2; each saves locally.
+    const relabel = async (page: Page, nodeId: string, label: string) => {
+      await page.locator(`g[data-node-id=${nodeId}] rect.head`).click();
+      await page.getByLabel('Node label').fill(label);
+      await page.getByLabel('Node label').press('Enter');
+      await page.getByLabel('Node label').blur();
+      await page.getByRole('button', { name: 'Save', exact: true }).click();
+      await page.getByText(/local changes? not synced/).waitFor();
+    };
+    await relabel(one, 'n1', 'Noise from phone');
+    await relabel(two, 'n2', 'Decode on laptop');
+    await one.screenshot({ path: join(SCREENSHOTS, 'offline-edit.png') });
+
+    await Promise.all([one.context().setOffline(false), two.context().setOffline(false)]);
+    for (const page of [one, two]) {
+      await waitForStatus(page, 'online');
+      await page.locator('g[data-node-id=n1] text', { hasText: 'Noise from phone' }).waitFor({ timeout: 20_000 });
+      await page.locator('g[data-node-id=n2] text', { hasText: 'Decode on laptop' }).waitFor({ timeout: 20_000 });
+    }
+    const stored = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
+    expect(stored.workflow.nodes.map((n) => [n.id, n.data.label])).toEqual([
+      ['n1', 'Noise from phone'],
+      ['n2', 'Decode on laptop'],
+    ]);
+  });
+
+  it('keeps edits when the session is refused (4401), asks to sign in again, then syncs them', async () => {
+    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Expiring') }, adminToken);
+    const id = created.workflow_id;
+    const page = await newDevice();
+    await signIn(page, 'alice@example.test');
+    await page.waitForFunction('navigator.serviceWorker.ready.then(() => true)');
+    await page.goto(`/#/edit/${id}`);
+    await page.locator('g[data-node-id=n1]').waitFor();
+    await waitForStatus(page, 'online');
+    await page.context().setOffline(true);
+    await waitForStatus(page, 'offline');
+    await page.locator('g[data-node-id=n1] rect.head').click();
+    await page.getByLabel('Node label').fill('Edited before expiry');
+    await page.getByLabel('Node label').blur();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('1 local change not synced').waitFor();
+
+    // The stored token is no longer accepted (as after expiry or a server-side revocation).
+    await page.evaluate(`localStorage.setItem('auth_token', 'not-a-valid-token')`);
+    await page.reload();
+    await page.locator('g[data-node-id=n1] text', { hasText: 'Edited before expiry' }).waitFor();
+    await page.context().setOffline(false);
+    const dialog = page.getByRole('dialog', { name: 'Session expired' });
+    await dialog.waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'session-expired.png') });
+    await dialog.getByLabel('Password').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Sign in' }).click();
+    await waitForStatus(page, 'online');
+    await expect
+      .poll(async () => {
+        const r = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
+        return r.workflow.nodes.find((n) => n.id === 'n1')!.data.label;
+      }, { timeout: 10_000 })
+      .toBe('Edited before expiry');
+    expect(await page.getByText(/local changes? not synced/).count()).toBe(0);
+  });
+
+  it('reloads with the network cut and still shows the library (service worker + IndexedDB)', async () => {
+    await api(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Available offline') }, adminToken);
+    const page = await newDevice();
+    await signIn(page, 'alice@example.test');
+    await showView(page, 'Your Workflows');
+    await tile(page, 'Available offline').waitFor();
+    await page.waitForFunction('navigator.serviceWorker.controller !== null', undefined, { timeout: 20_000 }).catch(async () => {
+      // The first load is not controlled until clients.claim(); one reload makes it so.
+      await page.reload();
+      await page.waitForFunction('navigator.serviceWorker.controller !== null');
+    });
+    await page.context().setOffline(true);
+    await page.reload();
+    await showView(page, 'Your Workflows');
+    await tile(page, 'Available offline').waitFor();
+    await waitForStatus(page, 'offline');
+    await page.screenshot({ path: join(SCREENSHOTS, 'offline-reload.png') });
+  });
+});
+
+describe('thumbnails', () => {
+  it('uploads a thumbnail in the Details panel and shows it on the tile', async () => {
+    const sharp = (await import('sharp')).default;
+    const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#e8590c' } }).png().toBuffer();
+    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('With picture') }, adminToken);
+    const page = await newDevice();
+    await signIn(page, 'alice@example.test');
+    await page.goto(`/#/edit/${created.workflow_id}`);
+    await page.locator('g[data-node-id=n1]').waitFor();
+    await page.getByLabel('Upload image').setInputFiles({ name: 'orange.png', mimeType: 'image/png', buffer: png });
+    await page.getByText('Workflow thumbnail updated').waitFor();
+    const res = await fetch(`${app.url}/api/v1/workflows/i/${created.workflow_id}/thumbnail`);
+    expect(res.status).toBe(200);
+    await page.getByRole('button', { name: 'Back to library' }).click();
+    await showView(page, 'Your Workflows');
+    const img = tile(page, 'With picture').locator('img');
+    await img.waitFor();
+    await expect.poll(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  });
+});
