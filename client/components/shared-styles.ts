@@ -101,6 +101,14 @@ export const sharedStyles = css`
   dialog::backdrop {
     background: rgb(0 0 0 / 0.45);
   }
+  form.dialog-form {
+    display: flex;
+    flex-direction: column;
+    gap: 0.6rem;
+  }
+  form.dialog-form h2 {
+    margin-bottom: 0.2rem;
+  }
   dialog h2 {
     margin: 0 0 0.8rem;
     font-size: 1.1rem;

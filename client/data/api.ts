@@ -2,29 +2,17 @@
 // through here: the library is read from and written to Y.Docs (see sync.ts); only what has no place
 // in a document (accounts, thumbnail images) uses REST.
 
-export interface UserDTO {
-  user_id: string;
-  email: string;
-  display_name: string | null;
-  is_admin: boolean;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-}
+import type {
+  LoginResponse,
+  ProfileUpdate,
+  SetupResponse,
+  SetupStatus,
+  UserCreate,
+  UserDTO,
+  UserUpdate,
+} from '../../shared/api-types.js';
 
-export interface SetupStatus {
-  setup_required: boolean;
-  multiuser_enabled: boolean;
-  strict_password_checking: boolean;
-  admin_email: string | null;
-}
-
-export interface LoginResponse {
-  token: string;
-  user: UserDTO;
-  expires_in: number;
-}
+export type { LoginResponse, SetupStatus, UserDTO };
 
 /** An answer of the server that is not 2xx; `detail` is the server's own message. */
 export class ApiError extends Error {
@@ -104,7 +92,7 @@ export class Api {
   status(): Promise<SetupStatus> {
     return this.request('GET', '/auth/status', undefined, false);
   }
-  setup(email: string, password: string, displayName?: string): Promise<{ success: boolean; user: UserDTO }> {
+  setup(email: string, password: string, displayName?: string): Promise<SetupResponse> {
     return this.request('POST', '/auth/setup', { email, password, display_name: displayName || undefined }, false);
   }
   login(email: string, password: string, rememberMe: boolean): Promise<LoginResponse> {
@@ -116,19 +104,16 @@ export class Api {
   me(): Promise<UserDTO> {
     return this.request('GET', '/auth/me');
   }
-  updateMe(change: { display_name?: string; current_password?: string; new_password?: string }): Promise<UserDTO> {
+  updateMe(change: ProfileUpdate): Promise<UserDTO> {
     return this.request('PATCH', '/auth/me', change);
   }
   listUsers(): Promise<UserDTO[]> {
     return this.request('GET', '/auth/users');
   }
-  createUser(user: { email: string; password: string; display_name?: string; is_admin: boolean }): Promise<UserDTO> {
+  createUser(user: UserCreate): Promise<UserDTO> {
     return this.request('POST', '/auth/users', user);
   }
-  updateUser(
-    userId: string,
-    change: { display_name?: string; password?: string; is_admin?: boolean; is_active?: boolean },
-  ): Promise<UserDTO> {
+  updateUser(userId: string, change: UserUpdate): Promise<UserDTO> {
     return this.request('PATCH', `/auth/users/${encodeURIComponent(userId)}`, change);
   }
   deleteUser(userId: string): Promise<void> {

@@ -10,18 +10,9 @@ import type { Services } from '../services.js';
 import { httpError } from './errors.js';
 import { requireAdmin, requirePrincipal } from './auth-guard.js';
 import { parseOr422 } from './validate.js';
+import type { UserDTO } from '../../shared/api-types.js';
 
-/** InvokeAI's UserDTO. */
-export interface UserDTO {
-  user_id: string;
-  email: string;
-  display_name: string | null;
-  is_admin: boolean;
-  is_active: boolean;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-}
+export type { UserDTO };
 
 export function userDTO(user: User): UserDTO {
   return {

@@ -93,4 +93,22 @@ describe('fs-workflow-graph', () => {
     deepAll<SVGCircleElement>(graph, 'g[data-node-id=n1] circle.in')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     expect(changes).to.deep.equal([]);
   });
+
+  it('draws a collapsed node (isOpen: false) as its title bar only, edges ending at the bar, and expands it on request', async () => {
+    const { graph } = await makeGraph();
+    graph.nodes = graph.nodes.map((n) => (n.id === 'n2' ? { ...n, data: { ...(n.data as JsonObject), isOpen: false } } : n));
+    await graph.updateComplete;
+    const box = () => deepAll<SVGRectElement>(graph, 'g[data-node-id=n2] rect.box')[0]!;
+    expect(Number(box().getAttribute('height'))).to.equal(30);
+    expect(deepAll(graph, 'g[data-node-id=n2] circle.in')).to.have.length(0);
+    // The edge into the collapsed node ends at the middle of its title bar (n2 sits at 400,0).
+    const d = deepAll<SVGPathElement>(graph, 'path.edge')[0]!.getAttribute('d')!;
+    expect(d.endsWith(' 400,15')).to.equal(true, d);
+
+    deepAll<SVGGElement>(graph, 'g[data-node-id=n2] g.toggle')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    await graph.updateComplete;
+    expect((graph.nodes.find((n) => n.id === 'n2')!.data as JsonObject).isOpen).to.equal(true);
+    expect(deepAll(graph, 'g[data-node-id=n2] circle.in')).to.have.length(1);
+    expect(Number(box().getAttribute('height'))).to.be.greaterThan(30);
+  });
 });

@@ -184,4 +184,28 @@ describe('fs-workflow-library', () => {
     expect(deepAll(t, 'input[role=switch]')).to.have.length(0);
     expect(deepAll(t, '.badge.shared')).to.have.length(0);
   });
+
+  it('keeps the side nav the full height of the screen when the list is short (the dialogs take no grid track)', async () => {
+    m = await mount<WorkflowLibrary>('fs-workflow-library');
+    m.el.style.height = '600px';
+    await showView(m.el, 'Your Workflows');
+    const nav = deepAll<HTMLElement>(m.el, 'nav')[0]!;
+    expect(nav.getBoundingClientRect().height).to.equal(600);
+    // "New Workflow" sits at the bottom of the nav, not halfway down.
+    const newButton = byText<HTMLButtonElement>(m.el, 'button', 'New Workflow')!;
+    expect(nav.getBoundingClientRect().bottom - newButton.getBoundingClientRect().bottom).to.be.lessThan(60);
+  });
+
+  it('puts a tile\'s Edit, Download and Delete on one line, below the Shared switch', async () => {
+    m = await mount<WorkflowLibrary>('fs-workflow-library');
+    m.el.style.width = '900px';
+    createEntry(m.ws.library.doc, 'w1', workflow('w1', { name: 'Buttons' }), { isPublic: false });
+    await showView(m.el, 'Your Workflows');
+    const t = await waitFor(() => tiles(m.el)[0]);
+    await t.updateComplete;
+    const tops = ['Edit', 'Download', 'Delete'].map((label) => byText<HTMLButtonElement>(t, 'button', label)!.getBoundingClientRect().top);
+    expect(new Set(tops).size).to.equal(1, String(tops));
+    const sw = deepAll<HTMLInputElement>(t, 'input[role=switch]')[0]!;
+    expect(sw.getBoundingClientRect().bottom).to.be.lessThan(tops[0]!);
+  });
 });

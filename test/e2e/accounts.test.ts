@@ -52,6 +52,15 @@ describe('accounts', () => {
     await dialog.getByRole('button', { name: 'Add user' }).click();
     await admin.locator('tr[data-user="bob@example.test"]').waitFor();
     await admin.screenshot({ path: join(SCREENSHOTS, 'users.png') });
+    // On a phone the users are cards that fit the screen: nothing to scroll sideways to reach.
+    await admin.setViewportSize({ width: 390, height: 844 });
+    const overflow = await admin.locator('fs-user-admin').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect((await admin.locator('fs-user-admin').boundingBox())!.width).toBe(390);
+    const remove = admin.locator('tr[data-user="bob@example.test"]').getByRole('button', { name: 'Remove' });
+    expect((await remove.boundingBox())!.x + (await remove.boundingBox())!.width).toBeLessThanOrEqual(390);
+    await admin.screenshot({ path: join(SCREENSHOTS, 'users-phone.png') });
+    await admin.setViewportSize({ width: 1280, height: 800 });
 
     const bob = await newDevice();
     await signIn(bob, 'bob@example.test');

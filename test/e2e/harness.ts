@@ -1,6 +1,6 @@
 // End-to-end harness: the built server (dist/) on port 0 with its own data directory, Chromium
 // driven by playwright-core, and small helpers to act in the app as a user would.
-import { existsSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,16 @@ import { ensureBuilt, root, spawnNode, waitForLine } from '../cli/built.js';
 import { CHROME_ARGS } from '../../scripts/chrome.mjs';
 
 export { root };
-export const SCREENSHOTS = join(root, 'docs', 'screenshots');
+/**
+ * Where the tests put their screenshots: .test-results/screenshots/ (ignored by git), so that a test
+ * run leaves the tree clean; docs/screenshots/ (the README's pictures) only with
+ * FLOWSHELF_SCREENSHOTS=docs, when the pictures are meant to be refreshed.
+ */
+export function screenshotDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.FLOWSHELF_SCREENSHOTS === 'docs' ? join(root, 'docs', 'screenshots') : join(root, '.test-results', 'screenshots');
+}
+export const SCREENSHOTS = screenshotDir();
+mkdirSync(SCREENSHOTS, { recursive: true });
 export const PASSWORD = 'Correct-Horse-9';
 
 function newest(dir: string): number {
@@ -106,4 +115,39 @@ export function tile(page: Page, name: string) {
 
 export async function waitForStatus(page: Page, status: 'online' | 'offline'): Promise<void> {
   await page.locator(`fs-status-chip [data-status=${status}]`).waitFor();
+}
+
+/** A default workflow file of the server, as InvokeAI ships it. */
+export function defaultWorkflowFile(fileName: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(root, 'server', 'library', 'default-workflows', fileName), 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * Puts a copy of a default workflow into the token's user library through the API (as "Save As"
+ * would), shared or not, optionally with a thumbnail; returns its id. Sharing is set explicitly: the
+ * server makes an administrator's new workflows public by default.
+ */
+export async function addUserCopy(
+  app: App,
+  token: string,
+  fileName: string,
+  opts: { isPublic: boolean; thumbnail?: Buffer },
+): Promise<string> {
+  const wf = defaultWorkflowFile(fileName);
+  delete wf.id;
+  wf.meta = { ...(wf.meta as object), category: 'user' };
+  const { workflow_id } = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: wf }, token);
+  await api(app, 'PATCH', `/workflows/i/${workflow_id}/is_public`, { is_public: opts.isPublic }, token);
+  const thumbnail = opts.thumbnail;
+  if (thumbnail) {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(thumbnail)], { type: 'image/png' }), 'thumbnail.png');
+    const res = await fetch(`${app.url}/api/v1/workflows/i/${workflow_id}/thumbnail`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${token}` },
+      body: form,
+    });
+    if (!res.ok) throw new Error(`thumbnail upload: ${res.status} ${await res.text()}`);
+  }
+  return workflow_id;
 }

@@ -7,6 +7,7 @@ import {
   PASSWORD,
   SCREENSHOTS,
   root,
+  addUserCopy,
   api,
   createUsers,
   device,
@@ -42,6 +43,18 @@ function twoNodeWorkflow(name: string) {
   };
 }
 
+/** A small picture for a workflow's thumbnail: a diagonal gradient with a few "nodes". */
+async function thumbnailPng(from: string, to: string): Promise<Buffer> {
+  const sharp = (await import('sharp')).default;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="320">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${from}"/><stop offset="1" stop-color="${to}"/></linearGradient></defs>
+    <rect width="320" height="320" fill="url(#g)"/>
+    <g fill="white" fill-opacity="0.85"><rect x="40" y="60" width="90" height="60" rx="10"/><rect x="190" y="120" width="90" height="60" rx="10"/><rect x="60" y="200" width="90" height="60" rx="10"/></g>
+    <g stroke="white" stroke-width="5" fill="none" stroke-opacity="0.85"><path d="M130 90 C160 90 160 150 190 150"/><path d="M150 230 C180 230 170 150 190 150"/></g>
+  </svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
+
 let app: App;
 let browser: Browser;
 let adminToken: string;
@@ -71,6 +84,10 @@ afterEach(async () => {
 
 describe('sharing between users', () => {
   it('a shared workflow shows read-only under Shared Workflows for another user and leaves live when unshared', async () => {
+    // Alice already keeps a few real workflows (copies of defaults), with thumbnails; one is shared.
+    await addUserCopy(app, adminToken, 'Text to Image - SDXL.json', { isPublic: true, thumbnail: await thumbnailPng('#4263eb', '#15aabf') });
+    await addUserCopy(app, adminToken, 'Flux Text to Image.json', { isPublic: false, thumbnail: await thumbnailPng('#e8590c', '#fcc419') });
+    await addUserCopy(app, adminToken, 'MultiDiffusion SDXL.json', { isPublic: false, thumbnail: await thumbnailPng('#2b8a3e', '#94d82d') });
     const alice = await newDevice();
     await signIn(alice, 'alice@example.test');
     // Alice makes a workflow in the editor and saves it shared.
@@ -83,11 +100,15 @@ describe('sharing between users', () => {
     await dialog.getByLabel('Shared workflow').check();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await alice.waitForURL(/#\/edit\//);
-    await alice.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
     await alice.getByRole('button', { name: 'Back to library' }).click();
     await showView(alice, 'Your Workflows');
     await expect.poll(() => tile(alice, 'Sunset portraits').count()).toBe(1);
+    await expect.poll(() => alice.locator('fs-workflow-tile img').evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length)).toBe(3);
     await alice.screenshot({ path: join(SCREENSHOTS, 'library.png') });
+    await tile(alice, 'Text to Image - SDXL').getByRole('button', { name: 'Edit' }).click();
+    await alice.locator('g.node').first().waitFor();
+    await alice.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
+    await alice.getByRole('button', { name: 'Back to library' }).click();
     await showView(alice, 'Browse Workflows');
     await alice.locator('fs-workflow-tile').first().getByRole('button', { name: 'View' }).click();
     await alice.locator('g.node').first().waitFor();
@@ -100,6 +121,7 @@ describe('sharing between users', () => {
     await showView(bob, 'Shared Workflows');
     const shared = tile(bob, 'Sunset portraits');
     await shared.waitFor();
+    await tile(bob, 'Text to Image - SDXL').locator('img').waitFor();
     expect(await shared.getByText('Shared', { exact: true }).count()).toBe(1);
     expect(await shared.getByRole('button').allTextContents()).toEqual(['View', 'Download']);
     await bob.screenshot({ path: join(SCREENSHOTS, 'shared-workflows.png') });

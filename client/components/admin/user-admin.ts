@@ -9,10 +9,11 @@ import { consume } from '@lit/context';
 import { Task } from '@lit/task';
 import { sessionContext } from '../../data/context.js';
 import type { Session } from '../../data/session.js';
-import type { UserDTO } from '../../data/api.js';
+import type { UserDTO } from '../../../shared/api-types.js';
 import { navigate } from '../../data/router.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
+import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../dialogs/confirm-dialog.js';
 
 @customElement('fs-user-admin')
@@ -22,6 +23,9 @@ export class UserAdmin extends LitElement {
     css`
       :host {
         display: block;
+        box-sizing: border-box;
+        /* as a flex child with auto margins it would shrink to its content: keep the full width */
+        width: 100%;
         padding: 1rem;
         max-width: 60rem;
         margin: 0 auto;
@@ -54,15 +58,34 @@ export class UserAdmin extends LitElement {
         margin: 0;
         justify-content: flex-start;
       }
-      form {
-        display: flex;
-        flex-direction: column;
-        gap: 0.6rem;
-      }
+      /* Phone: one card per user instead of a table wider than the screen. */
       @media (max-width: 640px) {
-        th:nth-child(2),
-        td:nth-child(2) {
+        thead {
           display: none;
+        }
+        table,
+        tbody,
+        tr,
+        td {
+          display: block;
+        }
+        tr {
+          border: 1px solid var(--fs-border);
+          border-radius: 10px;
+          background: var(--fs-surface);
+          padding: 0.5rem 0.6rem;
+          margin-bottom: 0.6rem;
+        }
+        td {
+          border: none;
+          padding: 0.1rem 0;
+        }
+        td:first-child {
+          font-weight: 600;
+        }
+        td.actions {
+          display: flex;
+          padding-top: 0.4rem;
         }
       }
     `,
@@ -82,20 +105,18 @@ export class UserAdmin extends LitElement {
   private openDialog(user: UserDTO | null): void {
     this.editing = user;
     this.error = '';
-    const form = this.dialog.querySelector('form')!;
-    form.reset();
-    const f = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
-    f('email').value = user?.email ?? '';
-    f('display_name').value = user?.display_name ?? '';
-    f('is_admin').checked = user?.is_admin ?? false;
-    f('is_active').checked = user?.is_active ?? true;
-    this.dialog.showModal();
+    openFormDialog(this.dialog, {
+      email: user?.email ?? '',
+      display_name: user?.display_name ?? '',
+      is_admin: user?.is_admin ?? false,
+      is_active: user?.is_active ?? true,
+    });
   }
 
   private async submit(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
-    const f = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+    const f = (n: string) => formField(form, n);
     const password = f('password').value;
     try {
       if (this.editing) {
@@ -178,10 +199,15 @@ export class UserAdmin extends LitElement {
           </tbody>
         </table>`,
       })}
-      <dialog class="user" aria-label=${this.editing ? 'Edit user' : 'Add user'}>
-        <form @submit=${this.submit}>
-          <h2>${this.editing ? 'Edit user' : 'Add user'}</h2>
-          <label class="field">Email<input name="email" type="email" required ?readonly=${!!this.editing} /></label>
+      ${formDialog(
+        {
+          className: 'user',
+          title: this.editing ? 'Edit user' : 'Add user',
+          submitLabel: this.editing ? 'Save' : 'Add user',
+          error: this.error,
+          onSubmit: this.submit,
+        },
+        html`<label class="field">Email<input name="email" type="email" required ?readonly=${!!this.editing} /></label>
           <label class="field">Display name<input name="display_name" /></label>
           <label class="field"
             >${this.editing ? 'New password (leave empty to keep)' : 'Password'}<input
@@ -191,14 +217,8 @@ export class UserAdmin extends LitElement {
               ?required=${!this.editing}
           /></label>
           <label class="check"><input type="checkbox" name="is_admin" />Administrator</label>
-          <label class="check" ?hidden=${!this.editing}><input type="checkbox" name="is_active" />Active</label>
-          ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-          <div class="actions">
-            <button type="button" @click=${() => this.dialog.close()}>Cancel</button>
-            <button class="primary" type="submit">${this.editing ? 'Save' : 'Add user'}</button>
-          </div>
-        </form>
-      </dialog>
+          <label class="check" ?hidden=${!this.editing}><input type="checkbox" name="is_active" />Active</label>`,
+      )}
       <fs-confirm-dialog></fs-confirm-dialog>
     `;
   }

@@ -2,7 +2,7 @@
  * fs-confirm-dialog: a modal question. `ask()` opens it and resolves when closed.
  * With `checkboxLabel` it also shows one checkbox and reports its state (e.g. "remove this device's copy").
  */
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { sharedStyles } from '../shared-styles.js';
 
@@ -16,7 +16,16 @@ export interface ConfirmOptions {
 
 @customElement('fs-confirm-dialog')
 export class ConfirmDialog extends LitElement {
-  static override styles = [sharedStyles];
+  static override styles = [
+    sharedStyles,
+    // No box of its own: as a grid or flex child it would take a track of its parent's layout (the
+    // library's grid got a second row and its side nav stopped halfway down the screen).
+    css`
+      :host {
+        display: contents;
+      }
+    `,
+  ];
   @state() private accessor opts: ConfirmOptions | null = null;
   @query('dialog') private accessor dialog!: HTMLDialogElement;
   @query('input[type=checkbox]') private accessor checkbox!: HTMLInputElement | null;

@@ -34,6 +34,7 @@ import { bumpThumbnail, onThumbnailChange, thumbnailVersion, toPngThumbnail } fr
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
+import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../graph/workflow-graph.js';
 import '../dialogs/confirm-dialog.js';
 
@@ -283,12 +284,8 @@ export class WorkflowEditor extends LitElement {
 
   private openSaveAs(): void {
     this.saveAsError = '';
-    const form = this.saveAsDialog.querySelector('form')!;
     const name = this.draft?.name ?? '';
-    (form.elements.namedItem('name') as HTMLInputElement).value = this.route.name === 'new' ? name : `${name} (copy)`;
-    const shared = form.elements.namedItem('shared') as HTMLInputElement | null;
-    if (shared) shared.checked = false;
-    this.saveAsDialog.showModal();
+    openFormDialog(this.saveAsDialog, { name: this.route.name === 'new' ? name : `${name} (copy)`, shared: false });
   }
 
   /** Save As: a new entry in the user's own library (also the way to copy a shared or default one). */
@@ -317,8 +314,8 @@ export class WorkflowEditor extends LitElement {
   private onSaveAsSubmit(e: SubmitEvent): void {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
-    const name = (form.elements.namedItem('name') as HTMLInputElement).value.trim();
-    const shared = (form.elements.namedItem('shared') as HTMLInputElement | null)?.checked ?? false;
+    const name = formField(form, 'name').value.trim();
+    const shared = this.session.multiuser && formField(form, 'shared').checked;
     if (!name) {
       this.saveAsError = 'name: Required';
       return;
@@ -469,20 +466,11 @@ export class WorkflowEditor extends LitElement {
             </div>
             ${this.renderDetails(d)}`
         : html`<p class="notice">${this.invalidReason ? `This workflow is not valid: ${this.invalidReason}` : 'Loading…'}</p>`}
-      <dialog class="save-as" aria-label="Save Workflow As">
-        <form @submit=${this.onSaveAsSubmit}>
-          <h2>Save Workflow As</h2>
-          <label class="field">Workflow name<input name="name" required /></label>
-          ${this.session?.multiuser
-            ? html`<label class="check" style="margin-top:.6rem"><input type="checkbox" name="shared" />Shared workflow</label>`
-            : nothing}
-          ${this.saveAsError ? html`<p class="error" role="alert">${this.saveAsError}</p>` : nothing}
-          <div class="actions">
-            <button type="button" @click=${() => this.saveAsDialog.close()}>Cancel</button>
-            <button class="primary" type="submit">Save</button>
-          </div>
-        </form>
-      </dialog>
+      ${formDialog(
+        { className: 'save-as', title: 'Save Workflow As', submitLabel: 'Save', error: this.saveAsError, onSubmit: this.onSaveAsSubmit },
+        html`<label class="field">Workflow name<input name="name" required /></label>
+          ${this.session?.multiuser ? html`<label class="check"><input type="checkbox" name="shared" />Shared workflow</label>` : nothing}`,
+      )}
       <fs-confirm-dialog></fs-confirm-dialog>
     `;
   }

@@ -61,7 +61,17 @@ export function nodeOutputs(node: JsonObject, edges: JsonObject[]): string[] {
   return [...names];
 }
 
+/**
+ * A node the user collapsed (InvokeAI's `data.isOpen: false`): drawn as its title bar only, with every
+ * edge ending at the bar, as InvokeAI draws it. Default workflows place their nodes assuming this, so
+ * drawing them open makes them overlap.
+ */
+export function isCollapsed(node: JsonObject): boolean {
+  return node.type !== 'notes' && nodeData(node).isOpen === false;
+}
+
 export function nodeHeight(node: JsonObject, edges: JsonObject[]): number {
+  if (isCollapsed(node)) return HEADER_HEIGHT;
   if (node.type === 'notes') return HEADER_HEIGHT + NOTES_HEIGHT;
   const rows = Math.max(nodeInputs(node).length, nodeOutputs(node, edges).length, 1);
   return HEADER_HEIGHT + rows * ROW_HEIGHT + 8;
@@ -71,6 +81,7 @@ export function inputHandle(node: JsonObject, field: string): Point | null {
   const i = nodeInputs(node).findIndex((f) => f.name === field);
   if (i < 0) return null;
   const p = nodePosition(node);
+  if (isCollapsed(node)) return { x: p.x, y: p.y + HEADER_HEIGHT / 2 };
   return { x: p.x, y: p.y + HEADER_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT / 2 };
 }
 
@@ -78,6 +89,7 @@ export function outputHandle(node: JsonObject, output: string, edges: JsonObject
   const outs = nodeOutputs(node, edges);
   const i = Math.max(0, outs.indexOf(output));
   const p = nodePosition(node);
+  if (isCollapsed(node)) return { x: p.x + NODE_WIDTH, y: p.y + HEADER_HEIGHT / 2 };
   return { x: p.x + NODE_WIDTH, y: p.y + HEADER_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT / 2 };
 }
 

@@ -21,6 +21,7 @@ import {
   bounds,
   edgeEnds,
   edgePath,
+  isCollapsed,
   moveNode,
   newInvocationNode,
   nodeData,
@@ -117,6 +118,21 @@ export class WorkflowGraph extends LitElement {
         stroke: var(--fs-edge);
         stroke-width: 2;
         cursor: crosshair;
+      }
+      .toggle {
+        cursor: pointer;
+      }
+      .toggle rect {
+        fill: transparent;
+      }
+      .toggle:hover rect,
+      .toggle:focus-visible rect {
+        fill: var(--fs-border);
+      }
+      .toggle path {
+        fill: none;
+        stroke: var(--fs-muted);
+        stroke-width: 2;
       }
       circle.handle.pending {
         fill: var(--fs-accent);
@@ -318,19 +334,37 @@ export class WorkflowGraph extends LitElement {
     return html`<code title=${JSON.stringify(value)}>${JSON.stringify(value)}</code>`;
   }
 
+  /** Collapse / expand (InvokeAI's isOpen): a small button at the right of the title bar. */
+  private renderToggle(node: JsonObject, collapsed: boolean) {
+    const label = `${collapsed ? 'Expand' : 'Collapse'} ${nodeTitle(node)}`;
+    const toggle = (e: Event) => {
+      e.stopPropagation();
+      this.emit({ nodes: setNodeData(this.nodes, String(node.id), { isOpen: collapsed }) });
+    };
+    return svg`<g class="toggle" role="button" aria-label=${label} tabindex="0"
+        transform="translate(${NODE_WIDTH - 26},${HEADER_HEIGHT / 2})"
+        @pointerdown=${(e: Event) => e.stopPropagation()} @click=${toggle}
+        @keydown=${(e: KeyboardEvent) => (e.key === 'Enter' || e.key === ' ') && toggle(e)}>
+      <rect x="-10" y="-10" width="20" height="20" rx="4"></rect>
+      <path d=${collapsed ? 'M-3,-5 L3,0 L-3,5' : 'M-5,-3 L0,3 L5,-3'}></path><title>${label}</title>
+    </g>`;
+  }
+
   private renderNode(node: JsonObject) {
     const pos = nodePosition(node);
     const h = nodeHeight(node, this.edges);
     const selected = this.selection?.kind === 'node' && this.selection.id === node.id;
     const isNotes = node.type === 'notes';
-    const inputs = nodeInputs(node);
-    const outputs = isNotes ? [] : nodeOutputs(node, this.edges);
+    const collapsed = isCollapsed(node);
+    const inputs = collapsed ? [] : nodeInputs(node);
+    const outputs = isNotes || collapsed ? [] : nodeOutputs(node, this.edges);
     return svg`<g class="node ${selected ? 'selected' : ''}" data-node-id=${String(node.id)}
         transform="translate(${pos.x},${pos.y})">
       <rect class="box" width=${NODE_WIDTH} height=${h} rx="8"></rect>
       <rect class="head" width=${NODE_WIDTH} height=${HEADER_HEIGHT} rx="8"
         @pointerdown=${(e: PointerEvent) => this.onHeadDown(e, node)}></rect>
       <text x="12" y="20">${nodeTitle(node)}</text>
+      ${isNotes || this.readonly ? nothing : this.renderToggle(node, collapsed)}
       ${isNotes
         ? svg`<foreignObject x="0" y=${HEADER_HEIGHT} width=${NODE_WIDTH} height=${NOTES_HEIGHT}>
             <textarea class="notes" aria-label="Notes" .value=${String(nodeData(node).notes ?? '')} ?disabled=${this.readonly}

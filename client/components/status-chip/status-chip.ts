@@ -20,17 +20,26 @@ export class StatusChip extends LitElement {
   static override styles = [
     sharedStyles,
     css`
+      /* In a phone's header bar the long form ("Offline · 3 local changes not synced") must wrap
+         inside the chip instead of pushing the header, and the whole page, wider than the screen. */
+      :host {
+        display: block;
+        min-width: 0;
+      }
       span {
         display: inline-flex;
         align-items: center;
         gap: 0.4rem;
+        max-width: 100%;
+        box-sizing: border-box;
         font-size: 0.8rem;
+        line-height: 1.2;
         padding: 0.2rem 0.6rem;
-        border-radius: 999px;
+        border-radius: 0.9rem;
         border: 1px solid var(--fs-border);
-        white-space: nowrap;
       }
       i {
+        flex: none;
         width: 0.55rem;
         height: 0.55rem;
         border-radius: 50%;

@@ -110,9 +110,10 @@ export class WorkflowTile extends LitElement {
         background: var(--fs-danger);
         color: white;
       }
+      /* its own line, so Edit, Download and Delete stay together on the next one */
       label.check {
         font-size: 0.8rem;
-        margin-right: auto;
+        flex-basis: 100%;
       }
     `,
   ];

@@ -13,6 +13,8 @@ import { EventController } from '../../controllers/event-controller.js';
 import { navigate } from '../../data/router.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
+import { formDialog, openFormDialog } from '../dialogs/form-dialog.js';
+import type { ProfileUpdate } from '../../../shared/api-types.js';
 import '../dialogs/confirm-dialog.js';
 
 @customElement('fs-user-menu')
@@ -42,11 +44,6 @@ export class UserMenu extends LitElement {
         text-align: left;
         background: none;
       }
-      form {
-        display: flex;
-        flex-direction: column;
-        gap: 0.6rem;
-      }
     `,
   ];
 
@@ -66,16 +63,13 @@ export class UserMenu extends LitElement {
     this.open = false;
     this.error = '';
     this.notice = '';
-    const form = this.profile.querySelector('form')!;
-    form.reset();
-    (form.elements.namedItem('display_name') as HTMLInputElement).value = this.session.user?.displayName ?? '';
-    this.profile.showModal();
+    openFormDialog(this.profile, { display_name: this.session.user?.displayName ?? '' });
   }
 
   private async saveProfile(e: SubmitEvent): Promise<void> {
     e.preventDefault();
     const data = new FormData(e.target as HTMLFormElement);
-    const change: { display_name?: string; current_password?: string; new_password?: string } = {
+    const change: ProfileUpdate = {
       display_name: String(data.get('display_name') ?? '').trim(),
     };
     const next = String(data.get('new_password') ?? '');
@@ -124,21 +118,14 @@ export class UserMenu extends LitElement {
             <button role="menuitem" @click=${this.logout}>Sign out</button>
           </div>`
         : nothing}
-      <dialog class="profile" aria-label="Profile">
-        <form @submit=${this.saveProfile}>
-          <h2>Profile</h2>
-          <p class="muted">${u.email}</p>
+      ${formDialog(
+        { className: 'profile', title: 'Profile', submitLabel: 'Save', error: this.error, onSubmit: this.saveProfile },
+        html`<p class="muted">${u.email}</p>
           <label class="field">Display name<input name="display_name" autocomplete="name" /></label>
           <label class="field">Current password<input name="current_password" type="password" autocomplete="current-password" /></label>
           <label class="field">New password<input name="new_password" type="password" autocomplete="new-password" /></label>
-          <label class="field">Confirm new password<input name="confirm_password" type="password" autocomplete="new-password" /></label>
-          ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-          <div class="actions">
-            <button type="button" @click=${() => this.profile.close()}>Cancel</button>
-            <button class="primary" type="submit">Save</button>
-          </div>
-        </form>
-      </dialog>
+          <label class="field">Confirm new password<input name="confirm_password" type="password" autocomplete="new-password" /></label>`,
+      )}
       <fs-confirm-dialog></fs-confirm-dialog>
     `;
   }

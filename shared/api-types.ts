@@ -1,0 +1,58 @@
+// Wire shapes of /api/v1/auth (InvokeAI's, reference §3), shared by the server that sends them and
+// the web app that reads them, so the two cannot drift apart. Types only: no runtime code.
+
+/** InvokeAI's UserDTO. */
+export interface UserDTO {
+  user_id: string;
+  email: string;
+  display_name: string | null;
+  is_admin: boolean;
+  is_active: boolean;
+  created_at: string;
+  updated_at: string;
+  last_login_at: string | null;
+}
+
+/** GET /auth/status */
+export interface SetupStatus {
+  setup_required: boolean;
+  multiuser_enabled: boolean;
+  strict_password_checking: boolean;
+  admin_email: string | null;
+}
+
+/** POST /auth/setup */
+export interface SetupResponse {
+  success: boolean;
+  user: UserDTO;
+}
+
+/** POST /auth/login */
+export interface LoginResponse {
+  token: string;
+  user: UserDTO;
+  expires_in: number;
+}
+
+/** PATCH /auth/me */
+export interface ProfileUpdate {
+  display_name?: string;
+  current_password?: string;
+  new_password?: string;
+}
+
+/** POST /auth/users */
+export interface UserCreate {
+  email: string;
+  password: string;
+  display_name?: string;
+  is_admin: boolean;
+}
+
+/** PATCH /auth/users/{user_id} */
+export interface UserUpdate {
+  display_name?: string;
+  password?: string;
+  is_admin?: boolean;
+  is_active?: boolean;
+}
