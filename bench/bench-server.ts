@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../server/app.js';
 import { parseConfig } from '../server/config.js';
-import { SYNC_PATH } from '../shared/protocol.js';
+import { PUBLIC_DOCUMENT, SYNC_PATH } from '../shared/protocol.js';
 import { startRelay } from './relay.js';
 
 const mode = process.argv[2];
@@ -34,8 +34,15 @@ async function main(): Promise<void> {
       documents.push(`library/${user.userId}`);
     }
     if (process.env.BENCH_NO_HOOKS) server.services.sync.hooks = {};
-    rooms = () => server.services.sync.stats().rooms;
+    // The library loads `public` at start; it would be unloaded (idle) during the run and its memory
+    // subtracted from the rooms measured. Held loaded instead, it is part of the baseline.
+    await server.services.sync.withDocument(PUBLIC_DOCUMENT, () => undefined);
+    let releasePublic = () => {};
+    const holdingPublic = server.services.sync.withDocument(PUBLIC_DOCUMENT, () => new Promise<void>((resolve) => (releasePublic = resolve)));
+    rooms = () => server.services.sync.stats().rooms - 1;
     close = async () => {
+      releasePublic();
+      await holdingPublic;
       await server.close();
       rmSync(dataDir, { recursive: true, force: true });
     };

@@ -1,6 +1,7 @@
 // DocumentStore on better-sqlite3, over the tables of migration 0002 (doc_updates, doc_snapshots).
 // better-sqlite3 is synchronous: each method does its work in one transaction and returns a settled
-// promise, so the event loop is held only for the duration of one small transaction.
+// promise, so the event loop is held only for the duration of one small transaction. appendSync is
+// the same append without the promise, for the sync server's commit-then-forward fast path.
 import type { Database, Statement } from 'better-sqlite3';
 import type { AppendEntry, DocumentStore, StoredDocument } from './document-store.js';
 
@@ -8,8 +9,7 @@ export class SqliteStore implements DocumentStore {
   private closed = false;
   private readonly selectSnapshot: Statement<[string], { data: Buffer; seq: number }>;
   private readonly selectUpdates: Statement<[string, number], { data: Buffer; seq: number }>;
-  private readonly selectLastSeq: Statement<[string], { seq: number | null }>;
-  private readonly insertUpdate: Statement<[string, number, Uint8Array]>;
+  private readonly insertNext: Statement<[string, string, string, Uint8Array], { seq: number }>;
   private readonly upsertSnapshot: Statement<[string, Uint8Array, number, string]>;
   private readonly deleteUpdatesUpto: Statement<[string, number]>;
   private readonly deleteUpdates: Statement<[string]>;
@@ -22,8 +22,14 @@ export class SqliteStore implements DocumentStore {
   constructor(private readonly db: Database) {
     this.selectSnapshot = db.prepare('SELECT data, seq FROM doc_snapshots WHERE doc = ?');
     this.selectUpdates = db.prepare('SELECT data, seq FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq');
-    this.selectLastSeq = db.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc = ?');
-    this.insertUpdate = db.prepare('INSERT INTO doc_updates (doc, seq, data) VALUES (?, ?, ?)');
+    // The next seq follows the last update, or the snapshot when every update was compacted away
+    // (a folded seq is never reused). One statement, so a one-update append is one native call and
+    // needs no explicit transaction: a single statement commits atomically on its own.
+    this.insertNext = db.prepare(
+      `INSERT INTO doc_updates (doc, seq, data)
+       VALUES (?, coalesce((SELECT max(seq) FROM doc_updates WHERE doc = ?), (SELECT seq FROM doc_snapshots WHERE doc = ?), 0) + 1, ?)
+       RETURNING seq`,
+    );
     this.upsertSnapshot = db.prepare(
       `INSERT INTO doc_snapshots (doc, data, seq, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (doc) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at`,
@@ -32,15 +38,7 @@ export class SqliteStore implements DocumentStore {
     this.deleteUpdates = db.prepare('DELETE FROM doc_updates WHERE doc = ?');
     this.deleteSnapshot = db.prepare('DELETE FROM doc_snapshots WHERE doc = ?');
 
-    this.appendTx = db.transaction((batch: readonly AppendEntry[]) => {
-      const last = new Map<string, number>();
-      for (const { name, update } of batch) {
-        const seq = (last.get(name) ?? this.lastSeqOf(name)) + 1;
-        this.insertUpdate.run(name, seq, update);
-        last.set(name, seq);
-      }
-      return last;
-    });
+    this.appendTx = db.transaction((batch: readonly AppendEntry[]) => this.insertAll(batch));
     this.compactTx = db.transaction((name: string, state: Uint8Array, uptoSeq: number) => {
       const current = this.selectSnapshot.get(name);
       if (current !== undefined && current.seq > uptoSeq) return;
@@ -61,11 +59,10 @@ export class SqliteStore implements DocumentStore {
     });
   }
 
-  private lastSeqOf(name: string): number {
-    const fromUpdates = this.selectLastSeq.get(name)?.seq ?? null;
-    if (fromUpdates !== null) return fromUpdates;
-    // All updates compacted away: continue after the snapshot, never reuse a folded seq.
-    return this.selectSnapshot.get(name)?.seq ?? 0;
+  private insertAll(batch: readonly AppendEntry[]): Map<string, number> {
+    const last = new Map<string, number>();
+    for (const { name, update } of batch) last.set(name, this.insertNext.get(name, name, name, update)!.seq);
+    return last;
   }
 
   async load(name: string): Promise<StoredDocument> {
@@ -74,9 +71,13 @@ export class SqliteStore implements DocumentStore {
   }
 
   async append(batch: readonly AppendEntry[]): Promise<Map<string, number>> {
+    return this.appendSync(batch);
+  }
+
+  appendSync(batch: readonly AppendEntry[]): Map<string, number> {
     this.assertOpen();
     if (batch.length === 0) return new Map();
-    return this.appendTx(batch);
+    return batch.length === 1 ? this.insertAll(batch) : this.appendTx(batch);
   }
 
   async compact(name: string, state: Uint8Array, uptoSeq: number): Promise<void> {

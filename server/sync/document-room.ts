@@ -1,7 +1,8 @@
 // One served document: its Y.Doc, its connections and its awareness. A room never forwards an
 // update by itself: every change of the doc goes to the commit queue, and the server calls
-// `deliver` once it is committed. Answers to sync step 1 (which carry the doc's state) wait until
-// the room has nothing uncommitted, for the same reason.
+// `forward` once it is committed (with a synchronous store, still inside the doc's update event).
+// Answers to sync step 1 (which carry the doc's state) wait until the room has nothing uncommitted,
+// for the same reason.
 import * as Y from 'yjs';
 import { AwarenessRelay } from './awareness-relay.js';
 import { encodeAwareness, encodeSyncStep2, encodeUpdate, type AwarenessEntry } from './messages.js';
@@ -29,6 +30,8 @@ export class DocumentRoom {
   committedSeq: number;
   /** Committed updates since the last compaction. */
   sinceCompaction: number;
+  /** A compaction is queued in the registry's chain and has not started yet. */
+  compactionQueued = false;
   /** Set when the store refused this room's updates: the room is dropped and never committed again. */
   broken = false;
   private readonly waitingStep2: Array<() => void> = [];

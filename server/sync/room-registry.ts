@@ -51,11 +51,17 @@ export class RoomRegistry {
     room.idleTimer.unref();
   }
 
-  /** Folds the room's update log into a snapshot, in the room's chain. */
+  /**
+   * Folds the room's update log into a snapshot, in the room's chain. Asked for on every commit past
+   * the threshold, so a compaction already queued for the room absorbs the later requests.
+   */
   compactSoon(room: DocumentRoom): void {
-    void this.serialize(room.name, () => this.compact(room)).catch((error: unknown) =>
-      this.opts.log(`compacting ${room.name} failed: ${String(error)}`),
-    );
+    if (room.compactionQueued) return;
+    room.compactionQueued = true;
+    void this.serialize(room.name, () => {
+      room.compactionQueued = false;
+      return this.compact(room);
+    }).catch((error: unknown) => this.opts.log(`compacting ${room.name} failed: ${String(error)}`));
   }
 
   /** Unloads every room, compacting each (shutdown). */

@@ -24,8 +24,13 @@ import { RoomRegistry } from './room-registry.js';
 export interface DocumentHooks {
   /** A document was loaded from the store, before any client syncs it. */
   onLoaded?(name: string, doc: Y.Doc): void;
-  /** A batch of the document's updates was committed (client and server-side writes alike). */
-  onCommitted?(name: string, doc: Y.Doc, updates: Uint8Array[]): void;
+  /**
+   * Updates of the document were committed and forwarded (client and server-side writes alike).
+   * Called once per event-loop turn per document with that turn's updates, in commit order; always
+   * before a withDocument that made them resolves, and before the document is unloaded.
+   * `seq` is the store's sequence number of the last of them (so the hook needs no query for it).
+   */
+  onCommitted?(name: string, doc: Y.Doc, updates: Uint8Array[], seq: number): void;
 }
 
 export interface SyncServerOptions {
@@ -74,6 +79,10 @@ export class SyncServer {
   private readonly pendingSockets = new Set<WebSocket>();
   private readonly serverUses = new Set<Promise<unknown>>();
   private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
+  /** Committed updates whose onCommitted hook has not run yet, per room (see hookDue). */
+  private readonly hooksDue = new Map<DocumentRoom, Uint8Array[]>();
+  private hooksScheduled = false;
+  private readonly compactEvery: number;
   private readonly publisherId = randomUUID();
   private readonly recheckTimer: NodeJS.Timeout;
   private readonly stopListening: () => void;
@@ -85,6 +94,7 @@ export class SyncServer {
 
   constructor(private readonly opts: SyncServerOptions) {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.compactEvery = opts.compactEvery ?? 500;
     this.hooks = opts.hooks ?? {};
     this.log = opts.log ?? ((message) => console.warn(`[sync] ${message}`));
     // ws checks maxPayload against each frame header, before buffering the payload.
@@ -98,12 +108,14 @@ export class SyncServer {
     this.registry = new RoomRegistry({
       store: opts.store,
       idleUnloadMs: opts.idleUnloadMs ?? 30_000,
-      compactEvery: opts.compactEvery ?? 500,
+      compactEvery: this.compactEvery,
       maxPendingBytes: this.maxFrameBytes,
       enqueue: (room, update, origin) => this.queue.enqueue({ room, update, origin }),
       drain: () => this.queue.flush(),
       loaded: (room) => this.roomLoaded(room),
       unloading: (room) => {
+        // The hook must see the doc these updates were committed to before it is destroyed.
+        this.runHooks(room);
         this.fanoutSubscriptions.get(room)?.();
         this.fanoutSubscriptions.delete(room);
       },
@@ -273,6 +285,8 @@ export class SyncServer {
       const result = await fn(room.doc);
       await this.queue.flush();
       if (room.broken) throw new Error(`changes to ${name} could not be stored`);
+      // Callers may read what the hooks derive (the library's index) as soon as this resolves.
+      this.runHooks(room);
       return result;
     } finally {
       await this.queue.flush();
@@ -295,21 +309,53 @@ export class SyncServer {
     this.contain('onLoaded', () => this.hooks.onLoaded?.(room.name, room.doc));
   }
 
+  /** Durable now: forwarded first (the latency that matters), then the bookkeeping. */
   private committed(batch: QueuedUpdate<DocumentRoom>[], lastSeq: Map<string, number>): void {
-    const byRoom = new Map<DocumentRoom, Uint8Array[]>();
     for (const { room, update, origin } of batch) {
-      let updates = byRoom.get(room);
-      if (updates === undefined) byRoom.set(room, (updates = []));
-      updates.push(update);
       room.forward(update, origin);
       this.opts.fanout?.publish(room.name, update, this.publisherId);
     }
-    for (const [room, updates] of byRoom) {
+    for (const { room, update } of batch) {
       room.committedSeq = lastSeq.get(room.name) ?? room.committedSeq;
-      room.sinceCompaction += updates.length;
-      room.settled(updates.length);
-      this.contain('onCommitted', () => this.hooks.onCommitted?.(room.name, room.doc, updates));
-      if (room.sinceCompaction >= (this.opts.compactEvery ?? 500)) this.registry.compactSoon(room);
+      room.sinceCompaction++;
+      room.settled(1);
+      if (this.hooks.onCommitted !== undefined) this.hookDue(room, update);
+      if (room.sinceCompaction >= this.compactEvery) this.registry.compactSoon(room);
+    }
+  }
+
+  /**
+   * onCommitted runs once per room per event-loop turn with every update of that turn, not once per
+   * commit: with one commit per update, a burst (a client's offline edits arriving at reconnect)
+   * would otherwise run the library's indexing per update, and the hook's work would sit between
+   * one frame's forward and the next frame's. It still runs before withDocument resolves and before
+   * a room is unloaded or dropped (runHooks).
+   */
+  private hookDue(room: DocumentRoom, update: Uint8Array): void {
+    const updates = this.hooksDue.get(room);
+    if (updates !== undefined) updates.push(update);
+    else this.hooksDue.set(room, [update]);
+    if (!this.hooksScheduled) {
+      this.hooksScheduled = true;
+      setImmediate(() => this.runHooks());
+    }
+  }
+
+  /** Runs the due onCommitted hooks: of one room, or of all (a hook's own writes are due next turn). */
+  private runHooks(only?: DocumentRoom): void {
+    let due: Array<[DocumentRoom, Uint8Array[]]>;
+    if (only !== undefined) {
+      const updates = this.hooksDue.get(only);
+      if (updates === undefined) return;
+      this.hooksDue.delete(only);
+      due = [[only, updates]];
+    } else {
+      this.hooksScheduled = false;
+      due = [...this.hooksDue];
+      this.hooksDue.clear();
+    }
+    for (const [room, updates] of due) {
+      this.contain('onCommitted', () => this.hooks.onCommitted?.(room.name, room.doc, updates, room.committedSeq));
     }
   }
 
@@ -359,6 +405,7 @@ export class SyncServer {
     await this.queue.flush();
     await this.registry.unloadAll();
     await this.queue.flush();
+    this.runHooks();
     // Peers get a moment to answer the close handshake; then the sockets are cut so the process can exit.
     await Promise.race([Promise.all([...this.wss.clients].map(closedOf)), delay(1000)]);
     for (const ws of this.wss.clients) ws.terminate();

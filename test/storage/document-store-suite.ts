@@ -26,7 +26,12 @@ function rebuild(stored: { snapshot: Uint8Array | null; updates: Uint8Array[] })
   return doc;
 }
 
-export function documentStoreSuite(name: string, create: () => Promise<StoreFixture>): void {
+export interface SuiteOptions {
+  /** Whether the backend offers appendSync (synchronous commit); checked, so a backend cannot lose it silently. */
+  appendSync: boolean;
+}
+
+export function documentStoreSuite(name: string, create: () => Promise<StoreFixture>, options: SuiteOptions): void {
   describe(`DocumentStore acceptance: ${name}`, () => {
     let fixture: StoreFixture;
     let store: DocumentStore;
@@ -115,10 +120,31 @@ export function documentStoreSuite(name: string, create: () => Promise<StoreFixt
       expect((await store.load('library/b')).updates).toHaveLength(1);
     });
 
+    it(options.appendSync ? 'appendSync commits before it returns, numbered in line with append' : 'offers no appendSync', async () => {
+      if (!options.appendSync) {
+        expect(store.appendSync).toBeUndefined();
+        return;
+      }
+      const doc = new Y.Doc();
+      await store.append([{ name: 'library/a', update: edit(doc, 'k', 'v1') }]);
+      const seqs = store.appendSync!([{ name: 'library/a', update: edit(doc, 'k', 'v2') }]);
+      expect(seqs.get('library/a')).toBe(2);
+      const batch = store.appendSync!([
+        { name: 'library/a', update: edit(doc, 'k', 'v3') },
+        { name: 'library/b', update: edit(new Y.Doc(), 'k', 'b') },
+      ]);
+      expect(Object.fromEntries(batch)).toEqual({ 'library/a': 3, 'library/b': 1 });
+      store = await fixture.reopen();
+      const loaded = await store.load('library/a');
+      expect(loaded.lastSeq).toBe(3);
+      expect(rebuild(loaded).getMap('m').get('k')).toBe('v3');
+    });
+
     it('rejects calls after close', async () => {
       await store.close();
       await expect(store.load('library/a')).rejects.toThrow();
       await expect(store.append([{ name: 'library/a', update: new Uint8Array([0, 0]) }])).rejects.toThrow();
+      if (options.appendSync) expect(() => store.appendSync!([{ name: 'library/a', update: new Uint8Array([0, 0]) }])).toThrow();
     });
   });
 }

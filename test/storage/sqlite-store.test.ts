@@ -27,7 +27,7 @@ documentStoreSuite('SqliteStore on a real file', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-});
+}, { appendSync: true });
 
 describe('SqliteStore', () => {
   it('commits a batch atomically: a failing entry leaves none of the batch stored', async () => {
@@ -47,6 +47,16 @@ describe('SqliteStore', () => {
         ]),
       ).rejects.toThrow('refused');
       expect((await store.load('library/good')).updates).toHaveLength(0);
+      // The same through the synchronous path, and for a one-update batch (a single statement).
+      expect(() =>
+        store.appendSync([
+          { name: 'library/good', update: Y.encodeStateAsUpdate(doc) },
+          { name: 'library/bad', update: Y.encodeStateAsUpdate(doc) },
+        ]),
+      ).toThrow('refused');
+      expect(() => store.appendSync([{ name: 'library/bad', update: Y.encodeStateAsUpdate(doc) }])).toThrow('refused');
+      expect((await store.load('library/good')).updates).toHaveLength(0);
+      expect((await store.load('library/bad')).updates).toHaveLength(0);
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });
