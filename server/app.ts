@@ -13,12 +13,13 @@ import { databaseFile, projectRoot, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { MigrationReport } from './db/migrator.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
-import { installErrorHandlers } from './http/errors.js';
+import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import { SyncServer } from './sync/sync-server.js';
 import { startLibrary, type Library } from './library/library.js';
+import { holdServerLock } from './library/server-lock.js';
 
 /** How long close() lets open HTTP responses finish before cutting their connections. */
 const CLOSE_GRACE_MS = 2000;
@@ -42,7 +43,15 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   let migration: MigrationReport = { from: 0, to: 0, applied: [], backup: null };
-  const db = openDatabase(databaseFile(config), { onMigrated: (r) => (migration = r) });
+  // Before the database is even opened (or migrated): one server per data folder.
+  const releaseLock = holdServerLock(config.dataDir);
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(databaseFile(config), { onMigrated: (r) => (migration = r) });
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const users = new UserStore(db);
   const tokens = TokenService.fromDatabase(db);
   const identity = new DatabaseIdentity(config.multiuser, users, tokens);
@@ -57,7 +66,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   // No Fastify logger at all, so no request logging: sync URLs carry ?token= and headers carry bearer
   // tokens. Unexpected errors are logged by the error handler, path only.
-  const app = Fastify({ logger: false, bodyLimit: config.maxFrameBytes });
+  const app = Fastify({ logger: false, bodyLimit: config.maxFrameBytes, frameworkErrors: frameworkErrorHandler });
   installErrorHandlers(app);
   registerAuthRoutes(app, services);
 
@@ -73,12 +82,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       sync,
       store: new SqliteStore(db),
       multiuser: config.multiuser,
-      dataDir: config.dataDir,
       defaultsDir: config.defaultsDir,
     });
   } catch (err) {
     await sync.close();
     db.close();
+    releaseLock();
     throw err;
   }
 
@@ -99,6 +108,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await library.close();
     await sync.close();
     db.close();
+    releaseLock();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -117,6 +127,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await app.close();
       clearTimeout(force);
       db.close();
+      releaseLock();
     })();
     return closing;
   };

@@ -2,6 +2,17 @@
 // (`scrypt$N$r$p$salt$hash`, base64) so the cost can be raised later without breaking old hashes.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
+/** The rule for every new password (setup, user creation, reset, change), API and CLI alike. */
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** Why `password` cannot be a new password ('must be at least 8 characters'), or null if it can. */
+export function passwordProblem(password: string): string | null {
+  if (password.length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
+  return null;
+}
+
 const N = 2 ** 15;
 const R = 8;
 const P = 1;

@@ -1,11 +1,15 @@
 // Accounts in the `users` table. Every rule about who may exist is enforced here, in one place, so the
 // HTTP API and the CLI cannot disagree: unique lower-cased emails, the untouchable `system` user, and
-// "there is always an active administrator once there was one".
+// "there is always an active administrator once there was one", and the password rule.
+//
+// A user may have no password (password_hash ''): the `system` user, and users created by an import
+// from InvokeAI. Nobody can log in as them (login answers exactly as for a wrong password, so an
+// import's emails cannot be probed) until an administrator sets one.
 import type { Database } from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem, normalizeEmail } from './emails.js';
-import { decoyHash, hashPassword, verifyPassword } from './passwords.js';
+import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 
 export interface User {
   userId: string;
@@ -13,6 +17,8 @@ export interface User {
   displayName: string | null;
   isAdmin: boolean;
   isActive: boolean;
+  /** False until a password is set (users created by an import start without one). */
+  hasPassword: boolean;
   createdAt: string;
   updatedAt: string;
   lastLoginAt: string | null;
@@ -20,7 +26,8 @@ export interface User {
 
 export interface NewUser {
   email: string;
-  password: string;
+  /** null: no password, nobody can log in as this user until an administrator sets one. */
+  password: string | null;
   displayName?: string | null;
   isAdmin?: boolean;
 }
@@ -63,6 +70,13 @@ function cleanName(name: string | null | undefined): string | null {
   return trimmed ? trimmed : null;
 }
 
+/** The password itself, or a UserError naming the rule it breaks (so the CLI and the API agree). */
+function checkedPassword(password: string): string {
+  const problem = passwordProblem(password);
+  if (problem) throw new UserError('invalid', `Password ${problem}`);
+  return password;
+}
+
 function toUser(row: UserRow): User {
   return {
     userId: row.user_id,
@@ -70,6 +84,7 @@ function toUser(row: UserRow): User {
     displayName: row.display_name,
     isAdmin: row.is_admin === 1,
     isActive: row.is_active === 1,
+    hasPassword: row.password_hash !== '',
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastLoginAt: row.last_login_at,
@@ -120,8 +135,7 @@ export class UserStore {
    */
   async create(input: NewUser, options: { firstAdmin?: boolean } = {}): Promise<User> {
     const email = this.checkedEmail(input.email);
-    if (input.password.length === 0) throw new UserError('invalid', 'Password cannot be empty');
-    const hash = await hashPassword(input.password);
+    const hash = input.password === null ? '' : await hashPassword(checkedPassword(input.password));
     const now = new Date().toISOString();
     const user: User = {
       userId: randomUUID(),
@@ -129,6 +143,7 @@ export class UserStore {
       displayName: cleanName(input.displayName),
       isAdmin: options.firstAdmin ? true : (input.isAdmin ?? false),
       isActive: true,
+      hasPassword: hash !== '',
       createdAt: now,
       updatedAt: now,
       lastLoginAt: null,
@@ -156,8 +171,7 @@ export class UserStore {
   /** Applies the changes that are present; refuses to leave the server without an active admin. */
   async update(userId: string, changes: UserChanges): Promise<User> {
     this.requireEditable(userId);
-    if (changes.password !== undefined && changes.password.length === 0) throw new UserError('invalid', 'Password cannot be empty');
-    const hash = changes.password !== undefined ? await hashPassword(changes.password) : undefined;
+    const hash = changes.password !== undefined ? await hashPassword(checkedPassword(changes.password)) : undefined;
     const updated = this.db.transaction(() => {
       const current = this.get(userId);
       if (!current) throw new UserError('not_found', 'User not found');
@@ -195,8 +209,8 @@ export class UserStore {
 
   /**
    * The user whose password this is, inactive or not (the caller decides what inactive means), and
-   * records the login. Null for unknown emails, wrong passwords and the `system` user; an unknown
-   * email still costs one hash so response times do not reveal which emails exist.
+   * records the login. Null for unknown emails, wrong passwords, users without a password and the
+   * `system` user; those still cost one hash so response times do not reveal which emails exist.
    */
   async authenticate(email: string, password: string): Promise<User | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(normalizeEmail(email)) as UserRow | undefined;

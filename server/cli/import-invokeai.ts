@@ -6,8 +6,8 @@
 //   may be missing (databases before migration 28): rows then belong to `system`, and system rows are
 //   public, as InvokeAI's migration 28 makes them.
 // - Owners are matched by email through InvokeAI's `users` table; `system` becomes our system user.
-//   A missing user is created with a random password nobody is told (so: no usable password) and no
-//   admin rights; an administrator sets a password (PATCH /api/v1/auth/users/{id}).
+//   A missing user is created without a password (nobody can log in as them) and without admin
+//   rights; an administrator sets a password (PATCH /api/v1/auth/users/{id} {"password"}).
 // - Default-category rows are skipped (Flowshelf has its own defaults). Rows already in the target
 //   library (same id) are skipped, so running it twice imports nothing twice.
 // - Documents are written through the DocumentStore; the next server start indexes and publishes them.
@@ -20,7 +20,6 @@ import type * as Y from 'yjs';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { createEntry, setEntryOpenedAt, validateWorkflow, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { normalizeEmail } from '../auth/emails.js';
-import { generatePassword } from '../auth/passwords.js';
 import { UserStore } from '../auth/users.js';
 import { databaseFile } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -171,7 +170,7 @@ export async function importWorkflows(source: InvokeAISource, target: Target, ou
         created.set(ownerEmail, ownerId);
         fresh.add(ownerId);
         summary.usersCreated++;
-        out(`${would}create user ${ownerEmail} without a usable password (an administrator must set one)`);
+        out(`${would}create user ${ownerEmail} without a password (an administrator must set one)`);
       }
     }
     if (!fresh.has(ownerId) && (await target.has(ownerId, row.workflow_id))) {
@@ -254,7 +253,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
       source,
       {
         userIdFor: (email) => users.getByEmail(email)?.userId ?? null,
-        createUser: async (email, displayName) => (await users.create({ email, password: generatePassword(32), displayName })).userId,
+        createUser: async (email, displayName) => (await users.create({ email, password: null, displayName })).userId,
         has: (userId, id) => readStoredLibrary(store, userId, (doc) => workflowsMap(doc).has(id)),
         write: (userId, items) => changeStoredLibrary(store, userId, (doc) => writeEntries(doc, items)),
       },

@@ -42,12 +42,14 @@ async function add(args: string[], io: CliIO): Promise<void> {
 async function list(args: string[], io: CliIO): Promise<void> {
   const { values } = parseCommandArgs(args, dataDirOption);
   await withStore(values['data-dir'], io, async (users) => {
-    const rows = users.list().map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.userId]);
+    const rows = users
+      .list()
+      .map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.hasPassword ? 'set' : 'none', u.userId]);
     if (rows.length === 0) {
       io.out('no users yet (create the administrator with: flowshelf user add --email E --password P --admin)');
       return;
     }
-    for (const line of table(['email', 'name', 'admin', 'active', 'id'], rows)) io.out(line);
+    for (const line of table(['email', 'name', 'admin', 'active', 'password', 'id'], rows)) io.out(line);
   });
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem } from '../auth/emails.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
-import { generatePassword } from '../auth/passwords.js';
+import { generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { UserError, type User } from '../auth/users.js';
 import type { Services } from '../services.js';
 import { httpError } from './errors.js';
@@ -27,8 +27,6 @@ export function userDTO(user: User): UserDTO {
   };
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
-
 const email = z.string().superRefine((value, ctx) => {
   const problem = emailProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -36,7 +34,7 @@ const email = z.string().superRefine((value, ctx) => {
 const newPassword = z
   .string()
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(1024, 'must be at most 1024 characters');
+  .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
 const displayName = z.string().trim().max(200, 'must be at most 200 characters').nullable().optional();
 
 const SetupRequest = z.object({ email, display_name: displayName, password: newPassword });

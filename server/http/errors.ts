@@ -42,6 +42,28 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Fastify's router answers some requests before any handler or the error handler runs (a path that is
+ * not valid percent-encoded UTF-8, a path parameter over maxParamLength, a content-type it cannot
+ * parse the header of); pass this as the `frameworkErrors` option so those answers are JSON
+ * {"detail": ...} too.
+ */
+export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply.code(status).send({ detail: frameworkMessage(error) });
+}
+
+function frameworkMessage(error: FastifyError): string {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return 'The request path is not valid percent-encoded UTF-8';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'A path parameter is too long';
+    default:
+      return error.message.split('\n')[0] ?? 'Bad Request';
+  }
+}
+
 function clientMessage(error: FastifyError): string {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -47,10 +47,15 @@ const queryBool = z.preprocess((v) => {
   return v;
 }, z.boolean({ error: 'Input should be a valid boolean' }).optional());
 
+/** An integer query parameter; out of range says the range (FastAPI's wording), not "not an integer". */
 const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(
     (v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: 'Input should be a valid integer' }).int().min(min).max(max),
+    z
+      .number({ error: 'Input should be a valid integer' })
+      .int({ error: 'Input should be a valid integer' })
+      .min(min, { error: `Input should be greater than or equal to ${min}` })
+      .max(max, { error: `Input should be less than or equal to ${max}` }),
   );
 
 const ListQuery = z.object({

@@ -1,7 +1,8 @@
 // Assembles the workflow library on a running sync server: the index and its indexer (sync hooks),
 // the default workflows, the publisher of the `public` document, reactions to user changes, and the
 // /api/v1/workflows routes. Start order matters: the index first catches up with the store, then the
-// defaults are synced, then `public` is rebuilt from both, and only then does the server listen.
+// defaults are synced, then `public` is rebuilt from both, and only then does the server listen. The
+// defaults folder is then watched, so edits to it show without a restart.
 import type { Database } from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import * as Y from 'yjs';
@@ -13,11 +14,11 @@ import { registerWorkflowRoutes } from '../http/workflow-routes.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { DocumentHooks } from '../sync/sync-server.js';
 import { syncDefaults } from './defaults.js';
+import { watchDefaults } from './defaults-watcher.js';
 import { IndexStore } from './index-store.js';
 import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter } from './library-service.js';
 import { Publisher } from './publisher.js';
-import { holdServerLock } from './server-lock.js';
 
 export interface LibrarySync extends DocumentWriter {
   hooks: DocumentHooks;
@@ -31,7 +32,6 @@ export interface LibraryOptions {
   sync: LibrarySync;
   store: DocumentStore;
   multiuser: boolean;
-  dataDir: string;
   defaultsDir: string;
   log?: (message: string) => void;
 }
@@ -53,7 +53,6 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const indexer = new Indexer({ db: opts.db, index, store: opts.store, log });
   const publisher = new Publisher({ index, docs: opts.sync, users: opts.users, log });
   const service = new LibraryService({ index, docs: opts.sync, multiuser: opts.multiuser });
-  const releaseLock = holdServerLock(opts.dataDir);
 
   const previous = opts.sync.hooks;
   opts.sync.hooks = {
@@ -61,8 +60,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       previous.onLoaded?.(name, doc);
       indexer.onLoaded(name, doc);
     },
-    onCommitted(name, doc, updates) {
-      previous.onCommitted?.(name, doc, updates);
+    onCommitted(name, doc, updates, seq) {
+      previous.onCommitted?.(name, doc, updates, seq);
       indexer.onCommitted(name, doc);
     },
   };
@@ -73,7 +72,6 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     await publisher.rebuild();
   } catch (error) {
     opts.sync.hooks = previous;
-    releaseLock();
     throw error;
   }
   const stopIndexListener = indexer.onChange((change) => void publisher.refresh(change.workflowIds));
@@ -103,20 +101,24 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
 
   registerWorkflowRoutes(opts.app, { identity: opts.identity, library: service });
 
+  const reloadDefaults = async () => {
+    await publisher.refresh(syncDefaults(index, opts.defaultsDir, log));
+  };
+  // Changed files update their default, added files add one, removed files remove it, live.
+  const defaultsWatcher = watchDefaults({ dir: opts.defaultsDir, reload: reloadDefaults, log });
+
   return {
     index,
     indexer,
     publisher,
     service,
-    async reloadDefaults() {
-      await publisher.refresh(syncDefaults(index, opts.defaultsDir, log));
-    },
+    reloadDefaults,
     async close() {
+      await defaultsWatcher.close();
       stopUserListener();
       stopIndexListener();
       await publisher.idle();
       opts.sync.hooks = previous;
-      releaseLock();
     },
   };
 }

@@ -96,6 +96,19 @@ describe('validation and InvokeAI quirks', () => {
     expect(await asAlice('GET', '/api/v1/workflows/counts_by_category')).toMatchObject({ status: 422, body: { detail: 'categories: Field required' } });
   });
 
+  it('an out-of-range page or per_page says the allowed range, not "not an integer"', async () => {
+    const exact: [string, string][] = [
+      ['page=-1', 'page: Input should be greater than or equal to 0'],
+      ['per_page=0', 'per_page: Input should be greater than or equal to 1'],
+      ['per_page=10001', 'per_page: Input should be less than or equal to 10000'],
+      ['per_page=1.5', 'per_page: Input should be a valid integer'],
+      ['page=abc', 'page: Input should be a valid integer'],
+    ];
+    for (const [query, detail] of exact) {
+      expect(await asAlice('GET', `/api/v1/workflows?${query}`), query).toMatchObject({ status: 422, body: { detail } });
+    }
+  });
+
   it('the shared tag follows is_public, also when a later save from the editor drops it', async () => {
     const wf = await createWorkflow(asAlice, 'tagged');
     const shared = await asAlice('PATCH', `/api/v1/workflows/i/${wf.workflow_id}/is_public`, { is_public: true });

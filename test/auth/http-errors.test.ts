@@ -39,6 +39,20 @@ describe('API errors', () => {
     expect(Object.keys((await res.json()) as object)).toEqual(['detail']);
   });
 
+  it('a path that is not valid UTF-8 is 400 JSON, a path parameter too long for the router 414 JSON', async () => {
+    const cases: [string, number, string][] = [
+      ['/api/v1/workflows/i/%ff%fe', 400, 'The request path is not valid percent-encoded UTF-8'],
+      ['/api/v1/auth/users/%c3', 400, 'The request path is not valid percent-encoded UTF-8'],
+      [`/api/v1/workflows/i/${'x'.repeat(5000)}`, 414, 'A path parameter is too long'],
+    ];
+    for (const [path, status, detail] of cases) {
+      const res = await fetch(ts.url + path);
+      expect(res.status, path.slice(0, 40)).toBe(status);
+      expect(res.headers.get('content-type'), path.slice(0, 40)).toMatch(/^application\/json/);
+      expect(await res.json(), path.slice(0, 40)).toEqual({ detail });
+    }
+  });
+
   it('unknown API routes and methods are 404 JSON, never the web app', async () => {
     for (const [method, path] of [
       ['GET', '/api/v1/nothing-here'],

@@ -1,7 +1,7 @@
 // `node dist/server/main.js` as `npm start` runs it: one log line, clean exit on a signal, one-line
 // refusals for bad flags and for databases it cannot use.
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,30 @@ describe('the server process', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('refuses a second server on the same data folder with one line naming the first, which keeps serving', async () => {
+    const first = spawnNode('main.js', ['--port', '0', '--data-dir', dataDir]);
+    children.push(first);
+    const url = /(http:\/\/\S+)/.exec(await waitForLine(first, /^Flowshelf listening on /))![1]!;
+
+    const second = await run('main.js', ['--port', '0', '--data-dir', dataDir]);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toBe('');
+    expect(second.stderr).toBe(
+      `flowshelf: another Flowshelf server (pid ${first.pid}) is running on ${dataDir}: stop it first or use another --data-dir\n`,
+    );
+    // The refused start neither took nor dropped the first server's claim on the folder.
+    expect(readFileSync(join(dataDir, 'server.pid'), 'utf8').trim()).toBe(String(first.pid));
+    expect((await fetch(`${url}/api/v1/auth/status`)).status).toBe(200);
+
+    // Once the first stops, the folder is free again; a file left by a killed server does not block.
+    first.kill('SIGKILL');
+    await exited(first);
+    const third = spawnNode('main.js', ['--port', '0', '--data-dir', dataDir]);
+    children.push(third);
+    await waitForLine(third, /^Flowshelf listening on /);
+    expect(readFileSync(join(dataDir, 'server.pid'), 'utf8').trim()).toBe(String(third.pid));
   });
 
   it('says single-user in its line when started so', async () => {

@@ -27,10 +27,10 @@ describe('flowshelf user', () => {
     const listed = await user('list');
     expect(listed.code).toBe(0);
     const lines = listed.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^email\s+name\s+admin\s+active\s+id$/);
+    expect(lines[0]).toMatch(/^email\s+name\s+admin\s+active\s+password\s+id$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 1)[0])).toEqual(['ann@example.com', 'bob@example.com']);
-    expect(lines[1]).toMatch(/^ann@example\.com\s+Ann\s+yes\s+yes\s+[0-9a-f-]{36}$/);
-    expect(lines[2]).toMatch(/^bob@example\.com\s+no\s+yes\s+[0-9a-f-]{36}$/);
+    expect(lines[1]).toMatch(/^ann@example\.com\s+Ann\s+yes\s+yes\s+set\s+[0-9a-f-]{36}$/);
+    expect(lines[2]).toMatch(/^bob@example\.com\s+no\s+yes\s+set\s+[0-9a-f-]{36}$/);
     expect(listed.stdout).not.toContain('system');
 
     const removed = await user('remove', '--email', 'bob@example.com');
@@ -52,6 +52,12 @@ describe('flowshelf user', () => {
     expect(res.code).toBe(1);
     expect(res.stderr).toBe('flowshelf user: Cannot delete the last administrator\n');
     expect((await user('list')).stdout).toContain('ann@example.com');
+  });
+
+  it('refuses a password the API would refuse (shorter than 8), with one line and exit 1', async () => {
+    const res = await user('add', '--email', 'ann@example.com', '--password', 'short');
+    expect(res).toMatchObject({ code: 1, stderr: 'flowshelf user: Password must be at least 8 characters\n' });
+    expect((await user('list')).stdout).not.toContain('ann@example.com');
   });
 
   it('reports a duplicate email and an unknown user with one line and exit 1', async () => {

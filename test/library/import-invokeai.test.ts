@@ -134,14 +134,28 @@ describe('import-invokeai', () => {
     expect(carol.is_public).toBe(false);
     expect(carol.user_id).not.toBe('u-carol');
 
-    // Alice's own "opened" came along; the created user has no usable password until an admin sets one.
+    // Alice's own "opened" came along; the created user has no password until an admin sets one.
     const asAlice = api(ts, (await login(ts, 'alice@example.com', 'alice-password-1')).token);
     const recent = await asAlice('GET', '/api/v1/workflows?has_been_opened=true');
     expect(recent.body.items.map((i: any) => [i.workflow_id, i.opened_at])).toEqual([[IDS.alicePrivate, '2025-03-01T10:00:00.000Z']]);
     const created = (await asRoot('GET', `/api/v1/auth/users/${carol.user_id}`)).body;
     expect(created).toMatchObject({ email: 'carol@example.com', display_name: 'Carol', is_admin: false });
-    expect((await api(ts)('POST', '/api/v1/auth/login', { email: 'carol@example.com', password: '' })).status).not.toBe(200);
-    await asRoot('PATCH', `/api/v1/auth/users/${carol.user_id}`, { password: 'carol-password-1' });
+    // No password at all (not a random one): any login answers exactly as a wrong password would.
+    const hashOf = (userId: string) => {
+      const check = new Database(databaseFile({ dataDir }), { readonly: true });
+      try {
+        return (check.prepare('SELECT password_hash FROM users WHERE user_id = ?').get(userId) as { password_hash: string }).password_hash;
+      } finally {
+        check.close();
+      }
+    };
+    expect(hashOf(carol.user_id)).toBe('');
+    for (const password of ['', 'carol-password-1']) {
+      const refused = await api(ts)('POST', '/api/v1/auth/login', { email: 'carol@example.com', password });
+      expect([refused.status, refused.body]).toEqual([401, { detail: 'Incorrect email or password' }]);
+    }
+    expect((await asRoot('PATCH', `/api/v1/auth/users/${carol.user_id}`, { password: 'carol-password-1' })).status).toBe(200);
+    expect(hashOf(carol.user_id)).toMatch(/^scrypt\$/);
     const asCarol = api(ts, (await login(ts, 'carol@example.com', 'carol-password-1')).token);
     expect((await asCarol('GET', `/api/v1/workflows/i/${IDS.carol}`)).status).toBe(200);
     expect((await asCarol('GET', `/api/v1/workflows/i/${IDS.alicePrivate}`)).status).toBe(403);
@@ -165,7 +179,7 @@ describe('import-invokeai', () => {
     db.close();
     const lines = await cli(importInvokeAICommand, [source, '--dry-run', '--data-dir', dataDir]);
     expect(lines).toContain(`would import ${IDS.aliceShared} "Alice shared" for alice@example.com (shared)`);
-    expect(lines).toContain('would create user alice@example.com without a usable password (an administrator must set one)');
+    expect(lines).toContain('would create user alice@example.com without a password (an administrator must set one)');
     expect(lines.at(-1)).toBe('dry run: 4 workflow(s) to import, 2 skipped, 2 user(s) to create');
     const reopened = openDatabase(databaseFile({ dataDir }));
     cleanups.push(() => reopened.close());
