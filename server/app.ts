@@ -1,5 +1,5 @@
 // Assembles the server: database, auth services, HTTP routes, the web app and the sync endpoint, on one
-// port. Other modules plug in at the two marked wiring points.
+// port.
 import Fastify from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -70,7 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   installErrorHandlers(app);
   registerAuthRoutes(app, services);
 
-  // ── Wiring point (b): workflow library ──────────────────────────────────────────────────────────
+  // ── Workflow library ──────────────────────────────────────────────────────────
   // Index, defaults, `public` publisher (sync hooks) and the /api/v1/workflows routes.
   let library: Library;
   try {
@@ -93,13 +93,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   app.setNotFoundHandler(createStaticHandler(options.clientDir ?? join(projectRoot(), 'dist', 'client')));
 
-  // ── Wiring point (a): sync server ──────────────────────────────────────────────────────────────
+  // ── Sync server ────────────────────────────────────────────────────────────────────────────────
   // WebSocket upgrades under /sync/ go to the SyncServer; close() below awaits sync.close() first.
-  const handleSyncUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => sync.handleUpgrade(req, socket, head);
+  // Any other upgrade gets a plain HTTP 404 (not a silent drop, which clients would retry forever).
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (path.startsWith(`${SYNC_PATH}/`)) handleSyncUpgrade(req, socket, head);
-    else socket.destroy();
+    if (path.startsWith(`${SYNC_PATH}/`)) sync.handleUpgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
   try {

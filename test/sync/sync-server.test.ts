@@ -234,3 +234,16 @@ describe('bad input', () => {
     await waitFor(() => !b.provider.awareness.getStates().has(a.doc.clientID), 'a’s awareness removed at b');
   });
 });
+
+describe('upgrades outside the sync endpoint', () => {
+  it('answers a WebSocket upgrade to another path with HTTP 404 instead of dropping it', async () => {
+    const { WebSocket } = await import('ws');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const ws = new WebSocket(ts.url.replace('http', 'ws') + '/not-sync/library');
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode));
+      ws.on('open', () => reject(new Error('upgrade outside /sync/ was accepted')));
+      ws.on('error', () => {});
+    });
+    expect(status).toBe(404);
+  });
+});
