@@ -118,6 +118,22 @@ describe('fs-workflow-editor', () => {
     expect((copy!.entry.workflow as Workflow).tags).to.equal('');
   });
 
+  it('Save As starts shared for an administrator (their workflows are meant for everyone) and private for others', async () => {
+    for (const isAdmin of [true, false]) {
+      m = await openEditor(
+        { name: 'edit', ownerId: null, id: 'w1' },
+        (mm) => createEntry(mm.ws.library.doc, 'w1', workflow('w1'), { isPublic: false }),
+        { isAdmin },
+      );
+      byText<HTMLButtonElement>(m.el, 'button', 'Save As')!.click();
+      const dialog = deepAll<HTMLDialogElement>(m.el, 'dialog.save-as')[0]!;
+      await waitFor(() => dialog.open);
+      expect(dialog.querySelector<HTMLInputElement>('input[name=shared]')!.checked).to.equal(isAdmin);
+      dialog.close();
+      await m.cleanup();
+    }
+  });
+
   it('tells the viewer when a shared workflow stops being shared', async () => {
     const at = '2026-01-01T00:00:00.000Z';
     m = await openEditor({ name: 'view', id: 's1' }, (mm) =>

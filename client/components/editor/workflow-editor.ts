@@ -285,7 +285,10 @@ export class WorkflowEditor extends LitElement {
   private openSaveAs(): void {
     this.saveAsError = '';
     const name = this.draft?.name ?? '';
-    openFormDialog(this.saveAsDialog, { name: this.route.name === 'new' ? name : `${name} (copy)`, shared: false });
+    // An administrator's new workflows start shared (they are meant for everyone), as the API does;
+    // the box can be unticked.
+    const shared = this.session.multiuser && (this.session.user?.isAdmin ?? false);
+    openFormDialog(this.saveAsDialog, { name: this.route.name === 'new' ? name : `${name} (copy)`, shared });
   }
 
   /** Save As: a new entry in the user's own library (also the way to copy a shared or default one). */
