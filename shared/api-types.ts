@@ -1,5 +1,6 @@
-// Wire shapes of /api/v1/auth (InvokeAI's, reference §3), shared by the server that sends them and
+// Wire shapes of /api/v1/auth and /api/v1/workflows (InvokeAI's, reference §1-§3), shared by the server that sends them and
 // the web app that reads them, so the two cannot drift apart. Types only: no runtime code.
+import type { Workflow, WorkflowCategory } from './workflow/schema.js';
 
 /** InvokeAI's UserDTO. */
 export interface UserDTO {
@@ -55,4 +56,31 @@ export interface UserUpdate {
   password?: string;
   is_admin?: boolean;
   is_active?: boolean;
+}
+
+/** InvokeAI's WorkflowRecordDTOBase: what every workflow record carries. Timestamps are ISO-8601 UTC. */
+export interface WorkflowRecordDTOBase {
+  workflow_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  opened_at: string | null;
+  user_id: string;
+  is_public: boolean;
+}
+
+/** GET/POST/PATCH /workflows/i/{id}: the record with its workflow (thumbnail_url on GET). */
+export interface WorkflowRecordDTO extends WorkflowRecordDTOBase {
+  workflow: Workflow;
+  thumbnail_url?: string | null;
+}
+
+/** One item of GET /workflows/. */
+export interface WorkflowListItemDTO extends WorkflowRecordDTOBase {
+  description: string;
+  category: WorkflowCategory;
+  tags: string;
+  thumbnail_url: string | null;
+  /** Flowshelf addition: set (only ever seen by the owner) when the stored entry is not a valid workflow. */
+  invalid_reason: string | null;
 }

@@ -18,8 +18,11 @@ import {
   validateWorkflowWithoutId,
   type Workflow,
 } from '../../shared/workflow/index.js';
+import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
 import { decideAccess, type WorkflowAction } from './access.js';
 import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
+
+export type { WorkflowListItemDTO, WorkflowRecordDTO };
 
 /** A refusal with an HTTP status and a one-line detail (the CLI prints the detail). */
 export class LibraryError extends Error {
@@ -39,35 +42,6 @@ export class LibraryError extends Error {
  */
 export interface DocumentWriter {
   withDocument<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
-}
-
-/** InvokeAI's WorkflowRecordDTO (with thumbnail_url on GET). */
-export interface WorkflowRecordDTO {
-  workflow_id: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  opened_at: string | null;
-  user_id: string;
-  is_public: boolean;
-  workflow: Workflow;
-  thumbnail_url?: string | null;
-}
-
-export interface WorkflowListItemDTO {
-  workflow_id: string;
-  name: string;
-  created_at: string;
-  updated_at: string;
-  opened_at: string | null;
-  user_id: string;
-  is_public: boolean;
-  description: string;
-  category: WorkflowCategory;
-  tags: string;
-  thumbnail_url: string | null;
-  /** Flowshelf addition: set (only ever seen by the owner) when the stored entry is not a valid workflow. */
-  invalid_reason: string | null;
 }
 
 export interface Thumbnail {
