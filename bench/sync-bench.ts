@@ -2,7 +2,13 @@
 // Flowshelf sync server (auth, rights, durable SQLite commit before every forward) and against a
 // minimal in-memory relay (bench/relay.ts). Reports edit-to-peer latency, delivered updates per
 // second and server memory, with the ratios.
-//   node dist/bench/sync-bench.js [--clients 40] [--docs 10] [--seconds 15] [--rate 10]
+//   node dist/bench/sync-bench.js [--clients 40] [--docs 10] [--seconds 15] [--rate 10] [--workload sync|workflow]
+//
+// Workloads: `sync` (default) sets one number per client in a map of its own beside the library's
+// workflows: the sync core, with nothing for the library layer to do. `workflow` is what the editor
+// does: each document holds one workflow (every other one shared, so it is also published to
+// `public`), and each client moves one node of it (position.x, and the entry's updated_at, in one
+// transaction), so every commit is validated, indexed and, for shared ones, republished.
 //
 // Both servers run at once (each in its own child process, all clients connected), and the load
 // alternates between them in short rounds (relay, flowshelf, flowshelf, relay, ...): on a machine
@@ -11,10 +17,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
+import { parseConfig } from '../server/config.js';
+import { createEntry, workflowsMap, type Workflow } from '../shared/workflow/index.js';
 
 // Each stock provider adds a process 'exit' listener; 2 x 40 of them are expected here.
 process.setMaxListeners(0);
@@ -25,8 +35,16 @@ const { values } = parseArgs({
     docs: { type: 'string', default: '10' },
     seconds: { type: 'string', default: '15' },
     rate: { type: 'string', default: '10' },
+    workload: { type: 'string', default: 'sync' },
   },
 });
+const WORKLOADS = ['sync', 'workflow'] as const;
+type Workload = (typeof WORKLOADS)[number];
+if (!(WORKLOADS as readonly string[]).includes(values.workload!)) {
+  console.error(`sync-bench: --workload must be one of ${WORKLOADS.join(', ')}, got "${values.workload}"`);
+  process.exit(2);
+}
+const workload = values.workload as Workload;
 const clients = positive('clients', values.clients);
 const docs = positive('docs', values.docs);
 const seconds = positive('seconds', values.seconds);
@@ -102,7 +120,8 @@ function sleep(ms: number): Promise<void> {
 
 async function start(mode: Mode): Promise<Side> {
   const child = fork(fileURLToPath(new URL('./bench-server.js', import.meta.url)), [mode, String(docs)], {
-    execArgv: ['--expose-gc'],
+    // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the Flowshelf server process, written there at exit.
+    execArgv: ['--expose-gc', ...(mode === 'flowshelf' && process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const ready = await ask<Ready>(child, 'ready');
@@ -115,28 +134,97 @@ async function start(mode: Mode): Promise<Side> {
       disableBc: true,
       params: mode === 'flowshelf' ? { token: ready.tokens[d]! } : {},
     });
-    const map = doc.getMap<number>('bench');
-    map.observe((event, transaction) => {
-      if (transaction.local || side.round === null) return;
-      const now = performance.now();
-      for (const key of event.keysChanged) side.round.push(now - map.get(key)!);
-    });
+    if (workload === 'sync') observeSyncEdits(side, doc);
+    else observeWorkflowEdits(side, doc);
     side.providers.push(provider);
   }
   await Promise.all(side.providers.map((p) => (p.synced ? null : new Promise((resolve) => p.once('sync', resolve)))));
+  if (workload === 'workflow') await seedWorkflows(side);
   // Every client edits `rate` times per second while its side is active, staggered so the load is even.
   side.providers.forEach((provider, i) => {
+    const edit = workload === 'sync' ? () => syncEdit(provider.doc) : () => workflowEdit(provider.doc, Math.floor(i / docs));
     side.timers.push(
       setTimeout(() => {
         side.timers[i] = setInterval(() => {
           if (!side.active) return;
-          provider.doc.getMap<number>('bench').set(String(provider.doc.clientID), performance.now());
+          edit();
           if (side.round !== null) side.sent++;
         }, 1000 / rate);
       }, (i * 1000) / rate / clients),
     );
   });
   return side;
+}
+
+// ---- workload `sync`: one number per client in a map beside the workflows -----------------------
+
+function observeSyncEdits(side: Side, doc: Y.Doc): void {
+  const map = doc.getMap<number>('bench');
+  map.observe((event, transaction) => {
+    if (transaction.local || side.round === null) return;
+    const now = performance.now();
+    for (const key of event.keysChanged) side.round.push(now - map.get(key)!);
+  });
+}
+
+function syncEdit(doc: Y.Doc): void {
+  doc.getMap<number>('bench').set(String(doc.clientID), performance.now());
+}
+
+// ---- workload `workflow`: clients move nodes of a workflow in their library ---------------------
+
+const BENCH_WORKFLOW_ID = 'be0c0000-0000-4000-8000-000000000001';
+
+/** The first default workflow as a user would have saved it (the server's own defaults folder). */
+function benchWorkflow(): Workflow {
+  const file = join(parseConfig([], {}).defaultsDir, 'CogView4_TextToImage.json');
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Workflow;
+  return { ...json, id: BENCH_WORKFLOW_ID, meta: { ...json.meta, category: 'user' } } as Workflow;
+}
+
+/** Node positions are integers in the editor; the edit time in microseconds is one, and carries the stamp. */
+const stamp = () => Math.round(performance.now() * 1000);
+
+function benchNodes(doc: Y.Doc): Y.Array<Y.Map<unknown>> | null {
+  const workflow = workflowsMap(doc).get(BENCH_WORKFLOW_ID)?.get('workflow');
+  return workflow instanceof Y.Map ? (workflow.get('nodes') as Y.Array<Y.Map<unknown>>) : null;
+}
+
+function observeWorkflowEdits(side: Side, doc: Y.Doc): void {
+  workflowsMap(doc).observeDeep((events, transaction) => {
+    if (transaction.local || side.round === null) return;
+    const now = performance.now();
+    for (const event of events) {
+      const target = event.target;
+      if (target instanceof Y.Map && event.path[event.path.length - 1] === 'position' && (event as Y.YMapEvent<unknown>).keysChanged.has('x')) {
+        side.round.push(now - (target.get('x') as number) / 1000);
+      }
+    }
+  });
+}
+
+/** The first client of each document creates its workflow (shared in every other document); all wait for it. */
+async function seedWorkflows(side: Side): Promise<void> {
+  const workflow = benchWorkflow();
+  for (let d = 0; d < Math.min(docs, side.providers.length); d++) {
+    createEntry(side.providers[d]!.doc, BENCH_WORKFLOW_ID, workflow, { isPublic: d % 2 === 0 });
+  }
+  const deadline = Date.now() + 30_000;
+  while (!side.providers.every((p) => benchNodes(p.doc) !== null)) {
+    if (Date.now() > deadline) throw new Error(`${side.mode}: the seeded workflows did not reach every client`);
+    await sleep(20);
+  }
+}
+
+/** What the editor writes when a node is dragged: its position and the entry's updated_at. */
+function workflowEdit(doc: Y.Doc, slot: number): void {
+  const nodes = benchNodes(doc)!;
+  const node = nodes.get(slot % nodes.length);
+  const entry = workflowsMap(doc).get(BENCH_WORKFLOW_ID)!;
+  doc.transact(() => {
+    (node.get('position') as Y.Map<number>).set('x', stamp());
+    entry.set('updated_at', new Date().toISOString());
+  });
 }
 
 async function measureRound(side: Side): Promise<void> {
@@ -201,7 +289,7 @@ const pairedRatios = relay.rounds.map((round, i) => {
 });
 
 const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-console.log(`sync-bench: ${clients} clients over ${docs} documents per server, ${rate} edits/s per client, ${seconds} rounds of ${ROUND_MS} ms per server`);
+console.log(`sync-bench: workload ${workload}, ${clients} clients over ${docs} documents per server, ${rate} edits/s per client, ${seconds} rounds of ${ROUND_MS} ms per server${process.env.BENCH_NO_HOOKS ? ', library hooks off' : ''}`);
 console.log(`machine: ${cpus().length} x ${cpus()[0]?.model ?? 'unknown cpu'}, node ${process.version}, load average ${fmt(loadBefore)} -> ${fmt(loadAfter)}`);
 console.log('');
 console.log('                          relay    flowshelf    ratio');

@@ -171,6 +171,11 @@ export class IndexStore {
   private readonly idsOfLibraryStmt: Statement;
   private readonly setOpenedStmt: Statement;
   private readonly openedStmt: Statement;
+  // Used on every commit that touches a workflow (indexer) or deletes one: compiled once, not per call.
+  private readonly deleteOpenedOfIdStmt: Statement;
+  private readonly deleteThumbnailOfIdStmt: Statement;
+  private readonly indexedSeqStmt: Statement;
+  private readonly setIndexedSeqStmt: Statement;
 
   constructor(readonly db: Database) {
     this.upsertStmt = db.prepare(`
@@ -191,6 +196,12 @@ export class IndexStore {
       INSERT INTO workflow_opened (user_id, workflow_id, opened_at) VALUES (?, ?, ?)
       ON CONFLICT (user_id, workflow_id) DO UPDATE SET opened_at = excluded.opened_at`);
     this.openedStmt = db.prepare('SELECT opened_at FROM workflow_opened WHERE user_id = ? AND workflow_id = ?');
+    this.deleteOpenedOfIdStmt = db.prepare('DELETE FROM workflow_opened WHERE workflow_id = ?');
+    this.deleteThumbnailOfIdStmt = db.prepare('DELETE FROM workflow_thumbnails WHERE workflow_id = ?');
+    this.indexedSeqStmt = db.prepare('SELECT seq FROM workflow_index_state WHERE document = ?');
+    this.setIndexedSeqStmt = db.prepare(
+      'INSERT INTO workflow_index_state (document, seq) VALUES (?, ?) ON CONFLICT (document) DO UPDATE SET seq = excluded.seq',
+    );
   }
 
   // ---- writes (indexer, defaults, publisher) -------------------------------------------------------
@@ -204,8 +215,8 @@ export class IndexStore {
     this.db.transaction(() => {
       this.deleteStmt.run(workflowId, userId, category);
       if (this.rowsForId(workflowId).length === 0) {
-        this.db.prepare('DELETE FROM workflow_opened WHERE workflow_id = ?').run(workflowId);
-        this.db.prepare('DELETE FROM workflow_thumbnails WHERE workflow_id = ?').run(workflowId);
+        this.deleteOpenedOfIdStmt.run(workflowId);
+        this.deleteThumbnailOfIdStmt.run(workflowId);
       }
     })();
   }
@@ -233,16 +244,12 @@ export class IndexStore {
   }
 
   indexedSeq(document: string): number | null {
-    const row = this.db.prepare('SELECT seq FROM workflow_index_state WHERE document = ?').get(document) as
-      | { seq: number }
-      | undefined;
+    const row = this.indexedSeqStmt.get(document) as { seq: number } | undefined;
     return row?.seq ?? null;
   }
 
   setIndexedSeq(document: string, seq: number): void {
-    this.db
-      .prepare('INSERT INTO workflow_index_state (document, seq) VALUES (?, ?) ON CONFLICT (document) DO UPDATE SET seq = excluded.seq')
-      .run(document, seq);
+    this.setIndexedSeqStmt.run(document, seq);
   }
 
   indexedDocuments(): string[] {

@@ -1,13 +1,28 @@
 // Keeps the workflow index in step with the library documents. While a document is loaded, an observer
-// on its workflows map collects the ids each change touches, and every commit reindexes just those.
-// At start, every document whose stored sequence number differs from the one last indexed is read from
-// the store and reindexed in full, so a crash between a commit and its indexing never leaves the index
-// stale (and documents written by the CLI while the server was down are picked up).
+// on its workflows map collects the ids each change touches, and every commit reindexes just those, in
+// one transaction. A commit that touched no workflow (most commits of other parts of the document)
+// writes nothing at once: the index is already right for it.
+//
+// Edits from clients are indexed at most every INDEX_DELAY_MS per document, not per commit: a node
+// dragged in the editor commits dozens of updates a second, and each reindex validates the whole
+// workflow (and, for a shared one, rewrites it into `public`). Every other change (the REST API and
+// the server's own writes through withDocument) is indexed in its commit's hook, so a REST call
+// answers with the index already right; a pending client edit of the same document goes with it.
+//
+// Crash safety rests on one number per document, the indexed seq: "the index matches this document as
+// of this stored sequence number". At start, every document whose stored seq differs from it is read
+// from the store and reindexed in full, so a crash between a commit and its indexing never leaves the
+// index stale (and documents written by the CLI while the server was down are picked up). The number
+// is written with the rows whenever a commit changes workflows; after commits that changed none it is
+// only held in memory and written a little later, together for all documents (SEQ_FLUSH_MS) and on
+// close. A crash before that write costs a needless reindex of those documents at the next start,
+// never a missed change: the number recorded is always one at which the index was right.
 import type { Database } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { parseDocumentName, libraryDocument } from '../../shared/protocol.js';
 import { readAll, readEntry, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import { Connection } from '../sync/connection.js';
 import type { IndexRow, IndexStore } from './index-store.js';
 
 /** Ids whose index rows changed (added, changed or removed) in one library. */
@@ -21,7 +36,27 @@ export interface IndexerOptions {
   index: IndexStore;
   store: DocumentStore;
   log: (message: string) => void;
+  /** How long an indexed seq of a commit that changed no workflow waits in memory. Default SEQ_FLUSH_MS. */
+  seqFlushMs?: number;
+  /** Longest delay of the index behind a client's edit. Default INDEX_DELAY_MS. */
+  indexDelayMs?: number;
+  /** Whether a transaction origin is a client's edit (may be indexed late). Default: a sync Connection. */
+  isClientEdit?: (origin: unknown) => boolean;
 }
+
+/**
+ * Client edits of a document are indexed together at most this long after the first of them: the
+ * listing and `public` lag an editing session by up to this much, never the editor itself (it reads
+ * its own document).
+ */
+export const INDEX_DELAY_MS = 200;
+
+/**
+ * Seqs of commits that changed no workflow are written this much later, in one transaction for every
+ * document: per commit, that write was most of the hook's cost and the commit a second fsync-ordered
+ * WAL write. The only price of the delay is a reindex of such documents after a crash.
+ */
+export const SEQ_FLUSH_MS = 2000;
 
 /**
  * The highest sequence number stored for each document, read from the tables of migration 0002
@@ -37,14 +72,13 @@ function storedSeqs(db: Database, prefix: string): Map<string, number> {
   return new Map(rows.map((r) => [r.doc, r.seq]));
 }
 
-function storedSeq(db: Database, name: string): number {
-  const row = db
-    .prepare(
-      `SELECT MAX(seq) AS seq FROM (SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ? UNION ALL
-       SELECT seq FROM doc_snapshots WHERE doc = ?)`,
-    )
-    .get(name, name) as { seq: number | null };
-  return row.seq ?? 0;
+/** The highest sequence number stored for one document (0 if none); see storedSeqs. */
+function storedSeqQuery(db: Database): (name: string) => number {
+  const statement = db.prepare(
+    `SELECT MAX(seq) AS seq FROM (SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ? UNION ALL
+     SELECT seq FROM doc_snapshots WHERE doc = ?)`,
+  );
+  return (name) => (statement.get(name, name) as { seq: number | null }).seq ?? 0;
 }
 
 /** A Y.Doc with everything the store holds for `name` (the caller destroys it). */
@@ -87,19 +121,49 @@ export function rowFromEntry(userId: string, id: string, read: LibraryEntryRead,
   };
 }
 
+/** An indexed seq no stored document has: the next load or start reindexes the document in full. */
+const STALE_SEQ = -1;
+
+/** The indexing state of one loaded library document. */
+interface Loaded {
+  name: string;
+  userId: string;
+  doc: Y.Doc;
+  /** Ids changed since the last reindex. */
+  touched: Set<string>;
+  /** A change not made by a client is among them: index in the next hook, not later. */
+  urgent: boolean;
+  /** Stored seq of the last commit seen by the hook. */
+  seq: number | null;
+  timer: NodeJS.Timeout | null;
+}
+
 export class Indexer {
-  private readonly touched = new WeakMap<Y.Doc, Set<string>>();
+  private readonly loaded = new WeakMap<Y.Doc, Loaded>();
+  /** Documents with client edits waiting for their delayed reindex. */
+  private readonly delayed = new Set<Loaded>();
   private readonly listeners = new Set<(change: IndexChange) => void>();
   private readonly db: Database;
   private readonly index: IndexStore;
   private readonly store: DocumentStore;
   private readonly log: (message: string) => void;
+  private readonly storedSeq: (name: string) => number;
+  /** Indexed seqs of commits that changed no workflow, not yet written (see the top of this file). */
+  private readonly unwrittenSeqs = new Map<string, number>();
+  private readonly seqFlushMs: number;
+  private readonly indexDelayMs: number;
+  private readonly isClientEdit: (origin: unknown) => boolean;
+  private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: IndexerOptions) {
     this.db = opts.db;
     this.index = opts.index;
     this.store = opts.store;
     this.log = opts.log;
+    this.seqFlushMs = opts.seqFlushMs ?? SEQ_FLUSH_MS;
+    this.indexDelayMs = opts.indexDelayMs ?? INDEX_DELAY_MS;
+    this.isClientEdit = opts.isClientEdit ?? ((origin) => origin instanceof Connection);
+    this.storedSeq = storedSeqQuery(opts.db);
   }
 
   /** Called with the ids of every reindex that changed something. Returns unsubscribe. */
@@ -112,38 +176,55 @@ export class Indexer {
   onLoaded(name: string, doc: Y.Doc): void {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return;
-    const touched = new Set<string>();
-    this.touched.set(doc, touched);
+    const state: Loaded = { name, userId: parsed.userId, doc, touched: new Set(), urgent: false, seq: null, timer: null };
+    this.loaded.set(doc, state);
     const map = workflowsMap(doc);
-    map.observeDeep((events) => {
+    map.observeDeep((events, transaction) => {
       for (const event of events) {
-        if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) touched.add(key);
-        else if (typeof event.path[0] === 'string') touched.add(event.path[0]);
+        if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) state.touched.add(key);
+        else if (typeof event.path[0] === 'string') state.touched.add(event.path[0]);
       }
+      if (!this.isClientEdit(transaction.origin)) state.urgent = true;
     });
+    doc.on('destroy', () => this.dropped(state));
     // A document whose last commits were never indexed (crash after commit): catch up now.
-    if (this.index.indexedSeq(name) !== storedSeq(this.db, name)) this.reindexDocument(parsed.userId, doc);
+    if (this.indexedSeq(name) !== this.storedSeq(name)) this.reindexDocument(parsed.userId, doc);
   }
 
-  /** Sync hook: updates of a loaded document were committed. */
-  onCommitted(name: string, doc: Y.Doc): void {
+  /**
+   * Sync hook: updates of a loaded document were committed; `seq` is the stored seq of the last one
+   * (looked up when not given). Costs a map lookup when no workflow was touched, and a timer check
+   * while a client edits.
+   */
+  onCommitted(name: string, doc: Y.Doc, seq?: number): void {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return;
-    const touched = this.touched.get(doc);
-    if (touched === undefined) {
-      this.reindexDocument(parsed.userId, doc);
+    const state = this.loaded.get(doc);
+    if (state === undefined) {
+      this.reindexDocument(parsed.userId, doc, seq);
       return;
     }
-    const ids = [...touched];
-    touched.clear();
-    this.reindexIds(parsed.userId, doc, ids);
+    state.seq = seq ?? this.storedSeq(name);
+    if (state.touched.size === 0) {
+      // The index is right as of this seq, unless a delayed reindex is still due (it records it).
+      if (state.timer === null) this.holdSeq(name, state.seq);
+      return;
+    }
+    if (state.urgent) {
+      this.reindexTouched(state);
+      return;
+    }
+    if (state.timer === null) {
+      this.delayed.add(state);
+      state.timer = setTimeout(() => this.reindexTouched(state), this.indexDelayMs);
+    }
   }
 
   /** Reindexes a whole library from a doc (rows of ids no longer present are removed). */
-  reindexDocument(userId: string, doc: Y.Doc): void {
+  reindexDocument(userId: string, doc: Y.Doc, seq?: number): void {
     const present = new Set(workflowsMap(doc).keys());
     const ids = new Set([...present, ...this.index.idsOf(userId, 'user')]);
-    this.reindexIds(userId, doc, [...ids]);
+    this.reindexIds(userId, doc, [...ids], seq);
   }
 
   /**
@@ -153,7 +234,7 @@ export class Indexer {
   async reconcile(): Promise<void> {
     const stored = storedSeqs(this.db, libraryDocument(''));
     for (const [name, seq] of stored) {
-      if (this.index.indexedSeq(name) === seq) continue;
+      if (this.indexedSeq(name) === seq) continue;
       const parsed = parseDocumentName(name);
       if (parsed?.kind !== 'library') continue;
       const doc = await loadStoredDoc(this.store, name);
@@ -171,14 +252,96 @@ export class Indexer {
 
   /** Drops every row of a library (its document was deleted). */
   forgetLibrary(userId: string): void {
+    const name = libraryDocument(userId);
+    this.unwrittenSeqs.delete(name);
     const ids = this.index.idsOf(userId, 'user');
-    this.index.deleteUser(userId, libraryDocument(userId));
+    this.index.deleteUser(userId, name);
     if (ids.length > 0) this.emit({ userId, workflowIds: ids });
   }
 
-  private reindexIds(userId: string, doc: Y.Doc, ids: string[]): void {
+  /** The seq up to which the index matches the document: held in memory, else as written. */
+  indexedSeq(name: string): number | null {
+    return this.unwrittenSeqs.get(name) ?? this.index.indexedSeq(name);
+  }
+
+  /** Runs every delayed reindex now, so a reader of the index sees every committed client edit. */
+  catchUp(): void {
+    for (const state of [...this.delayed]) this.reindexTouched(state);
+  }
+
+  /** Runs every delayed reindex and writes every held indexed seq. Call on close (timers do it otherwise). */
+  flush(): void {
+    this.catchUp();
+    this.flushSeqs();
+  }
+
+  /** Writes every held indexed seq in one transaction. */
+  private flushSeqs(): void {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.unwrittenSeqs.size === 0) return;
+    const held = [...this.unwrittenSeqs];
+    this.db.transaction(() => {
+      for (const [name, seq] of held) this.index.setIndexedSeq(name, seq);
+    })();
+    // Only now: a failed write leaves them held, so they are tried again rather than lost.
+    for (const [name, seq] of held) if (this.unwrittenSeqs.get(name) === seq) this.unwrittenSeqs.delete(name);
+  }
+
+  /**
+   * The sync server destroyed a document. An idle unload comes long after the last edit and close()
+   * flushes first, so a reindex still waiting here means the room was dropped after a failed commit:
+   * its memory may hold changes the store refused. Those must not be indexed; the document is marked
+   * for a full reindex from the store instead, at its next load or the next start.
+   */
+  private dropped(state: Loaded): void {
+    if (state.timer === null) return;
+    clearTimeout(state.timer);
+    state.timer = null;
+    this.delayed.delete(state);
+    state.touched.clear();
+    this.unwrittenSeqs.delete(state.name);
+    try {
+      this.index.setIndexedSeq(state.name, STALE_SEQ);
+    } catch (error) {
+      this.log(`marking ${state.name} for reindexing failed: ${String(error)}`);
+    }
+  }
+
+  /** Reindexes the ids touched since the last reindex, as of the last committed seq the hook saw. */
+  private reindexTouched(state: Loaded): void {
+    if (state.timer !== null) clearTimeout(state.timer);
+    state.timer = null;
+    this.delayed.delete(state);
+    const ids = [...state.touched];
+    state.touched.clear();
+    state.urgent = false;
+    try {
+      this.reindexIds(state.userId, state.doc, ids, state.seq ?? undefined);
+    } catch (error) {
+      // Nothing recorded: the indexed seq stays behind, so the next start reindexes this document.
+      this.log(`indexing ${state.name} failed: ${String(error)}`);
+    }
+  }
+
+  private holdSeq(name: string, seq: number): void {
+    this.unwrittenSeqs.set(name, seq);
+    if (this.flushTimer !== null) return;
+    this.flushTimer = setTimeout(() => {
+      try {
+        this.flushSeqs();
+      } catch (error) {
+        this.flushTimer = null;
+        this.log(`recording indexed seqs failed (retried on the next commit): ${String(error)}`);
+      }
+    }, this.seqFlushMs);
+    // Never keeps the process alive; close() writes what is held.
+    this.flushTimer.unref();
+  }
+
+  private reindexIds(userId: string, doc: Y.Doc, ids: string[], knownSeq?: number): void {
     const name = libraryDocument(userId);
-    const seq = storedSeq(this.db, name);
+    const seq = knownSeq ?? this.storedSeq(name);
     const changed: string[] = [];
     this.db.transaction(() => {
       for (const id of ids) {
@@ -204,6 +367,8 @@ export class Indexer {
       }
       this.index.setIndexedSeq(name, seq);
     })();
+    // Written with the rows: a held older seq must not overwrite it later.
+    this.unwrittenSeqs.delete(name);
     if (changed.length > 0) this.emit({ userId, workflowIds: changed });
   }
 

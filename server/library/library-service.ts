@@ -54,6 +54,8 @@ export interface LibraryServiceOptions {
   docs: DocumentWriter;
   multiuser: boolean;
   now?: () => string;
+  /** Indexes client edits still waiting for their delayed indexing (Indexer.catchUp). */
+  catchUp?: () => void;
 }
 
 const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
@@ -76,34 +78,45 @@ function invalidWorkflow(field: string, error: string): LibraryError {
 
 export class LibraryService {
   private readonly index: IndexStore;
+  private readonly catchUp: () => void;
   private readonly docs: DocumentWriter;
   readonly multiuser: boolean;
   private readonly now: () => string;
 
   constructor(opts: LibraryServiceOptions) {
     this.index = opts.index;
+    this.catchUp = opts.catchUp ?? (() => {});
     this.docs = opts.docs;
     this.multiuser = opts.multiuser;
     this.now = opts.now ?? (() => new Date().toISOString());
   }
 
+  /**
+   * The index, after any client edit still waiting for its (briefly delayed) indexing has been
+   * indexed: every answer, and every ownership check, sees every change the server has committed.
+   */
+  private fresh(): IndexStore {
+    this.catchUp();
+    return this.index;
+  }
+
   // ---- reads ---------------------------------------------------------------------------------------
 
   list(viewer: Viewer, q: ListQuery): Page<WorkflowListItemDTO> {
-    const page = this.index.list(viewer, q);
+    const page = this.fresh().list(viewer, q);
     return { ...page, items: page.items.map(listItemDto) };
   }
 
   tags(viewer: Viewer, f: Pick<Filters, 'categories' | 'isPublic'>): string[] {
-    return this.index.tags(viewer, f);
+    return this.fresh().tags(viewer, f);
   }
 
   countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Record<string, number> {
-    return this.index.countsByTag(viewer, tags, f);
+    return this.fresh().countsByTag(viewer, tags, f);
   }
 
   countsByCategory(viewer: Viewer, categories: WorkflowCategory[], f: Pick<Filters, 'hasBeenOpened' | 'isPublic'>) {
-    return this.index.countsByCategory(viewer, categories, f);
+    return this.fresh().countsByCategory(viewer, categories, f);
   }
 
   /** GET /i/{id}. An invalid entry is a 422 naming the reason, for its owner; nobody else sees it. */
@@ -114,7 +127,7 @@ export class LibraryService {
     }
     return {
       ...this.recordFromRow(viewer, row, JSON.parse(row.workflow) as Workflow),
-      thumbnail_url: thumbnailUrl(row.workflow_id, this.index.thumbnailVersion(row.workflow_id)),
+      thumbnail_url: thumbnailUrl(row.workflow_id, this.fresh().thumbnailVersion(row.workflow_id)),
     };
   }
 
@@ -190,7 +203,7 @@ export class LibraryService {
       const found = await this.docs.withDocument(document, (doc) => setEntryOpenedAt(doc, workflowId, at));
       if (!found) throw new LibraryError(404, NOT_FOUND);
     }
-    this.index.setOpened(viewer.userId, workflowId, at);
+    this.fresh().setOpened(viewer.userId, workflowId, at);
   }
 
   // ---- thumbnails ----------------------------------------------------------------------------------
@@ -203,18 +216,18 @@ export class LibraryService {
   /** `webp` is the already resized image. */
   setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): void {
     this.assertThumbnailWritable(viewer, workflowId);
-    this.index.putThumbnail(workflowId, webp, randomUUID());
+    this.fresh().putThumbnail(workflowId, webp, randomUUID());
   }
 
   deleteThumbnail(viewer: Viewer, workflowId: string): void {
     this.assertThumbnailWritable(viewer, workflowId);
     // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
-    this.index.deleteThumbnail(workflowId);
+    this.fresh().deleteThumbnail(workflowId);
   }
 
   /** GET thumbnail: no token (as InvokeAI: <img src> cannot send one; ids are unguessable uuids). */
   thumbnail(workflowId: string): Thumbnail | null {
-    return this.index.thumbnail(workflowId);
+    return this.fresh().thumbnail(workflowId);
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -224,7 +237,7 @@ export class LibraryService {
    * library, the caller's own row wins, then the first one they may use.
    */
   private resolve(viewer: Viewer, workflowId: string, action: WorkflowAction, forbidden: string): IndexRow {
-    const rows = this.index.rowsForId(workflowId);
+    const rows = this.fresh().rowsForId(workflowId);
     const own = rows.find((r) => r.user_id === viewer.userId && r.category === 'user');
     const ordered = own ? [own, ...rows.filter((r) => r !== own)] : rows;
     let refusal: 'default' | 'forbidden' | null = null;
@@ -259,7 +272,7 @@ export class LibraryService {
       name: read.workflow.name,
       created_at: read.entry.created_at,
       updated_at: read.entry.updated_at,
-      opened_at: userId === viewer.userId ? read.entry.opened_at : this.index.openedAt(viewer.userId, workflowId),
+      opened_at: userId === viewer.userId ? read.entry.opened_at : this.fresh().openedAt(viewer.userId, workflowId),
       user_id: userId,
       is_public: read.entry.is_public,
       workflow: read.workflow,
@@ -272,7 +285,7 @@ export class LibraryService {
       name: row.name,
       created_at: row.created_at,
       updated_at: row.updated_at,
-      opened_at: this.index.openedAt(viewer.userId, row.workflow_id),
+      opened_at: this.fresh().openedAt(viewer.userId, row.workflow_id),
       user_id: row.user_id,
       is_public: row.is_public,
       workflow,

@@ -52,7 +52,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const index = new IndexStore(opts.db);
   const indexer = new Indexer({ db: opts.db, index, store: opts.store, log });
   const publisher = new Publisher({ index, docs: opts.sync, users: opts.users, log });
-  const service = new LibraryService({ index, docs: opts.sync, multiuser: opts.multiuser });
+  const service = new LibraryService({ index, docs: opts.sync, multiuser: opts.multiuser, catchUp: () => indexer.catchUp() });
 
   const previous = opts.sync.hooks;
   opts.sync.hooks = {
@@ -62,7 +62,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     },
     onCommitted(name, doc, updates, seq) {
       previous.onCommitted?.(name, doc, updates, seq);
-      indexer.onCommitted(name, doc);
+      indexer.onCommitted(name, doc, seq);
     },
   };
 
@@ -116,9 +116,12 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     async close() {
       await defaultsWatcher.close();
       stopUserListener();
+      opts.sync.hooks = previous;
+      // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
+      // next start has nothing to reindex.
+      indexer.flush();
       stopIndexListener();
       await publisher.idle();
-      opts.sync.hooks = previous;
     },
   };
 }

@@ -22,6 +22,12 @@ export interface PublisherOptions {
 
 export class Publisher {
   private chain: Promise<void> = Promise.resolve();
+  /**
+   * Ids in the `public` document after the last successful write; null when unknown (before the
+   * first write, after a failed one). Lets refresh skip ids that are neither wanted nor published,
+   * such as every edit of a private workflow, without loading `public` and committing nothing to it.
+   */
+  private published: Set<string> | null = null;
   private readonly index: IndexStore;
   private readonly docs: DocumentWriter;
   private readonly users: OwnerLookup;
@@ -43,7 +49,9 @@ export class Publisher {
 
   /** Brings the public entries of these ids in line with the index. */
   refresh(workflowIds: Iterable<string>): Promise<void> {
-    const ids = [...new Set(workflowIds)];
+    const published = this.published;
+    // A skipped id needs no write: whatever runs later reads the index afresh for every id it writes.
+    const ids = [...new Set(workflowIds)].filter((id) => published === null || published.has(id) || this.wanted(id) !== null);
     if (ids.length === 0) return this.chain;
     return this.enqueue((doc) => {
       for (const id of ids) this.apply(doc, id, this.wanted(id));
@@ -100,8 +108,22 @@ export class Publisher {
 
   private enqueue(write: (doc: Y.Doc) => void): Promise<void> {
     // One transaction: a refresh of many entries reaches clients as one update.
-    const run = () => this.docs.withDocument(PUBLIC_DOCUMENT, (doc) => doc.transact(() => write(doc)));
-    const next = this.chain.then(run, run).catch((error: unknown) => this.log(`publishing failed: ${String(error)}`));
+    const run = () =>
+      this.docs.withDocument(PUBLIC_DOCUMENT, (doc) => {
+        this.published = null;
+        doc.transact(() => write(doc));
+        // Only the publisher writes `public`, so after this write its keys are the published ids.
+        return new Set(publicMap(doc).keys());
+      });
+    const next = this.chain
+      .then(run, run)
+      .then((published) => {
+        this.published = published;
+      })
+      .catch((error: unknown) => {
+        this.published = null;
+        this.log(`publishing failed: ${String(error)}`);
+      });
     this.chain = next;
     return next;
   }

@@ -4,13 +4,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { databaseFile } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
-import { createEntry, publicMap, setEntryPublic, workflowsMap, jsonToY, type Workflow } from '../../shared/workflow/index.js';
+import { createEntry, publicMap, setEntryPublic, updateEntryWorkflow, workflowsMap, jsonToY, type Workflow } from '../../shared/workflow/index.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { FIXTURES_DIR, userWorkflow } from '../api/fixtures.js';
@@ -113,6 +113,37 @@ describe('publishing through the sync endpoint', () => {
     await waitFor(() => publicMap(pub.doc).has(id), 'the repaired workflow in public');
   });
 
+  it('editing a private workflow leaves public alone; editing a shared one republishes it', async () => {
+    const ts = await server();
+    const { alice, bob } = await users(ts);
+    const own = client(ts, libraryDocument(alice.userId), alice);
+    const pub = client(ts, PUBLIC_DOCUMENT, bob);
+    await Promise.all([synced(own), synced(pub)]);
+    const privateId = 'b0000000-0000-4000-8000-000000000001';
+    const sharedId = 'b0000000-0000-4000-8000-000000000002';
+    createEntry(own.doc, privateId, workflow(privateId, 'Private'), { isPublic: false });
+    createEntry(own.doc, sharedId, workflow(sharedId, 'Shared'), { isPublic: true });
+    await waitFor(() => publicMap(pub.doc).has(sharedId), 'the shared workflow in public');
+    const call = api(ts, alice.token);
+    const nameOf = async (id: string) => (await call('GET', `/api/v1/workflows/i/${id}`)).body.name;
+
+    const uses = vi.spyOn(ts.server.services.sync, 'withDocument');
+    const publicUses = () => uses.mock.calls.filter((c) => c[0] === PUBLIC_DOCUMENT).length;
+    updateEntryWorkflow(own.doc, privateId, workflow(privateId, 'Private, renamed'));
+    // Indexed (the hook ran, and with it any publishing it asked for) ...
+    const deadline = Date.now() + 3000;
+    while ((await nameOf(privateId)) !== 'Private, renamed') {
+      if (Date.now() > deadline) expect.fail('the private rename was never indexed');
+    }
+    // ... without loading or writing public.
+    expect(publicUses()).toBe(0);
+    expect(publicMap(pub.doc).has(privateId)).toBe(false);
+
+    updateEntryWorkflow(own.doc, sharedId, workflow(sharedId, 'Shared, renamed'));
+    await waitFor(() => (publicMap(pub.doc).get(sharedId) as any)?.workflow?.name === 'Shared, renamed', 'the shared rename in public');
+    expect(publicUses()).toBeGreaterThan(0);
+  });
+
   it('a REST write reaches a connected client of the library document', async () => {
     const ts = await server();
     const { alice } = await users(ts);
@@ -126,6 +157,30 @@ describe('publishing through the sync endpoint', () => {
     await waitFor(() => name() === 'Renamed by REST', 'the rename on the client');
     await api(ts, alice.token)('DELETE', `/api/v1/workflows/i/${id}`);
     await waitFor(() => !workflowsMap(own.doc).has(id), 'the deletion on the client');
+  });
+
+  it('a client edit is in every REST answer as soon as the server has forwarded it (no indexing lag)', async () => {
+    const ts = await server();
+    const { alice } = await users(ts);
+    const laptop = client(ts, libraryDocument(alice.userId), alice);
+    const phone = client(ts, libraryDocument(alice.userId), alice);
+    await Promise.all([synced(laptop), synced(phone)]);
+    const id = 'c0ffee00-0000-4000-8000-00000000000e';
+    createEntry(laptop.doc, id, workflow(id, 'Made on the laptop'), { isPublic: false });
+    // The phone has it, so the server has committed it; the REST answers must agree at once.
+    await waitFor(() => workflowsMap(phone.doc).has(id), 'the entry on the other device');
+    const got = await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}`);
+    expect(got.status).toBe(200);
+    const list = await api(ts, alice.token)('GET', '/api/v1/workflows/?categories=user');
+    expect(list.body.items.map((i: { workflow_id: string }) => i.workflow_id)).toContain(id);
+    const entry = () => (workflowsMap(laptop.doc).get(id)?.get('workflow') as Y.Map<unknown>);
+    entry().set('name', 'Renamed on the laptop');
+    await waitFor(
+      () => (workflowsMap(phone.doc).get(id)?.get('workflow') as Y.Map<unknown> | undefined)?.get('name') === 'Renamed on the laptop',
+      'the rename on the other device',
+    );
+    const renamed = await api(ts, alice.token)('GET', '/api/v1/workflows/?categories=user');
+    expect(renamed.body.items.find((i: { workflow_id: string }) => i.workflow_id === id)?.name).toBe('Renamed on the laptop');
   });
 
   it('renaming a user republishes owner_name; deleting a user removes their workflows everywhere', async () => {

@@ -1,0 +1,316 @@
+// The indexer's commit hook over a real SQLite file and store: a commit that touches no workflow costs
+// no database write, one that does reindexes only the touched ids, and the indexed seq bookkeeping
+// (written with the rows, or held in memory and written later) keeps start-up reconciliation exact:
+// after a clean stop nothing is reindexed, after a crash every document the index may have missed is.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import * as Y from 'yjs';
+import { openDatabase, type Database } from '../../server/db/database.js';
+import { IndexStore } from '../../server/library/index-store.js';
+import { Indexer, loadStoredDoc } from '../../server/library/indexer.js';
+import { SqliteStore } from '../../server/storage/sqlite-store.js';
+import { libraryDocument } from '../../shared/protocol.js';
+import { createEntry, updateEntryWorkflow, readEntry, type Workflow } from '../../shared/workflow/index.js';
+import { userWorkflow } from '../api/fixtures.js';
+import { waitFor } from '../sync/clients.js';
+
+const ALICE = 'alice-0000';
+const BOB = 'bob-0000';
+const ids = ['1d000000-0000-4000-8000-000000000001', '1d000000-0000-4000-8000-000000000002', '1d000000-0000-4000-8000-000000000003'];
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c();
+});
+
+function workflow(id: string, name: string): Workflow {
+  return { ...userWorkflow(name), id } as Workflow;
+}
+
+/** One server process's view of a database: opening it again on the same file is a restart. */
+interface Process {
+  db: Database;
+  store: SqliteStore;
+  index: IndexStore;
+  indexer: Indexer;
+}
+
+/** The origin of edits that stand for a client's (a sync Connection in the server). */
+const CLIENT = Symbol('client');
+
+function open(file: string, seqFlushMs = 60_000, indexDelayMs = 60_000): Process {
+  const db = openDatabase(file);
+  const store = new SqliteStore(db);
+  const index = new IndexStore(db);
+  const indexer = new Indexer({
+    db,
+    index,
+    store,
+    log: (m) => expect.fail(`indexer logged: ${m}`),
+    seqFlushMs,
+    indexDelayMs,
+    isClientEdit: (origin) => origin === CLIENT,
+  });
+  cleanups.push(() => {
+    if (db.open) db.close();
+  });
+  return { db, store, index, indexer };
+}
+
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flowshelf-indexer-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'flowshelf.db');
+}
+
+/** What the sync server does for one change: apply, commit its updates, return the last seq. */
+function commit(p: Process, name: string, doc: Y.Doc, change: () => void): number {
+  const updates: Uint8Array[] = [];
+  const capture = (u: Uint8Array) => updates.push(u);
+  doc.on('update', capture);
+  try {
+    change();
+  } finally {
+    doc.off('update', capture);
+  }
+  if (updates.length === 0) throw new Error('the change made no update');
+  return p.store.appendSync(updates.map((update) => ({ name, update }))).get(name)!;
+}
+
+/** Loads a library as the sync server would (store, then onLoaded). */
+async function load(p: Process, userId: string): Promise<Y.Doc> {
+  const doc = await loadStoredDoc(p.store, libraryDocument(userId));
+  cleanups.push(() => doc.destroy());
+  p.indexer.onLoaded(libraryDocument(userId), doc);
+  return doc;
+}
+
+function totalChanges(db: Database): number {
+  return (db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+}
+
+/** A library with the three workflows, committed and indexed. */
+async function seeded(p: Process, userId = ALICE): Promise<{ name: string; doc: Y.Doc; seq: number }> {
+  const name = libraryDocument(userId);
+  const doc = await load(p, userId);
+  const seq = commit(p, name, doc, () => ids.forEach((id, i) => createEntry(doc, id, workflow(id, `Workflow ${i}`), { isPublic: false })));
+  p.indexer.onCommitted(name, doc, seq);
+  return { name, doc, seq };
+}
+
+function indexedNames(p: Process, userId = ALICE): string[] {
+  return ids.map((id) => p.index.row(id, userId)?.name ?? '(none)');
+}
+
+describe('indexer commit hook', () => {
+  it('a commit that touches no workflow writes nothing to the database', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    const before = totalChanges(p.db);
+    const writes = vi.spyOn(p.index, 'setIndexedSeq');
+    const seq = commit(p, name, doc, () => doc.getMap('settings').set('zoom', 2));
+    const afterCommit = totalChanges(p.db);
+    expect(afterCommit).toBe(before + 1); // the update itself (one row)
+
+    p.indexer.onCommitted(name, doc, seq);
+    expect(totalChanges(p.db)).toBe(afterCommit);
+    expect(writes).not.toHaveBeenCalled();
+    // The index is right as of that seq; the number is only held for now.
+    expect(p.indexer.indexedSeq(name)).toBe(seq);
+    expect(p.index.indexedSeq(name)).toBe(seq - 1);
+  });
+
+  it('a commit that edits one workflow reindexes that id only, with its seq, in one write', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    const reads = vi.spyOn(p.index, 'row');
+    const seq = commit(p, name, doc, () => updateEntryWorkflow(doc, ids[1]!, workflow(ids[1]!, 'Renamed')));
+    p.indexer.onCommitted(name, doc, seq);
+    expect(reads.mock.calls.map((c) => c[0])).toEqual([ids[1]]);
+    expect(indexedNames(p)).toEqual(['Workflow 0', 'Renamed', 'Workflow 2']);
+    expect(p.index.row(ids[1]!, ALICE)?.doc_seq).toBe(seq);
+    expect(p.index.indexedSeq(name)).toBe(seq);
+  });
+
+  it('uses the seq it is given instead of asking the store', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    const seq = commit(p, name, doc, () => updateEntryWorkflow(doc, ids[0]!, workflow(ids[0]!, 'Given seq')));
+    const queries = vi.spyOn(p.db, 'prepare');
+    p.indexer.onCommitted(name, doc, seq);
+    expect(queries).not.toHaveBeenCalled();
+    expect(p.index.indexedSeq(name)).toBe(seq);
+  });
+
+  it('writes held seqs after the flush delay by itself', async () => {
+    const p = open(tempFile(), 20);
+    const { name, doc } = await seeded(p);
+    const seq = commit(p, name, doc, () => doc.getMap('settings').set('zoom', 3));
+    p.indexer.onCommitted(name, doc, seq);
+    await waitFor(() => p.index.indexedSeq(name) === seq, 'the held seq written', 2000);
+  });
+
+  it('a workflow change after a held seq writes the newer seq, and the held one never overwrites it', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    const held = commit(p, name, doc, () => doc.getMap('settings').set('zoom', 4));
+    p.indexer.onCommitted(name, doc, held);
+    const changed = commit(p, name, doc, () => updateEntryWorkflow(doc, ids[2]!, workflow(ids[2]!, 'Later')));
+    p.indexer.onCommitted(name, doc, changed);
+    p.indexer.flush();
+    expect(p.index.indexedSeq(name)).toBe(changed);
+  });
+});
+
+describe('start-up reconciliation with held seqs', () => {
+  it('after a clean stop (held seqs written on close) a restart reindexes nothing, also on reload', async () => {
+    const file = tempFile();
+    const p = open(file);
+    const { name, doc } = await seeded(p);
+    for (let i = 0; i < 5; i++) p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.getMap('settings').set('zoom', i)));
+    p.indexer.flush();
+    p.db.close();
+
+    const again = open(file);
+    const reindex = vi.spyOn(again.indexer, 'reindexDocument');
+    await again.indexer.reconcile();
+    await load(again, ALICE);
+    expect(reindex).not.toHaveBeenCalled();
+    expect(indexedNames(again)).toEqual(['Workflow 0', 'Workflow 1', 'Workflow 2']);
+  });
+
+  it('a document reloaded before its held seq is written is not reindexed', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.getMap('settings').set('zoom', 9)));
+    const reindex = vi.spyOn(p.indexer, 'reindexDocument');
+    await load(p, ALICE);
+    expect(reindex).not.toHaveBeenCalled();
+  });
+
+  it('after a crash, documents with unwritten seqs or unindexed commits are reindexed and the index ends right', async () => {
+    const file = tempFile();
+    const p = open(file);
+    const alice = await seeded(p, ALICE);
+    const bob = await seeded(p, BOB);
+    // Alice: commits that touch no workflow, held and never written (the process dies).
+    for (let i = 0; i < 3; i++) {
+      p.indexer.onCommitted(alice.name, alice.doc, commit(p, alice.name, alice.doc, () => alice.doc.getMap('settings').set('zoom', i)));
+    }
+    // Bob: a held seq, then a workflow rename committed whose hook never ran (crash between the two).
+    p.indexer.onCommitted(bob.name, bob.doc, commit(p, bob.name, bob.doc, () => bob.doc.getMap('settings').set('zoom', 1)));
+    commit(p, bob.name, bob.doc, () => updateEntryWorkflow(bob.doc, ids[0]!, workflow(ids[0]!, 'Renamed before the crash')));
+    expect(indexedNames(p, BOB)[0]).toBe('Workflow 0');
+    p.db.close(); // no flushSeqs: a crash
+
+    const again = open(file);
+    const reindex = vi.spyOn(again.indexer, 'reindexDocument');
+    await again.indexer.reconcile();
+    expect(reindex.mock.calls.map((c) => c[0]).sort()).toEqual([ALICE, BOB].sort());
+    expect(indexedNames(again, ALICE)).toEqual(['Workflow 0', 'Workflow 1', 'Workflow 2']);
+    expect(indexedNames(again, BOB)).toEqual(['Renamed before the crash', 'Workflow 1', 'Workflow 2']);
+    const stored = await loadStoredDoc(again.store, bob.name);
+    expect(readEntry(stored, ids[0]!)?.entry.workflow).toMatchObject({ name: 'Renamed before the crash' });
+    stored.destroy();
+
+    // Caught up: the start after that reindexes nothing.
+    again.db.close();
+    const third = open(file);
+    const none = vi.spyOn(third.indexer, 'reindexDocument');
+    await third.indexer.reconcile();
+    expect(none).not.toHaveBeenCalled();
+  });
+
+  it('forgetting a library drops its held seq, so it is not written back', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.getMap('settings').set('zoom', 1)));
+    p.indexer.forgetLibrary(ALICE);
+    p.indexer.flush();
+    expect(p.index.indexedSeq(name)).toBeNull();
+    expect(p.index.indexedDocuments()).toEqual([]);
+  });
+});
+
+describe('client edits are indexed late, together', () => {
+  const rename = (doc: Y.Doc, i: number, name: string, origin: unknown = CLIENT) => () =>
+    doc.transact(() => updateEntryWorkflow(doc, ids[i]!, workflow(ids[i]!, name)), origin);
+
+  it('a burst of client edits is indexed once, within the delay, as of the last seq', async () => {
+    const p = open(tempFile(), 60_000, 30);
+    const { name, doc } = await seeded(p);
+    const upserts = vi.spyOn(p.index, 'upsert');
+    let last = 0;
+    for (let i = 0; i < 10; i++) {
+      last = commit(p, name, doc, rename(doc, 0, `Drag ${i}`));
+      p.indexer.onCommitted(name, doc, last);
+    }
+    expect(indexedNames(p)[0]).toBe('Workflow 0');
+    await waitFor(() => indexedNames(p)[0] === 'Drag 9', 'the delayed reindex', 2000);
+    expect(upserts).toHaveBeenCalledTimes(1);
+    expect(p.index.indexedSeq(name)).toBe(last);
+  });
+
+  it('a server write indexes at once, with the client edits still waiting', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'From a client')));
+    const seq = commit(p, name, doc, rename(doc, 1, 'From the REST API', null));
+    p.indexer.onCommitted(name, doc, seq);
+    expect(indexedNames(p)).toEqual(['From a client', 'From the REST API', 'Workflow 2']);
+    expect(p.index.indexedSeq(name)).toBe(seq);
+  });
+
+  it('while a client edit waits, later commits do not record the index as right; a crash then reindexes', async () => {
+    const file = tempFile();
+    const p = open(file);
+    const { name, doc, seq: indexed } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 2, 'Not indexed yet')));
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.getMap('settings').set('zoom', 1)));
+    expect(p.indexer.indexedSeq(name)).toBe(indexed);
+    expect(p.index.indexedSeq(name)).toBe(indexed);
+
+    // A crash now: the delayed reindex never runs. A second process on the file starts in its place.
+    const again = open(file);
+    await again.indexer.reconcile();
+    expect(indexedNames(again)).toEqual(['Workflow 0', 'Workflow 1', 'Not indexed yet']);
+  });
+
+  it('a document dropped with a reindex waiting (failed commit) indexes none of its memory; its next load reindexes from the store', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    const committed = commit(p, name, doc, rename(doc, 1, 'Committed'));
+    p.indexer.onCommitted(name, doc, committed);
+    // An edit the store refused: in memory only, no hook (the sync server drops the room).
+    rename(doc, 2, 'Refused by the store')();
+    doc.destroy();
+    expect(indexedNames(p)).toEqual(['Workflow 0', 'Workflow 1', 'Workflow 2']);
+
+    await load(p, ALICE);
+    expect(indexedNames(p)).toEqual(['Workflow 0', 'Committed', 'Workflow 2']);
+    expect(p.index.indexedSeq(name)).toBe(committed);
+  });
+
+  it('a document dropped with a reindex waiting is reindexed from the store at the next start', async () => {
+    const file = tempFile();
+    const p = open(file);
+    const { name, doc } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'Committed before the drop')));
+    doc.destroy();
+    p.db.close();
+
+    const again = open(file);
+    await again.indexer.reconcile();
+    expect(indexedNames(again)[0]).toBe('Committed before the drop');
+  });
+
+  it('flush (on close) runs waiting reindexes', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'Closing')));
+    p.indexer.flush();
+    expect(indexedNames(p)[0]).toBe('Closing');
+  });
+});
