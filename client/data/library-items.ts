@@ -16,7 +16,7 @@ function str(o: unknown, key: string): string {
 export function libraryItems(doc: Y.Doc, ownerId: string, ownerName: string | null): LibraryItem[] {
   return readAll(doc).map(([id, read]) => {
     const wf = read.entry.workflow;
-    return {
+    const item: LibraryItem = {
       id,
       name: str(wf, 'name') || (read.valid ? '' : `(invalid workflow ${id.slice(0, 8)})`),
       description: str(wf, 'description'),
@@ -31,10 +31,16 @@ export function libraryItems(doc: Y.Doc, ownerId: string, ownerName: string | nu
       source: 'library',
       invalidReason: read.valid ? null : read.reason,
     };
+    if (read.entry.thumbnail !== undefined) item.thumbnail = read.entry.thumbnail;
+    return item;
   });
 }
 
-export function publicItems(doc: Y.Doc): LibraryItem[] {
+/**
+ * `opened`: the user's own opens of workflows outside their library (opened-doc.ts), read from their
+ * library document; it gives these items the user's opened time.
+ */
+export function publicItems(doc: Y.Doc, opened: ReadonlyMap<string, string> = new Map()): LibraryItem[] {
   return readPublicEntries(doc).map(([id, e]) => ({
     id,
     name: e.workflow.name,
@@ -46,8 +52,10 @@ export function publicItems(doc: Y.Doc): LibraryItem[] {
     ownerName: e.owner_name,
     createdAt: e.created_at,
     updatedAt: e.updated_at,
-    openedAt: null,
+    openedAt: opened.get(id) ?? null,
     source: 'public',
     invalidReason: null,
+    // `public` always says: an absent version means no image.
+    thumbnail: e.thumbnail ?? null,
   }));
 }

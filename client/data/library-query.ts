@@ -29,6 +29,8 @@ export interface LibraryItem {
   source: 'library' | 'public';
   /** null when valid; otherwise why the stored workflow is not a valid workflow */
   invalidReason: string | null;
+  /** Version of the thumbnail image; null: none; absent: not recorded (see data/thumbnails.ts). */
+  thumbnail?: string | null;
 }
 
 export interface ListQuery {
@@ -73,10 +75,14 @@ export function matchesQuery(item: LibraryItem, query: string): boolean {
 /** The items a view starts from, before search and tag filters (reference §6 view table). */
 export function viewItems(view: LibraryView, own: LibraryItem[], publicItems: LibraryItem[]): LibraryItem[] {
   switch (view) {
-    case 'recent':
-      // Opened times live in the user's own library; defaults and others' workflows have no
-      // per-user opened_at (InvokeAI's column is per row, not per user), so they are not listed.
-      return own.filter((i) => i.openedAt !== null);
+    case 'recent': {
+      // Own workflows, defaults and shared workflows the user opened (their times come from the
+      // user's own library: entries' opened_at and the `opened` map). An own shared workflow is
+      // listed once, as the own item.
+      const ownIds = new Set(own.map((i) => i.id));
+      const others = publicItems.filter((i) => i.openedAt !== null && !ownIds.has(i.id));
+      return [...own.filter((i) => i.openedAt !== null), ...others];
+    }
     case 'yours':
       return own;
     case 'shared':

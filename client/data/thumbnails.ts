@@ -1,7 +1,11 @@
-// Thumbnail images live on the server (REST), not in the documents. Their URLs carry a cache-buster:
-// the entry's updated_at plus a counter bumped when this tab uploads or removes one, so a new image
-// shows at once here. Other devices see it after the workflow's next change (or a reload without
-// the HTTP cache): the documents carry no thumbnail version, by the contract's layout (§4).
+// Thumbnail images live on the server (REST); their version lives in the documents: the library
+// entry's `thumbnail` and the public entry's `thumbnail` (contract §4), written by the server whenever an
+// image is stored or removed. The image URL carries that version, so every device (and every reader of
+// a shared workflow) shows a new thumbnail as soon as its document syncs, and the HTTP cache can keep
+// each version for a year.
+//
+// Entries written before the server recorded versions have no `thumbnail` field: for those the URL
+// falls back to the entry's updated_at plus a counter bumped when this tab uploads or removes one.
 const versions = new Map<string, number>();
 const listeners = new Set<() => void>();
 
@@ -17,6 +21,19 @@ export function bumpThumbnail(id: string): void {
 export function onThumbnailChange(listener: () => void): () => void {
   listeners.add(listener);
   return () => listeners.delete(listener);
+}
+
+/**
+ * The image URL for a workflow, '' when it has none. `thumbnail` is the document's version: a string,
+ * null (no image) or undefined (not recorded: the legacy cache-buster above).
+ */
+export function thumbnailSrc(
+  urlOf: (id: string, cacheBuster: string) => string,
+  item: { id: string; updatedAt: string; thumbnail?: string | null | undefined },
+): string {
+  if (item.thumbnail === null) return '';
+  if (typeof item.thumbnail === 'string') return urlOf(item.id, item.thumbnail);
+  return urlOf(item.id, `${item.updatedAt}-${thumbnailVersion(item.id)}`);
 }
 
 /** Converts any image the browser can decode to a PNG of at most `max` px per side. */

@@ -224,12 +224,12 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         } catch {
           throw httpError(415, 'Failed to read image');
         }
-        library.setThumbnail(viewer, id, webp);
+        await library.setThumbnail(viewer, id, webp);
         return sendNull(reply);
       }));
 
       scope.delete('/i/:workflow_id/thumbnail', handle(async (request, reply) => {
-        library.deleteThumbnail(await viewerOf(request), idOf(request));
+        await library.deleteThumbnail(await viewerOf(request), idOf(request));
         return sendNull(reply);
       }));
 

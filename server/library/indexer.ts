@@ -3,6 +3,10 @@
 // one transaction. A commit that touched no workflow (most commits of other parts of the document)
 // writes nothing at once: the index is already right for it.
 //
+// The document's `opened` map (per-user opens of workflows outside the library, opened-doc.ts) is fed
+// into the per-user opens table in the commit's hook, from any origin: opens are rare and cheap, and
+// REST `opened_at` / `has_been_opened` must agree with the app at once.
+//
 // Edits from clients are indexed at most every INDEX_DELAY_MS per document, not per commit: a node
 // dragged in the editor commits dozens of updates a second, and each reindex validates the whole
 // workflow (and, for a shared one, rewrites it into `public`). Every other change (the REST API and
@@ -20,7 +24,7 @@
 import type { Database } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { parseDocumentName, libraryDocument } from '../../shared/protocol.js';
-import { readAll, readEntry, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
+import { openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import { Connection } from '../sync/connection.js';
 import type { IndexRow, IndexStore } from './index-store.js';
@@ -135,6 +139,8 @@ interface Loaded {
   urgent: boolean;
   /** Stored seq of the last commit seen by the hook. */
   seq: number | null;
+  /** Ids of the `opened` map changed since they were last fed into the opens table. */
+  openedTouched: Set<string>;
   timer: NodeJS.Timeout | null;
 }
 
@@ -176,8 +182,20 @@ export class Indexer {
   onLoaded(name: string, doc: Y.Doc): void {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return;
-    const state: Loaded = { name, userId: parsed.userId, doc, touched: new Set(), urgent: false, seq: null, timer: null };
+    const state: Loaded = {
+      name,
+      userId: parsed.userId,
+      doc,
+      touched: new Set(),
+      urgent: false,
+      seq: null,
+      timer: null,
+      openedTouched: new Set(),
+    };
     this.loaded.set(doc, state);
+    openedMap(doc).observe((event) => {
+      for (const key of event.keysChanged) state.openedTouched.add(key);
+    });
     const map = workflowsMap(doc);
     map.observeDeep((events, transaction) => {
       for (const event of events) {
@@ -205,6 +223,16 @@ export class Indexer {
       return;
     }
     state.seq = seq ?? this.storedSeq(name);
+    if (state.openedTouched.size > 0) {
+      const ids = [...state.openedTouched];
+      state.openedTouched.clear();
+      try {
+        this.db.transaction(() => this.feedOpened(state.userId, doc, ids))();
+      } catch (error) {
+        // The next load or start feeds the whole map again (reindexDocument).
+        this.log(`recording opens of ${name} failed: ${String(error)}`);
+      }
+    }
     if (state.touched.size === 0) {
       // The index is right as of this seq, unless a delayed reindex is still due (it records it).
       if (state.timer === null) this.holdSeq(name, state.seq);
@@ -220,11 +248,22 @@ export class Indexer {
     }
   }
 
-  /** Reindexes a whole library from a doc (rows of ids no longer present are removed). */
+  /** Reindexes a whole library from a doc (rows of ids no longer present are removed), opens included. */
   reindexDocument(userId: string, doc: Y.Doc, seq?: number): void {
     const present = new Set(workflowsMap(doc).keys());
     const ids = new Set([...present, ...this.index.idsOf(userId, 'user')]);
+    this.db.transaction(() => this.feedOpened(userId, doc, [...openedMap(doc).keys()]))();
     this.reindexIds(userId, doc, [...ids], seq);
+  }
+
+  /** Takes these ids of the `opened` map into the opens table; a time only ever moves forward. */
+  private feedOpened(userId: string, doc: Y.Doc, ids: string[]): void {
+    for (const id of ids) {
+      const at = readOpened(doc, id);
+      if (at === null) continue;
+      const known = this.index.openedAt(userId, id);
+      if (known === null || Date.parse(known) < Date.parse(at)) this.index.setOpened(userId, id, at);
+    }
   }
 
   /**

@@ -1,8 +1,9 @@
 // The workflow operations the REST routes and the CLI share. Reads come from the index; every write to
 // a user workflow goes into its library document through the sync server (withDocument), so every
-// connected device sees it at once and the indexer/publisher pick it up like any other edit. Only
-// thumbnails (not part of the document layout, contract §4) and per-user "opened" records are written
-// to the database directly.
+// connected device sees it at once and the indexer/publisher pick it up like any other edit. Thumbnail
+// images and per-user "opened" records are written to the database directly; a thumbnail's version also
+// goes into the library entry (and, through the publisher, into `public`), so every device shows a new
+// thumbnail live.
 import { randomUUID } from 'node:crypto';
 import type * as Y from 'yjs';
 import { libraryDocument } from '../../shared/protocol.js';
@@ -11,8 +12,10 @@ import {
   deleteEntry,
   InvalidWorkflowError,
   readEntry,
+  recordOpened,
   setEntryOpenedAt,
   setEntryPublic,
+  setEntryThumbnail,
   updateEntryWorkflow,
   validateWorkflow,
   validateWorkflowWithoutId,
@@ -56,6 +59,11 @@ export interface LibraryServiceOptions {
   now?: () => string;
   /** Indexes client edits still waiting for their delayed indexing (Indexer.catchUp). */
   catchUp?: () => void;
+  /**
+   * A thumbnail was stored or removed (the index rows do not change, so the indexer reports nothing):
+   * republishes the id (Publisher.refresh). Resolves when `public` carries the new version.
+   */
+  thumbnailChanged?: (workflowId: string) => Promise<void>;
 }
 
 const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
@@ -79,6 +87,7 @@ function invalidWorkflow(field: string, error: string): LibraryError {
 export class LibraryService {
   private readonly index: IndexStore;
   private readonly catchUp: () => void;
+  private readonly thumbnailChanged: (workflowId: string) => Promise<void>;
   private readonly docs: DocumentWriter;
   readonly multiuser: boolean;
   private readonly now: () => string;
@@ -86,6 +95,7 @@ export class LibraryService {
   constructor(opts: LibraryServiceOptions) {
     this.index = opts.index;
     this.catchUp = opts.catchUp ?? (() => {});
+    this.thumbnailChanged = opts.thumbnailChanged ?? (() => Promise.resolve());
     this.docs = opts.docs;
     this.multiuser = opts.multiuser;
     this.now = opts.now ?? (() => new Date().toISOString());
@@ -192,16 +202,19 @@ export class LibraryService {
 
   /**
    * PUT /i/{id}/opened_at. Recorded per user for anything the caller may read (InvokeAI: one column
-   * per workflow, 403 for non-owners). The owner's time also goes into the library entry, so the
-   * owner's other devices see it.
+   * per workflow, 403 for non-owners). The time also goes into the caller's own library document, so
+   * the caller's devices see it: the entry's opened_at for an own workflow, the `opened` map
+   * (opened-doc.ts) for a default or someone else's workflow.
    */
   async setOpened(viewer: Viewer, workflowId: string): Promise<void> {
     const row = this.resolve(viewer, workflowId, 'open', FORBIDDEN_DETAIL.read);
     const at = this.now();
+    const document = libraryDocument(viewer.userId);
     if (row.category === 'user' && row.user_id === viewer.userId) {
-      const document = libraryDocument(row.user_id);
       const found = await this.docs.withDocument(document, (doc) => setEntryOpenedAt(doc, workflowId, at));
       if (!found) throw new LibraryError(404, NOT_FOUND);
+    } else {
+      await this.docs.withDocument(document, (doc) => recordOpened(doc, workflowId, at));
     }
     this.fresh().setOpened(viewer.userId, workflowId, at);
   }
@@ -213,16 +226,29 @@ export class LibraryService {
     this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
   }
 
-  /** `webp` is the already resized image. */
-  setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): void {
-    this.assertThumbnailWritable(viewer, workflowId);
-    this.fresh().putThumbnail(workflowId, webp, randomUUID());
+  /**
+   * `webp` is the already resized image. The image is stored before its version reaches any document,
+   * so a device that sees the version can load the image. Resolves once the owner's library and `public`
+   * carry the new version.
+   */
+  async setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): Promise<void> {
+    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    const version = randomUUID();
+    this.fresh().putThumbnail(workflowId, webp, version);
+    await this.recordThumbnail(row, version);
   }
 
-  deleteThumbnail(viewer: Viewer, workflowId: string): void {
-    this.assertThumbnailWritable(viewer, workflowId);
+  async deleteThumbnail(viewer: Viewer, workflowId: string): Promise<void> {
+    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
     // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
     this.fresh().deleteThumbnail(workflowId);
+    await this.recordThumbnail(row, null);
+  }
+
+  private async recordThumbnail(row: IndexRow, version: string | null): Promise<void> {
+    // The entry may have been deleted since the check: then there is nothing to show the version on.
+    await this.docs.withDocument(libraryDocument(row.user_id), (doc) => setEntryThumbnail(doc, row.workflow_id, version));
+    await this.thumbnailChanged(row.workflow_id);
   }
 
   /** GET thumbnail: no token (as InvokeAI: <img src> cannot send one; ids are unguessable uuids). */

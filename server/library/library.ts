@@ -52,7 +52,13 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const index = new IndexStore(opts.db);
   const indexer = new Indexer({ db: opts.db, index, store: opts.store, log });
   const publisher = new Publisher({ index, docs: opts.sync, users: opts.users, log });
-  const service = new LibraryService({ index, docs: opts.sync, multiuser: opts.multiuser, catchUp: () => indexer.catchUp() });
+  const service = new LibraryService({
+    index,
+    docs: opts.sync,
+    multiuser: opts.multiuser,
+    catchUp: () => indexer.catchUp(),
+    thumbnailChanged: (workflowId) => publisher.refresh([workflowId]),
+  });
 
   const previous = opts.sync.hooks;
   opts.sync.hooks = {

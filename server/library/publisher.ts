@@ -97,6 +97,9 @@ export class Publisher {
       created_at: row.created_at,
       updated_at: row.updated_at,
     };
+    // From the thumbnails table, not the library entry: the table is what GET .../thumbnail serves.
+    const thumbnail = this.index.thumbnailVersion(id);
+    if (thumbnail !== null) entry.thumbnail = thumbnail;
     try {
       putPublicEntry(doc, id, entry);
     } catch (error) {

@@ -5,3 +5,4 @@ export * from './tags.js';
 export * from './yjson.js';
 export * from './library-doc.js';
 export * from './public-doc.js';
+export * from './opened-doc.js';

@@ -1,6 +1,11 @@
 // The library document `library/<user_id>` (contract §4): doc.getMap('workflows') maps a workflow id
-// to a Y.Map entry { workflow, is_public, created_at, updated_at, opened_at }, the workflow stored as
-// nested Y types (see yjson.ts) so edits to different parts of it merge.
+// to a Y.Map entry { workflow, is_public, created_at, updated_at, opened_at, thumbnail? }, the workflow
+// stored as nested Y types (see yjson.ts) so edits to different parts of it merge. `thumbnail` is the
+// version of the entry's thumbnail image (the image itself stays on the server, REST), written only by
+// the server when an image is stored (the version) or removed (null): it is what lets every device
+// build the current image URL live. Entries from before it was recorded have no such field.
+// The same document also holds the user's opens of workflows outside it: doc.getMap('opened'), see
+// opened-doc.ts.
 //
 // Anyone with write access to the document (the owner's devices, administrators, a buggy or hostile
 // client) can write anything into it, so reading never trusts it: every read converts, normalizes and
@@ -30,6 +35,12 @@ export interface LibraryEntry {
   created_at: string;
   updated_at: string;
   opened_at: string | null;
+  /**
+   * Version of the stored thumbnail image; null when there is none; undefined when the entry has
+   * never recorded one (written before Flowshelf recorded thumbnails, or a malformed value: the
+   * thumbnail is decoration, so a bad one is ignored rather than making the workflow invalid).
+   */
+  thumbnail?: string | null;
 }
 
 export type LibraryEntryRead =
@@ -53,7 +64,7 @@ export function workflowsMap(doc: Y.Doc): Y.Map<Y.Map<unknown>> {
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
-function isIsoUtc(value: unknown): value is string {
+export function isIsoUtc(value: unknown): value is string {
   return typeof value === 'string' && ISO_UTC.test(value) && !Number.isNaN(Date.parse(value));
 }
 
@@ -91,6 +102,19 @@ function typeName(value: unknown): string {
   return Array.isArray(value) ? 'an array' : typeof value;
 }
 
+/** A thumbnail version as stored by the server: a short token safe in a URL query. */
+const THUMBNAIL_VERSION = /^[A-Za-z0-9._~-]{1,100}$/;
+
+export function isThumbnailVersion(value: unknown): value is string {
+  return typeof value === 'string' && THUMBNAIL_VERSION.test(value);
+}
+
+function readThumbnail(raw: Y.Map<unknown>): string | null | undefined {
+  const value = raw.get('thumbnail');
+  if (value === null) return null;
+  return isThumbnailVersion(value) ? value : undefined;
+}
+
 function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
   if (!(raw instanceof Y.Map)) {
     const entry: LibraryEntry = { workflow: yToPlain(raw), is_public: false, created_at: '', updated_at: '', opened_at: null };
@@ -117,6 +141,8 @@ function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
   const is_public = isPublic === true;
   const candidate = normalizeRead(yToPlain(raw.get('workflow')), is_public);
   const entry: LibraryEntry = { workflow: candidate, is_public, created_at, updated_at, opened_at };
+  const thumbnail = readThumbnail(raw);
+  if (thumbnail !== undefined) entry.thumbnail = thumbnail;
   const checked = validateWorkflow(candidate);
   if (!checked.ok) return { entry, valid: false, reason: checked.error };
   if (checked.workflow.id !== id) {
@@ -244,6 +270,19 @@ export function setEntryOpenedAt(doc: Y.Doc, id: string, at: string, origin?: un
   if (!entry) return false;
   const stamp = nowIso(at);
   doc.transact(() => entry.set('opened_at', stamp), origin);
+  return true;
+}
+
+/**
+ * Records the version of the entry's thumbnail (null: removed). Not an edit of the workflow, so
+ * updated_at stays. False if there is no such entry. Throws RangeError for a malformed version.
+ */
+export function setEntryThumbnail(doc: Y.Doc, id: string, version: string | null, origin?: unknown): boolean {
+  if (version !== null && !isThumbnailVersion(version)) throw new RangeError(`Not a thumbnail version: ${version}`);
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  if (entry.get('thumbnail') === version) return true;
+  doc.transact(() => entry.set('thumbnail', version), origin);
   return true;
 }
 

@@ -1,5 +1,6 @@
 // The public document `public` (contract §4): doc.getMap('workflows') maps a workflow id to a PLAIN
-// JSON object { workflow, user_id, owner_name, is_public, category, created_at, updated_at } — not nested
+// JSON object { workflow, user_id, owner_name, is_public, category, created_at, updated_at, thumbnail? }
+// (`thumbnail`: the version of the workflow's thumbnail image, absent when it has none) — not nested
 // Y types: only the server writes this document and always writes whole entries, so there is nothing
 // to merge, and a plain value is cheaper to store and to ship.
 //
@@ -8,6 +9,7 @@
 import type * as Y from 'yjs';
 import { copyJson, isPlainObject, jsonEqual, type JsonObject } from './json.js';
 import { validateWorkflow, WorkflowCategory, type Workflow } from './schema.js';
+import { isThumbnailVersion } from './library-doc.js';
 import { withSharedTag } from './tags.js';
 
 export const PUBLIC_WORKFLOWS_KEY = 'workflows';
@@ -20,6 +22,8 @@ export interface PublicEntry {
   category: WorkflowCategory;
   created_at: string;
   updated_at: string;
+  /** Version of the thumbnail image (URL: /api/v1/workflows/i/{id}/thumbnail?{version}); absent: none. */
+  thumbnail?: string;
 }
 
 export function publicMap(doc: Y.Doc): Y.Map<unknown> {
@@ -46,18 +50,19 @@ export function checkPublicEntry(id: string, value: unknown): PublicEntryCheck {
   const workflow = checked.workflow;
   if (workflow.id !== id) return { ok: false, reason: `workflow.id: ${workflow.id} does not match the entry key ${id}` };
   if (category.data === 'user') workflow.tags = withSharedTag(workflow.tags, value['is_public']);
-  return {
-    ok: true,
-    entry: {
-      workflow,
-      user_id: value['user_id'] as string,
-      owner_name: value['owner_name'] as string,
-      is_public: value['is_public'],
-      category: category.data,
-      created_at: value['created_at'] as string,
-      updated_at: value['updated_at'] as string,
-    },
+  const thumbnail = value['thumbnail'];
+  if (thumbnail !== undefined && !isThumbnailVersion(thumbnail)) return { ok: false, reason: 'thumbnail: expected a version string' };
+  const entry: PublicEntry = {
+    workflow,
+    user_id: value['user_id'] as string,
+    owner_name: value['owner_name'] as string,
+    is_public: value['is_public'],
+    category: category.data,
+    created_at: value['created_at'] as string,
+    updated_at: value['updated_at'] as string,
   };
+  if (thumbnail !== undefined) entry.thumbnail = thumbnail;
+  return { ok: true, entry };
 }
 
 /** Every valid entry, sorted by id; entries are copies, safe to change. */

@@ -69,6 +69,19 @@ describe('library list semantics (same as the REST list)', () => {
     expect(listItems(q({ view: 'recent', orderBy: 'name' }), own, pub).map((i) => i.id)).to.deep.equal(['c', 'a']);
   });
 
+  it('recent also lists defaults and shared workflows the user opened, newest first, an own shared workflow once', () => {
+    const opened = [
+      item('d1', { category: 'default', source: 'public', ownerId: 'system', openedAt: '2026-02-15T00:00:00.000Z' }),
+      item('s1', { source: 'public', ownerId: 'other', isPublic: true, openedAt: '2026-04-01T00:00:00.000Z' }),
+      item('s0', { source: 'public', ownerId: 'other', isPublic: true }),
+      // The user's own shared workflow, as `public` also carries it.
+      item('c', { source: 'public', isPublic: true, openedAt: '2026-01-01T00:00:00.000Z' }),
+    ];
+    const listed = listItems(q({ view: 'recent' }), own, opened);
+    expect(listed.map((i) => i.id)).to.deep.equal(['s1', 'c', 'd1', 'a']);
+    expect(listed.find((i) => i.id === 'c')!.source).to.equal('library');
+  });
+
   it('shared lists public user workflows by name and ignores tag selection; browse lists defaults', () => {
     expect(listItems(q({ view: 'shared', direction: 'DESC', selectedTags: ['x'] }), own, pub).map((i) => i.id)).to.deep.equal([
       's0',

@@ -5,6 +5,7 @@ import type { WorkflowEditor } from '../../client/components/editor/workflow-edi
 import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
 import { putPublicEntry } from '../../shared/workflow/public-doc.js';
+import { openedMap, readOpened } from '../../shared/workflow/opened-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 import { byText, deepAll, mount, waitFor, workflow } from './helpers.js';
 
@@ -81,6 +82,25 @@ describe('fs-workflow-editor', () => {
       createEntry(mm.ws.library.doc, 'w1', workflow('w1'), { isPublic: false }),
     );
     await waitFor(() => readEntry(m.ws.library.doc, 'w1')!.entry.opened_at);
+  });
+
+  it('records opening a default workflow in the user\'s own library (the `opened` map), leaving `public` alone', async () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    m = await openEditor({ name: 'view', id: 'default_x' }, (mm) =>
+      putPublicEntry(mm.ws.publicDoc.doc, 'default_x', {
+        workflow: workflow('default_x', { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
+        user_id: 'system',
+        owner_name: 'System',
+        is_public: false,
+        category: 'default',
+        created_at: at,
+        updated_at: at,
+      }),
+    );
+    const opened = await waitFor(() => readOpened(m.ws.library.doc, 'default_x'));
+    expect(Date.parse(opened)).to.be.greaterThan(Date.parse(at));
+    expect(readEntry(m.ws.library.doc, 'default_x')).to.equal(null);
+    expect(openedMap(m.ws.publicDoc.doc).size).to.equal(0);
   });
 
   it('shows others\' shared workflows read-only: no Save, but Save As copies it into the user\'s library', async () => {

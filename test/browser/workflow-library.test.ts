@@ -3,7 +3,8 @@ import * as Y from 'yjs';
 import '../../client/components/library/workflow-library.js';
 import type { WorkflowLibrary } from '../../client/components/library/workflow-library.js';
 import { SEARCH_DEBOUNCE_MS } from '../../client/components/library/workflow-library.js';
-import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
+import { createEntry, readEntry, setEntryThumbnail, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
+import { recordOpened } from '../../shared/workflow/opened-doc.js';
 import { putPublicEntry, removePublicEntry } from '../../shared/workflow/public-doc.js';
 import type { WorkflowTile } from '../../client/components/tile/workflow-tile.js';
 import type { ConfirmDialog } from '../../client/components/dialogs/confirm-dialog.js';
@@ -207,5 +208,75 @@ describe('fs-workflow-library', () => {
     expect(new Set(tops).size).to.equal(1, String(tops));
     const sw = deepAll<HTMLInputElement>(t, 'input[role=switch]')[0]!;
     expect(sw.getBoundingClientRect().bottom).to.be.lessThan(tops[0]!);
+  });
+  it('a tile\'s image follows the thumbnail version in the documents, so an upload on another device shows live', async () => {
+    m = await mount<WorkflowLibrary>('fs-workflow-library');
+    createEntry(m.ws.library.doc, 'w1', workflow('w1', { name: 'Pictured' }), { isPublic: false });
+    await showView(m.el, 'Your Workflows');
+    const t = await waitFor(() => tiles(m.el)[0]);
+    // The server records a version on another device's upload; it reaches this copy by sync.
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(m.ws.library.doc));
+    setEntryThumbnail(other, 'w1', 'v-one');
+    Y.applyUpdate(m.ws.library.doc, Y.encodeStateAsUpdate(other));
+    await waitFor(() => t.thumbnail.endsWith('/workflows/i/w1/thumbnail?v=v-one'));
+    setEntryThumbnail(other, 'w1', null);
+    Y.applyUpdate(m.ws.library.doc, Y.encodeStateAsUpdate(other));
+    other.destroy();
+    await waitFor(() => t.thumbnail === '');
+
+    // A shared workflow of another user: the version comes from `public`.
+    const at = '2026-01-01T00:00:00.000Z';
+    const entry = {
+      workflow: workflow('s1', { name: 'Bob shares', tags: 'shared' }),
+      user_id: 'bob',
+      owner_name: 'Bob',
+      is_public: true,
+      category: 'user' as const,
+      created_at: at,
+      updated_at: at,
+    };
+    putPublicEntry(m.ws.publicDoc.doc, 's1', entry);
+    await showView(m.el, 'Shared Workflows');
+    const shared = await waitFor(() => tiles(m.el).find((x) => x.item.id === 's1'));
+    expect(shared.thumbnail).to.equal('');
+    putPublicEntry(m.ws.publicDoc.doc, 's1', { ...entry, thumbnail: 'v-two' });
+    await waitFor(() => shared.thumbnail.endsWith('/workflows/i/s1/thumbnail?v=v-two'));
+  });
+
+  it('Recently Opened lists a default and a shared workflow opened on another device, newest first', async () => {
+    m = await mount<WorkflowLibrary>('fs-workflow-library');
+    const at = '2026-01-01T00:00:00.000Z';
+    putPublicEntry(m.ws.publicDoc.doc, 's1', {
+      workflow: workflow('s1', { name: 'Bob shares', tags: 'shared' }),
+      user_id: 'bob',
+      owner_name: 'Bob',
+      is_public: true,
+      category: 'user',
+      created_at: at,
+      updated_at: at,
+    });
+    putPublicEntry(m.ws.publicDoc.doc, 'default_x', {
+      workflow: workflow('default_x', { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
+      user_id: 'system',
+      owner_name: 'System',
+      is_public: false,
+      category: 'default',
+      created_at: at,
+      updated_at: at,
+    });
+    createEntry(m.ws.library.doc, 'w1', workflow('w1', { name: 'Mine' }), { isPublic: false });
+    await showView(m.el, 'Recently Opened');
+    expect(tileNames(m.el)).to.deep.equal([]);
+    // Another device of the same user opens them: the times arrive in the user's library document.
+    const other = new Y.Doc();
+    Y.applyUpdate(other, Y.encodeStateAsUpdate(m.ws.library.doc));
+    recordOpened(other, 'default_x', '2026-05-01T10:00:00.000Z');
+    recordOpened(other, 's1', '2026-05-02T10:00:00.000Z');
+    Y.applyUpdate(m.ws.library.doc, Y.encodeStateAsUpdate(other));
+    other.destroy();
+    await waitFor(() => tileNames(m.el).join() === 'Bob shares,Default X');
+    // Opened elsewhere, so read-only here.
+    expect(tileButtons(tiles(m.el)[0]!)).to.not.include('Edit');
   });
 });

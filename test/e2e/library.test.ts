@@ -305,4 +305,42 @@ describe('thumbnails', () => {
     await img.waitFor();
     await expect.poll(() => img.evaluate((el) => (el as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
   });
+
+  it('a thumbnail set on one device shows live on the owner\'s other device and for another user, and its removal too', async () => {
+    const sharp = (await import('sharp')).default;
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2f9e44' } }).png().toBuffer();
+    // Created by alice, an administrator: shared from the start, so bob sees it under Shared Workflows.
+    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Live picture') }, adminToken);
+    const loaded = (img: ReturnType<typeof tile>) =>
+      img
+        .locator('img')
+        .evaluateAll((els) => els.filter((el) => (el as unknown as { naturalWidth: number }).naturalWidth > 0).length);
+
+    const phone = await newDevice();
+    await signIn(phone, 'alice@example.test');
+    await showView(phone, 'Your Workflows');
+    await tile(phone, 'Live picture').waitFor();
+    const bob = await newDevice();
+    await signIn(bob, 'bob@example.test');
+    await showView(bob, 'Shared Workflows');
+    await tile(bob, 'Live picture').waitFor();
+    expect(await loaded(tile(phone, 'Live picture'))).toBe(0);
+    expect(await loaded(tile(bob, 'Live picture'))).toBe(0);
+
+    const laptop = await newDevice();
+    await signIn(laptop, 'alice@example.test');
+    await laptop.goto(`/#/edit/${created.workflow_id}`);
+    await laptop.locator('g[data-node-id=n1]').waitFor();
+    await laptop.getByLabel('Upload image').setInputFiles({ name: 'green.png', mimeType: 'image/png', buffer: png });
+    await laptop.getByText('Workflow thumbnail updated').waitFor();
+    // No reload anywhere: the phone and bob get the new version through their documents.
+    await expect.poll(() => loaded(tile(phone, 'Live picture'))).toBe(1);
+    await expect.poll(() => loaded(tile(bob, 'Live picture'))).toBe(1);
+    await expect.poll(() => laptop.getByRole('img', { name: 'Thumbnail' }).isVisible()).toBe(true);
+
+    await laptop.getByRole('button', { name: 'Remove thumbnail' }).click();
+    await laptop.getByText('Workflow thumbnail removed').waitFor();
+    await expect.poll(() => tile(phone, 'Live picture').locator('img').count()).toBe(0);
+    await expect.poll(() => tile(bob, 'Live picture').locator('img').count()).toBe(0);
+  });
 });

@@ -10,7 +10,7 @@ import { databaseFile } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
-import { createEntry, publicMap, setEntryPublic, updateEntryWorkflow, workflowsMap, jsonToY, type Workflow } from '../../shared/workflow/index.js';
+import { createEntry, openedMap, publicMap, readEntry, readOpened, readPublicEntry, recordOpened, setEntryPublic, updateEntryWorkflow, workflowsMap, jsonToY, type Workflow } from '../../shared/workflow/index.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { FIXTURES_DIR, userWorkflow } from '../api/fixtures.js';
@@ -157,6 +157,113 @@ describe('publishing through the sync endpoint', () => {
     await waitFor(() => name() === 'Renamed by REST', 'the rename on the client');
     await api(ts, alice.token)('DELETE', `/api/v1/workflows/i/${id}`);
     await waitFor(() => !workflowsMap(own.doc).has(id), 'the deletion on the client');
+  });
+
+  it('a stored or removed thumbnail reaches the owner\'s other devices and other users live, as the version of the REST thumbnail_url', async () => {
+    const ts = await server();
+    const { alice, bob } = await users(ts);
+    const phone = client(ts, libraryDocument(alice.userId), alice);
+    const pub = client(ts, PUBLIC_DOCUMENT, bob);
+    await Promise.all([synced(phone), synced(pub)]);
+    const created = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Pictured') });
+    const id: string = created.body.workflow_id;
+    await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}/is_public`, { is_public: true });
+    await waitFor(() => readPublicEntry(pub.doc, id) !== null, 'the shared workflow in public');
+    expect(readEntry(phone.doc, id)?.entry.thumbnail).toBeUndefined();
+    expect(readPublicEntry(pub.doc, id)?.thumbnail).toBeUndefined();
+    const updatedBefore = readEntry(phone.doc, id)?.entry.updated_at;
+
+    const sharp = (await import('sharp')).default;
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#228be6' } }).png().toBuffer();
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array(png)], { type: 'image/png' }), 'blue.png');
+    const put = await fetch(`${ts.url}/api/v1/workflows/i/${id}/thumbnail`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${alice.token}` },
+      body: form,
+    });
+    expect(put.status).toBe(200);
+    const url: string = (await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}`)).body.thumbnail_url;
+    const version = url.split('?')[1];
+    expect(version).toMatch(/^[0-9a-f-]{36}$/);
+    await waitFor(() => readEntry(phone.doc, id)?.entry.thumbnail === version, 'the version on the owner\'s other device');
+    await waitFor(() => readPublicEntry(pub.doc, id)?.thumbnail === version, 'the version in public for another user');
+    // A thumbnail is not an edit of the workflow.
+    expect(readEntry(phone.doc, id)?.entry.updated_at).toBe(updatedBefore);
+    expect((await fetch(`${ts.url}/api/v1/workflows/i/${id}/thumbnail?${version}`)).status).toBe(200);
+
+    expect((await api(ts, alice.token)('DELETE', `/api/v1/workflows/i/${id}/thumbnail`)).status).toBe(200);
+    await waitFor(() => readEntry(phone.doc, id)?.entry.thumbnail === null, 'the removal on the owner\'s other device');
+    await waitFor(() => readPublicEntry(pub.doc, id)?.thumbnail === undefined, 'the removal in public');
+    expect((await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}`)).body.thumbnail_url).toBeNull();
+  });
+
+  it('a thumbnail version written by a client that is not a version is ignored, not an invalid workflow', async () => {
+    const ts = await server();
+    const { alice } = await users(ts);
+    const laptop = client(ts, libraryDocument(alice.userId), alice);
+    await synced(laptop);
+    const id = 'c0ffee00-0000-4000-8000-0000000000a1';
+    createEntry(laptop.doc, id, workflow(id, 'Odd thumbnail'), { isPublic: false });
+    workflowsMap(laptop.doc).get(id)!.set('thumbnail', '../../etc?x=1');
+    const read = readEntry(laptop.doc, id);
+    expect(read?.valid).toBe(true);
+    expect(read?.entry.thumbnail).toBeUndefined();
+    const got = await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.thumbnail_url).toBeNull();
+  });
+
+  it('PUT opened_at on a default or another user\'s shared workflow lands in the caller\'s own library `opened` map, live on their devices', async () => {
+    const ts = await server();
+    const { alice, bob } = await users(ts);
+    const bobPhone = client(ts, libraryDocument(bob.userId), bob);
+    const aliceLaptop = client(ts, libraryDocument(alice.userId), alice);
+    await Promise.all([synced(bobPhone), synced(aliceLaptop)]);
+    const shared = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Alice shares') });
+    const sharedId: string = shared.body.workflow_id;
+    await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${sharedId}/is_public`, { is_public: true });
+    const defaults = await api(ts, bob.token)('GET', '/api/v1/workflows?categories=default&per_page=1');
+    const defaultId: string = defaults.body.items[0].workflow_id;
+
+    for (const id of [defaultId, sharedId]) {
+      expect((await api(ts, bob.token)('PUT', `/api/v1/workflows/i/${id}/opened_at`)).status).toBe(200);
+      await waitFor(() => readOpened(bobPhone.doc, id) !== null, `the open of ${id} on bob's device`);
+      const got = await api(ts, bob.token)('GET', `/api/v1/workflows/i/${id}`);
+      expect(got.body.opened_at).toBe(readOpened(bobPhone.doc, id));
+    }
+    const opened = await api(ts, bob.token)('GET', '/api/v1/workflows?has_been_opened=true&categories=default');
+    expect(opened.body.items.map((i: { workflow_id: string }) => i.workflow_id)).toEqual([defaultId]);
+    // Bob's open is his: Alice's own entry and her opens are untouched, and nothing lands in her library.
+    expect(readEntry(aliceLaptop.doc, sharedId)?.entry.opened_at).toBeNull();
+    expect(openedMap(aliceLaptop.doc).size).toBe(0);
+    expect((await api(ts, alice.token)('GET', `/api/v1/workflows/i/${defaultId}`)).body.opened_at).toBeNull();
+  });
+
+  it('an open the app records in the `opened` map shows in that user\'s REST opened_at and has_been_opened, and survives a restart', async () => {
+    const ts = await server();
+    const { bob } = await users(ts);
+    const phone = client(ts, libraryDocument(bob.userId), bob);
+    const laptop = client(ts, libraryDocument(bob.userId), bob);
+    await Promise.all([synced(phone), synced(laptop)]);
+    const defaults = await api(ts, bob.token)('GET', '/api/v1/workflows?categories=default&per_page=2&order_by=name');
+    const [first, second] = defaults.body.items.map((i: { workflow_id: string }) => i.workflow_id) as string[];
+    recordOpened(phone.doc, first!, '2026-03-01T10:00:00.000Z');
+    // An older time never hides a newer one, and a malformed value is ignored.
+    expect(recordOpened(phone.doc, first!, '2026-02-01T10:00:00.000Z')).toBe(false);
+    openedMap(phone.doc).set(second!, 'yesterday');
+    // The laptop has both writes, so the server has committed them: REST must agree at once.
+    await waitFor(() => openedMap(laptop.doc).get(second!) === 'yesterday', 'the opens on the other device');
+    const openedOf = async (id: string) => (await api(ts, bob.token)('GET', `/api/v1/workflows/i/${id}`)).body.opened_at;
+    expect(await openedOf(first!)).toBe('2026-03-01T10:00:00.000Z');
+    expect(await openedOf(second!)).toBeNull();
+    const list = await api(ts, bob.token)('GET', '/api/v1/workflows?has_been_opened=true&categories=default');
+    expect(list.body.items.map((i: { workflow_id: string }) => i.workflow_id)).toEqual([first]);
+
+    phone.destroy();
+    laptop.destroy();
+    const again = await ts.restart();
+    expect((await api(again, bob.token)('GET', `/api/v1/workflows/i/${first}`)).body.opened_at).toBe('2026-03-01T10:00:00.000Z');
   });
 
   it('a client edit is in every REST answer as soon as the server has forwarded it (no indexing lag)', async () => {

@@ -7,6 +7,7 @@
  * with updateEntryWorkflow, which stores only what changed, so concurrent edits of different parts
  * merge in the document too.
  */
+import type * as Y from 'yjs';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
@@ -28,9 +29,10 @@ import {
   updateEntryWorkflow,
 } from '../../../shared/workflow/library-doc.js';
 import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
+import { recordOpened } from '../../../shared/workflow/opened-doc.js';
 import { downloadWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
 import { setPendingDraft, takePendingDraft } from '../../data/draft-store.js';
-import { bumpThumbnail, onThumbnailChange, thumbnailVersion, toPngThumbnail } from '../../data/thumbnails.js';
+import { bumpThumbnail, onThumbnailChange, thumbnailSrc, toPngThumbnail } from '../../data/thumbnails.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -239,10 +241,15 @@ export class WorkflowEditor extends LitElement {
   private markOpened(): void {
     const id = this.workflowId;
     const synced = this.sourceDoc;
-    if (this.route.name !== 'edit' || !id || !synced || this.openedMarked === this.loadedKey) return;
+    const own = this.workspace?.library;
+    if ((this.route.name !== 'edit' && this.route.name !== 'view') || !id || !synced || !own) return;
+    if (this.openedMarked === this.loadedKey) return;
     this.openedMarked = this.loadedKey;
-    // Recently Opened is per user: only the user's own library records it.
-    if (synced === this.workspace?.library) queueMicrotask(() => setEntryOpenedAt(synced.doc, id, new Date().toISOString()));
+    // Recently Opened is per user, so it is recorded in the user's own library: in the entry for an
+    // own workflow, in the `opened` map for a default or someone else's workflow.
+    const at = new Date().toISOString();
+    if (synced === own) queueMicrotask(() => setEntryOpenedAt(own.doc, id, at));
+    else queueMicrotask(() => recordOpened(own.doc, id, at));
   }
 
   get dirty(): boolean {
@@ -391,12 +398,23 @@ export class WorkflowEditor extends LitElement {
     }
   }
 
+  /** The image URL from the document's thumbnail version, so a change made anywhere shows live. */
+  private thumbnailUrl(id: string, doc: Y.Doc | null): string {
+    const urlOf = (wid: string, version: string) => this.session.api.thumbnailUrl(wid, version);
+    if (doc && this.route.name === 'view') {
+      const e = readPublicEntry(doc, id);
+      return thumbnailSrc(urlOf, { id, updatedAt: e?.updated_at ?? '', thumbnail: e?.thumbnail ?? null });
+    }
+    const read = doc ? readEntry(doc, id) : null;
+    return thumbnailSrc(urlOf, { id, updatedAt: '', thumbnail: read?.entry.thumbnail });
+  }
+
   private renderDetails(d: Draft) {
     const ro = this.readonly;
     const id = this.workflowId;
     const synced = this.sourceDoc;
     const entry = this.route.name === 'edit' && synced && id ? readEntry(synced.doc, id) : null;
-    const thumbUrl = id ? this.session.api.thumbnailUrl(id, String(thumbnailVersion(id))) : '';
+    const thumbUrl = id ? this.thumbnailUrl(id, synced?.doc ?? null) : '';
     const input = (key: (typeof TEXT_FIELDS)[number], label: string) =>
       html`<label class="field"
         >${label}<input name=${key} .value=${String(d[key] ?? '')} ?readonly=${ro}
@@ -414,8 +432,10 @@ export class WorkflowEditor extends LitElement {
       ${id
         ? html`<div class="thumb">
             <span class="muted">Thumbnail</span>
-            <img src=${thumbUrl} alt="Thumbnail" ?hidden=${true} @error=${(e: Event) => ((e.target as HTMLElement).hidden = true)}
-              @load=${(e: Event) => ((e.target as HTMLElement).hidden = false)} />
+            ${thumbUrl
+              ? html`<img src=${thumbUrl} alt="Thumbnail" ?hidden=${true} @error=${(e: Event) => ((e.target as HTMLElement).hidden = true)}
+                  @load=${(e: Event) => ((e.target as HTMLElement).hidden = false)} />`
+              : nothing}
             ${this.route.name === 'edit'
               ? html`<label class="field"
                     >Upload image<input type="file" accept="image/png,image/jpeg,image/webp" @change=${this.uploadThumbnail}

@@ -29,10 +29,11 @@ import { libraryItems, publicItems } from '../../data/library-items.js';
 import { deleteEntry, readEntry, setEntryPublic, workflowsMap } from '../../../shared/workflow/library-doc.js';
 import type { SyncedDoc } from '../../data/synced-doc.js';
 import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
+import { readAllOpened } from '../../../shared/workflow/opened-doc.js';
 import { downloadWorkflow, emptyWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
 import { setPendingDraft } from '../../data/draft-store.js';
 import { navigate } from '../../data/router.js';
-import { thumbnailVersion } from '../../data/thumbnails.js';
+import { thumbnailSrc } from '../../data/thumbnails.js';
 import type { TileActionDetail } from '../tile/workflow-tile.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -216,9 +217,10 @@ export class WorkflowLibrary extends LitElement {
       // First visit on this device: land where there is something to see (InvokeAI's auto-switch:
       // Recently Opened, else Your Workflows, else Browse Workflows).
       const own = this.ownItems();
-      if (own.length > 0) {
+      const openedElsewhere = readAllOpened(this.workspace.library.doc).size > 0;
+      if (own.length > 0 || openedElsewhere) {
         this.autoSwitched = true;
-        this.view = own.some((i) => i.openedAt) ? 'recent' : 'yours';
+        this.view = openedElsewhere || own.some((i) => i.openedAt) ? 'recent' : 'yours';
       }
     }
   }
@@ -395,7 +397,7 @@ export class WorkflowLibrary extends LitElement {
   override render() {
     const ws = this.workspace;
     const own = this.ownItems();
-    const pub = ws ? publicItems(ws.publicDoc.doc) : [];
+    const pub = ws ? publicItems(ws.publicDoc.doc, readAllOpened(ws.library.doc)) : [];
     const views: LibraryView[] = this.multiuser ? ['recent', 'yours', 'shared', 'defaults'] : ['recent', 'yours', 'defaults'];
     const q: ListQuery = {
       view: this.view,
@@ -407,7 +409,7 @@ export class WorkflowLibrary extends LitElement {
     const items = listItems(q, own, pub);
     const inView = viewItems(this.view, own, pub);
     const filtered = this.query.trim() !== '' || (this.selectedTags.length > 0 && (this.view === 'yours' || this.view === 'defaults'));
-    const thumbVersion = (i: LibraryItem) => `${i.updatedAt}-${thumbnailVersion(i.id)}`;
+    const thumbUrl = (id: string, version: string) => this.session.api.thumbnailUrl(id, version);
     return html`
       <nav aria-label="Library views">
         ${views.map(
@@ -462,7 +464,7 @@ export class WorkflowLibrary extends LitElement {
                   .item=${i}
                   .canEdit=${this.canEdit(i)}
                   .multiuser=${this.multiuser}
-                  .thumbnail=${this.session.api.thumbnailUrl(i.id, thumbVersion(i))}
+                  .thumbnail=${thumbnailSrc(thumbUrl, i)}
                 ></fs-workflow-tile>`,
               )}
             </div>`}
