@@ -1,33 +1,11 @@
 // Accounts end to end: first-run setup, user administration, profile, signing out.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { PASSWORD, SCREENSHOTS, api, device, ensureAppBuilt, launch, signIn, startApp, type App } from './harness.js';
+import type { Page } from 'playwright-core';
+import { PASSWORD, SCREENSHOTS, api, e2eSuite, signIn } from './harness.js';
 
-let app: App;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-async function newDevice(): Promise<Page> {
-  const { context, page } = await device(browser, app);
-  contexts.push(context);
-  return page;
-}
-
-beforeAll(async () => {
-  ensureAppBuilt();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  app = await startApp();
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-  await app?.stop();
-});
+const suite = e2eSuite([]);
+const newDevice = (): Promise<Page> => suite.newDevice();
 
 describe('accounts', () => {
   it('first start asks to create the administrator, who then adds a user that can sign in', async () => {
@@ -78,19 +56,19 @@ describe('accounts', () => {
   });
 
   it('tells a signed-in user at once when their account is deactivated (close code 4403)', async () => {
-    await api(app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
-    const { token } = await api<{ token: string }>(app, 'POST', '/auth/login', { email: 'alice@example.test', password: PASSWORD });
-    const bob = await api<{ user_id: string }>(app, 'POST', '/auth/users', { email: 'bob@example.test', password: PASSWORD, is_admin: false }, token);
+    await api(suite.app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    const { token } = await api<{ token: string }>(suite.app, 'POST', '/auth/login', { email: 'alice@example.test', password: PASSWORD });
+    const bob = await api<{ user_id: string }>(suite.app, 'POST', '/auth/users', { email: 'bob@example.test', password: PASSWORD, is_admin: false }, token);
     const page = await newDevice();
     await signIn(page, 'bob@example.test');
     await page.locator('fs-status-chip [data-status=online]').waitFor();
-    await api(app, 'PATCH', `/auth/users/${bob.user_id}`, { is_active: false }, token);
+    await api(suite.app, 'PATCH', `/auth/users/${bob.user_id}`, { is_active: false }, token);
     await page.getByRole('alert').filter({ hasText: 'Access lost' }).waitFor();
     await page.locator('fs-status-chip [data-status=forbidden]').waitFor();
   });
 
   it('changes the display name in the profile and signs out removing this device\'s copy', async () => {
-    await api(app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    await api(suite.app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
     const page = await newDevice();
     await signIn(page, 'alice@example.test');
     await page.getByRole('button', { name: /Alice/ }).click();

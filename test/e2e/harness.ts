@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, rea
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureBuilt, root, spawnNode, waitForLine } from '../cli/built.js';
 // @ts-expect-error plain ESM script without types
@@ -150,4 +151,42 @@ export async function addUserCopy(
     if (!res.ok) throw new Error(`thumbnail upload: ${res.status} ${await res.text()}`);
   }
   return workflow_id;
+}
+
+/**
+ * The lifecycle every end-to-end file shares: one Chromium per file, a fresh server (own data folder)
+ * per test, and every device opened in a test closed after it. `setup` runs once the server is up.
+ */
+export function e2eSuite(serverArgs: string[] = [], setup?: (app: App) => Promise<void>) {
+  let app: App | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  beforeAll(async () => {
+    ensureAppBuilt();
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  beforeEach(async () => {
+    app = await startApp(serverArgs);
+    await setup?.(app);
+  });
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+    await app?.stop();
+    app = undefined;
+  });
+  return {
+    get app(): App {
+      if (!app) throw new Error('the server is started per test: use suite.app inside a test');
+      return app;
+    },
+    /** A new browser context (a device of its own: own storage, own service worker) with a page. */
+    async newDevice(): Promise<Page> {
+      const { context, page } = await device(browser!, this.app);
+      contexts.push(context);
+      return page;
+    },
+  };
 }

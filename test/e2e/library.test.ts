@@ -1,8 +1,8 @@
 // The app end to end: real server (dist/), real Chromium, several users and devices.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import {
   PASSWORD,
   SCREENSHOTS,
@@ -10,15 +10,11 @@ import {
   addUserCopy,
   api,
   createUsers,
-  device,
-  ensureAppBuilt,
-  launch,
   showView,
   signIn,
-  startApp,
+  e2eSuite,
   tile,
   waitForStatus,
-  type App,
 } from './harness.js';
 
 function twoNodeWorkflow(name: string) {
@@ -55,39 +51,18 @@ async function thumbnailPng(from: string, to: string): Promise<Buffer> {
   return sharp(Buffer.from(svg)).png().toBuffer();
 }
 
-let app: App;
-let browser: Browser;
 let adminToken: string;
-const contexts: BrowserContext[] = [];
-
-async function newDevice(): Promise<Page> {
-  const { context, page } = await device(browser, app);
-  contexts.push(context);
-  return page;
-}
-
-beforeAll(async () => {
-  ensureAppBuilt();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-beforeEach(async () => {
-  app = await startApp();
+const suite = e2eSuite([], async (app) => {
   adminToken = await createUsers(app);
 });
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-  await app?.stop();
-});
+const newDevice = (): Promise<Page> => suite.newDevice();
 
 describe('sharing between users', () => {
   it('a shared workflow shows read-only under Shared Workflows for another user and leaves live when unshared', async () => {
     // Alice already keeps a few real workflows (copies of defaults), with thumbnails; one is shared.
-    await addUserCopy(app, adminToken, 'Text to Image - SDXL.json', { isPublic: true, thumbnail: await thumbnailPng('#4263eb', '#15aabf') });
-    await addUserCopy(app, adminToken, 'Flux Text to Image.json', { isPublic: false, thumbnail: await thumbnailPng('#e8590c', '#fcc419') });
-    await addUserCopy(app, adminToken, 'MultiDiffusion SDXL.json', { isPublic: false, thumbnail: await thumbnailPng('#2b8a3e', '#94d82d') });
+    await addUserCopy(suite.app, adminToken, 'Text to Image - SDXL.json', { isPublic: true, thumbnail: await thumbnailPng('#4263eb', '#15aabf') });
+    await addUserCopy(suite.app, adminToken, 'Flux Text to Image.json', { isPublic: false, thumbnail: await thumbnailPng('#e8590c', '#fcc419') });
+    await addUserCopy(suite.app, adminToken, 'MultiDiffusion SDXL.json', { isPublic: false, thumbnail: await thumbnailPng('#2b8a3e', '#94d82d') });
     const alice = await newDevice();
     await signIn(alice, 'alice@example.test');
     // Alice makes a workflow in the editor and saves it shared.
@@ -170,9 +145,9 @@ describe('files', () => {
 
 describe('administrators', () => {
   it("edits another user's shared workflow in that user's library", async () => {
-    const { token: bobToken } = await api<{ token: string }>(app, 'POST', '/auth/login', { email: 'bob@example.test', password: PASSWORD });
-    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Bob original') }, bobToken);
-    await api(app, 'PATCH', `/workflows/i/${created.workflow_id}/is_public`, { is_public: true }, bobToken);
+    const { token: bobToken } = await api<{ token: string }>(suite.app, 'POST', '/auth/login', { email: 'bob@example.test', password: PASSWORD });
+    const created = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Bob original') }, bobToken);
+    await api(suite.app, 'PATCH', `/workflows/i/${created.workflow_id}/is_public`, { is_public: true }, bobToken);
     const alice = await newDevice();
     await signIn(alice, 'alice@example.test');
     await showView(alice, 'Shared Workflows');
@@ -181,7 +156,7 @@ describe('administrators', () => {
     await alice.getByRole('complementary', { name: 'Details' }).getByLabel('Name').fill('Bob, reviewed');
     await alice.getByRole('button', { name: 'Save', exact: true }).click();
     await expect
-      .poll(async () => (await api<{ name: string }>(app, 'GET', `/workflows/i/${created.workflow_id}`, undefined, bobToken)).name, {
+      .poll(async () => (await api<{ name: string }>(suite.app, 'GET', `/workflows/i/${created.workflow_id}`, undefined, bobToken)).name, {
         timeout: 10_000,
       })
       .toBe('Bob, reviewed');
@@ -190,7 +165,7 @@ describe('administrators', () => {
 
 describe('offline devices', () => {
   it('two devices of one user edit different nodes offline and both edits are there after reconnecting', async () => {
-    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Two devices') }, adminToken);
+    const created = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Two devices') }, adminToken);
     const id = created.workflow_id;
     const one = await newDevice();
     const two = await newDevice();
@@ -222,7 +197,7 @@ describe('offline devices', () => {
       await page.locator('g[data-node-id=n1] text', { hasText: 'Noise from phone' }).waitFor({ timeout: 20_000 });
       await page.locator('g[data-node-id=n2] text', { hasText: 'Decode on laptop' }).waitFor({ timeout: 20_000 });
     }
-    const stored = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
+    const stored = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(suite.app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
     expect(stored.workflow.nodes.map((n) => [n.id, n.data.label])).toEqual([
       ['n1', 'Noise from phone'],
       ['n2', 'Decode on laptop'],
@@ -230,7 +205,7 @@ describe('offline devices', () => {
   });
 
   it('keeps edits when the session is refused (4401), asks to sign in again, then syncs them', async () => {
-    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Expiring') }, adminToken);
+    const created = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Expiring') }, adminToken);
     const id = created.workflow_id;
     const page = await newDevice();
     await signIn(page, 'alice@example.test');
@@ -259,7 +234,7 @@ describe('offline devices', () => {
     await waitForStatus(page, 'online');
     await expect
       .poll(async () => {
-        const r = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
+        const r = await api<{ workflow: { nodes: { id: string; data: { label: string } }[] } }>(suite.app, 'GET', `/workflows/i/${id}`, undefined, adminToken);
         return r.workflow.nodes.find((n) => n.id === 'n1')!.data.label;
       }, { timeout: 10_000 })
       .toBe('Edited before expiry');
@@ -267,7 +242,7 @@ describe('offline devices', () => {
   });
 
   it('reloads with the network cut and still shows the library (service worker + IndexedDB)', async () => {
-    await api(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Available offline') }, adminToken);
+    await api(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Available offline') }, adminToken);
     const page = await newDevice();
     await signIn(page, 'alice@example.test');
     await showView(page, 'Your Workflows');
@@ -290,14 +265,14 @@ describe('thumbnails', () => {
   it('uploads a thumbnail in the Details panel and shows it on the tile', async () => {
     const sharp = (await import('sharp')).default;
     const png = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#e8590c' } }).png().toBuffer();
-    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('With picture') }, adminToken);
+    const created = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('With picture') }, adminToken);
     const page = await newDevice();
     await signIn(page, 'alice@example.test');
     await page.goto(`/#/edit/${created.workflow_id}`);
     await page.locator('g[data-node-id=n1]').waitFor();
     await page.getByLabel('Upload image').setInputFiles({ name: 'orange.png', mimeType: 'image/png', buffer: png });
     await page.getByText('Workflow thumbnail updated').waitFor();
-    const res = await fetch(`${app.url}/api/v1/workflows/i/${created.workflow_id}/thumbnail`);
+    const res = await fetch(`${suite.app.url}/api/v1/workflows/i/${created.workflow_id}/thumbnail`);
     expect(res.status).toBe(200);
     await page.getByRole('button', { name: 'Back to library' }).click();
     await showView(page, 'Your Workflows');
@@ -310,7 +285,7 @@ describe('thumbnails', () => {
     const sharp = (await import('sharp')).default;
     const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#2f9e44' } }).png().toBuffer();
     // Created by alice, an administrator: shared from the start, so bob sees it under Shared Workflows.
-    const created = await api<{ workflow_id: string }>(app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Live picture') }, adminToken);
+    const created = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Live picture') }, adminToken);
     const loaded = (img: ReturnType<typeof tile>) =>
       img
         .locator('img')

@@ -1,29 +1,14 @@
 // Single-user mode: no accounts, one library (library/system).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { device, ensureAppBuilt, launch, showView, startApp, tile, waitForStatus, type App } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { e2eSuite, showView, tile, waitForStatus } from './harness.js';
 
-let app: App | undefined;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  ensureAppBuilt();
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-  await app?.stop();
-});
+const suite = e2eSuite(['--single-user']);
+const newDevice = (): Promise<Page> => suite.newDevice();
 
 describe('single-user mode', () => {
   it('opens the library without signing in, has no sharing, and saves into the one library', async () => {
-    app = await startApp(['--single-user']);
-    const { context, page } = await device(browser, app);
-    contexts.push(context);
+    const page = await newDevice();
     await page.goto('/');
     const nav = page.getByRole('navigation', { name: 'Library views' });
     await nav.waitFor();
@@ -44,7 +29,7 @@ describe('single-user mode', () => {
     // The workflow reached the server's library: the API lists it.
     await expect
       .poll(async () => {
-        const r = await fetch(`${app!.url}/api/v1/workflows/?categories=user`);
+        const r = await fetch(`${suite.app.url}/api/v1/workflows/?categories=user`);
         return ((await r.json()) as { items: { name: string }[] }).items.map((i) => i.name);
       })
       .toContain('Solo');
