@@ -15,8 +15,8 @@ export interface Viewer {
   multiuser: boolean;
 }
 
-/** One indexed workflow, as the indexer writes it. */
-export interface IndexRow {
+/** What the index knows of every workflow, whoever looks at it. */
+interface IndexedWorkflow {
   workflow_id: string;
   user_id: string;
   category: WorkflowCategory;
@@ -27,26 +27,19 @@ export interface IndexRow {
   created_at: string;
   updated_at: string;
   opened_at: string | null;
-  valid: boolean;
   invalid_reason: string | null;
+}
+
+/** One indexed workflow, as the indexer writes it. */
+export interface IndexRow extends IndexedWorkflow {
+  valid: boolean;
   /** JSON text of the workflow as served (shared tag applied); null when not valid. */
   workflow: string | null;
   doc_seq: number;
 }
 
 /** A list item: the row seen by one viewer (opened_at is that viewer's own). */
-export interface ListItem {
-  workflow_id: string;
-  user_id: string;
-  category: WorkflowCategory;
-  name: string;
-  description: string;
-  tags: string;
-  is_public: boolean;
-  created_at: string;
-  updated_at: string;
-  opened_at: string | null;
-  invalid_reason: string | null;
+export interface ListItem extends IndexedWorkflow {
   thumbnail_version: string | null;
 }
 
