@@ -6,6 +6,7 @@ import { provide } from '@lit/context';
 import { sessionContext, workspaceContext } from '../../client/data/context.js';
 import { Session } from '../../client/data/session.js';
 import { Workspace, deleteDeviceCopy } from '../../client/data/workspace.js';
+import type { PublicEntry } from '../../shared/workflow/public-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 
 /** Nothing listens on port 9 (discard) here: sockets fail at once and the docs stay offline. */
@@ -110,6 +111,34 @@ export function workflow(id: string, over: Partial<Workflow> = {}): Workflow {
     edges: [{ id: 'e1', source: 'n1', sourceHandle: 'noise', target: 'n2', targetHandle: 'latents', type: 'default' }],
     ...over,
   } as Workflow;
+}
+
+const PUBLISHED_AT = '2026-01-01T00:00:00.000Z';
+
+/** A `public` entry for a workflow Bob shares (what the server's publisher would write). */
+export function bobShares(id: string, over: Partial<Workflow> = {}): PublicEntry {
+  return {
+    workflow: workflow(id, { tags: 'shared', ...over }),
+    user_id: 'bob',
+    owner_name: 'Bob',
+    is_public: true,
+    category: 'user',
+    created_at: PUBLISHED_AT,
+    updated_at: PUBLISHED_AT,
+  };
+}
+
+/** A `public` entry for a default workflow named "Default X". */
+export function defaultEntry(id: string): PublicEntry {
+  return {
+    workflow: workflow(id, { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
+    user_id: 'system',
+    owner_name: 'System',
+    is_public: false,
+    category: 'default',
+    created_at: PUBLISHED_AT,
+    updated_at: PUBLISHED_AT,
+  };
 }
 
 /** All elements matching `selector` in `root`'s shadow tree and nested shadow trees. */

@@ -7,7 +7,7 @@ import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workfl
 import { putPublicEntry } from '../../shared/workflow/public-doc.js';
 import { openedMap, readOpened } from '../../shared/workflow/opened-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
-import { byText, deepAll, mount, waitFor, workflow } from './helpers.js';
+import { bobShares, byText, deepAll, defaultEntry, mount, waitFor, workflow } from './helpers.js';
 
 type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
 
@@ -87,15 +87,7 @@ describe('fs-workflow-editor', () => {
   it('records opening a default workflow in the user\'s own library (the `opened` map), leaving `public` alone', async () => {
     const at = '2026-01-01T00:00:00.000Z';
     m = await openEditor({ name: 'view', id: 'default_x' }, (mm) =>
-      putPublicEntry(mm.ws.publicDoc.doc, 'default_x', {
-        workflow: workflow('default_x', { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
-        user_id: 'system',
-        owner_name: 'System',
-        is_public: false,
-        category: 'default',
-        created_at: at,
-        updated_at: at,
-      }),
+      putPublicEntry(mm.ws.publicDoc.doc, 'default_x', defaultEntry('default_x')),
     );
     const opened = await waitFor(() => readOpened(m.ws.library.doc, 'default_x'));
     expect(Date.parse(opened)).to.be.greaterThan(Date.parse(at));
@@ -104,17 +96,8 @@ describe('fs-workflow-editor', () => {
   });
 
   it('shows others\' shared workflows read-only: no Save, but Save As copies it into the user\'s library', async () => {
-    const at = '2026-01-01T00:00:00.000Z';
     m = await openEditor({ name: 'view', id: 's1' }, (mm) =>
-      putPublicEntry(mm.ws.publicDoc.doc, 's1', {
-        workflow: workflow('s1', { name: 'Bob flow', tags: 'shared' }),
-        user_id: 'bob',
-        owner_name: 'Bob',
-        is_public: true,
-        category: 'user',
-        created_at: at,
-        updated_at: at,
-      }),
+      putPublicEntry(mm.ws.publicDoc.doc, 's1', bobShares('s1', { name: 'Bob flow' })),
     );
     expect(deepAll(m.el, 'header button').map((b) => b.textContent!.trim())).to.not.include('Save');
     expect(deepAll<HTMLInputElement>(m.el, 'aside input[name=name]')[0]!.readOnly).to.equal(true);
@@ -155,17 +138,8 @@ describe('fs-workflow-editor', () => {
   });
 
   it('tells the viewer when a shared workflow stops being shared', async () => {
-    const at = '2026-01-01T00:00:00.000Z';
     m = await openEditor({ name: 'view', id: 's1' }, (mm) =>
-      putPublicEntry(mm.ws.publicDoc.doc, 's1', {
-        workflow: workflow('s1', { tags: 'shared' }),
-        user_id: 'bob',
-        owner_name: 'Bob',
-        is_public: true,
-        category: 'user',
-        created_at: at,
-        updated_at: at,
-      }),
+      putPublicEntry(mm.ws.publicDoc.doc, 's1', bobShares('s1')),
     );
     m.ws.publicDoc.doc.getMap('workflows').delete('s1');
     await waitFor(() => deepAll(m.el, '[role=alert]').some((e) => e.textContent!.includes('no longer shared')));

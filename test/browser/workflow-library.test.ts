@@ -8,7 +8,7 @@ import { recordOpened } from '../../shared/workflow/opened-doc.js';
 import { putPublicEntry, removePublicEntry } from '../../shared/workflow/public-doc.js';
 import type { WorkflowTile } from '../../client/components/tile/workflow-tile.js';
 import type { ConfirmDialog } from '../../client/components/dialogs/confirm-dialog.js';
-import { byText, deepAll, mount, waitFor, workflow } from './helpers.js';
+import { bobShares, byText, deepAll, defaultEntry, mount, waitFor, workflow } from './helpers.js';
 
 type Mounted = Awaited<ReturnType<typeof mount<WorkflowLibrary>>>;
 
@@ -119,25 +119,8 @@ describe('fs-workflow-library', () => {
   it('shows others\' shared workflows read-only and defaults with View, and drops unshared ones live', async () => {
     m = await mount<WorkflowLibrary>('fs-workflow-library');
     const pub = m.ws.publicDoc.doc;
-    const at = '2026-01-01T00:00:00.000Z';
-    putPublicEntry(pub, 's1', {
-      workflow: workflow('s1', { name: 'Bob shares', tags: 'shared' }),
-      user_id: 'bob',
-      owner_name: 'Bob',
-      is_public: true,
-      category: 'user',
-      created_at: at,
-      updated_at: at,
-    });
-    putPublicEntry(pub, 'default_x', {
-      workflow: workflow('default_x', { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
-      user_id: 'system',
-      owner_name: 'System',
-      is_public: false,
-      category: 'default',
-      created_at: at,
-      updated_at: at,
-    });
+    putPublicEntry(pub, 's1', bobShares('s1', { name: 'Bob shares' }));
+    putPublicEntry(pub, 'default_x', defaultEntry('default_x'));
     await showView(m.el, 'Shared Workflows');
     const shared = await waitFor(() => tiles(m.el)[0]);
     await shared.updateComplete;
@@ -155,16 +138,7 @@ describe('fs-workflow-library', () => {
 
   it('lets an administrator edit and delete others\' shared workflows', async () => {
     m = await mount<WorkflowLibrary>('fs-workflow-library', { isAdmin: true });
-    const at = '2026-01-01T00:00:00.000Z';
-    putPublicEntry(m.ws.publicDoc.doc, 's1', {
-      workflow: workflow('s1', { tags: 'shared' }),
-      user_id: 'bob',
-      owner_name: 'Bob',
-      is_public: true,
-      category: 'user',
-      created_at: at,
-      updated_at: at,
-    });
+    putPublicEntry(m.ws.publicDoc.doc, 's1', bobShares('s1'));
     await showView(m.el, 'Shared Workflows');
     const t = await waitFor(() => tiles(m.el)[0]);
     await t.updateComplete;
@@ -226,16 +200,7 @@ describe('fs-workflow-library', () => {
     await waitFor(() => t.thumbnail === '');
 
     // A shared workflow of another user: the version comes from `public`.
-    const at = '2026-01-01T00:00:00.000Z';
-    const entry = {
-      workflow: workflow('s1', { name: 'Bob shares', tags: 'shared' }),
-      user_id: 'bob',
-      owner_name: 'Bob',
-      is_public: true,
-      category: 'user' as const,
-      created_at: at,
-      updated_at: at,
-    };
+    const entry = bobShares('s1', { name: 'Bob shares' });
     putPublicEntry(m.ws.publicDoc.doc, 's1', entry);
     await showView(m.el, 'Shared Workflows');
     const shared = await waitFor(() => tiles(m.el).find((x) => x.item.id === 's1'));
@@ -246,25 +211,8 @@ describe('fs-workflow-library', () => {
 
   it('Recently Opened lists a default and a shared workflow opened on another device, newest first', async () => {
     m = await mount<WorkflowLibrary>('fs-workflow-library');
-    const at = '2026-01-01T00:00:00.000Z';
-    putPublicEntry(m.ws.publicDoc.doc, 's1', {
-      workflow: workflow('s1', { name: 'Bob shares', tags: 'shared' }),
-      user_id: 'bob',
-      owner_name: 'Bob',
-      is_public: true,
-      category: 'user',
-      created_at: at,
-      updated_at: at,
-    });
-    putPublicEntry(m.ws.publicDoc.doc, 'default_x', {
-      workflow: workflow('default_x', { name: 'Default X', meta: { version: '3.0.0', category: 'default' } }),
-      user_id: 'system',
-      owner_name: 'System',
-      is_public: false,
-      category: 'default',
-      created_at: at,
-      updated_at: at,
-    });
+    putPublicEntry(m.ws.publicDoc.doc, 's1', bobShares('s1', { name: 'Bob shares' }));
+    putPublicEntry(m.ws.publicDoc.doc, 'default_x', defaultEntry('default_x'));
     createEntry(m.ws.library.doc, 'w1', workflow('w1', { name: 'Mine' }), { isPublic: false });
     await showView(m.el, 'Recently Opened');
     expect(tileNames(m.el)).to.deep.equal([]);

@@ -6,23 +6,12 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { CloseCode, libraryDocument } from '../../shared/protocol.js';
+import { prng } from '../shared/helpers.js';
 import { createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, rawSocket, synced, waitFor, type Client, type RawSocket } from './clients.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const FRAMES = 120;
-
-/** mulberry32: a small seeded PRNG, so every run sends the same frames. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let ts: TestServer;
 let alice: TestUser;
