@@ -33,33 +33,20 @@ function stage(label, cmd, args) {
   }
 }
 
-function vitestSuite(label, config) {
+/**
+ * Runs a suite that writes its counts to `<label>.json`; `counts` turns that report into
+ * {passed, failed, skipped}. A suite that exits non-zero with no failed test (a crash, a file that
+ * would not load) counts as one failure, so it can never pass unnoticed.
+ */
+function suite(label, cmd, args, env, counts) {
   const out = join(results, `${label}.json`);
-  const ok = run(label, bin('vitest'), ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile=${out}`]);
+  const ok = run(label, cmd, args(out), env(out));
   if (!existsSync(out)) {
     failed++;
     problems.push(`${label} (no results)`);
     return;
   }
-  const r = JSON.parse(readFileSync(out, 'utf8'));
-  passed += r.numPassedTests;
-  failed += r.numFailedTests;
-  skipped += r.numPendingTests + (r.numTodoTests ?? 0);
-  if (!ok && r.numFailedTests === 0) {
-    failed++;
-    problems.push(`${label} (suite error)`);
-  } else if (r.numFailedTests > 0) problems.push(label);
-}
-
-function wtrSuite(label, config) {
-  const out = join(results, `${label}.json`);
-  const ok = run(label, bin('wtr'), ['--config', config], { WTR_RESULTS: out });
-  if (!existsSync(out)) {
-    failed++;
-    problems.push(`${label} (no results)`);
-    return;
-  }
-  const r = JSON.parse(readFileSync(out, 'utf8'));
+  const r = counts(JSON.parse(readFileSync(out, 'utf8')));
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
@@ -67,6 +54,21 @@ function wtrSuite(label, config) {
     failed++;
     problems.push(`${label} (suite error)`);
   } else if (r.failed > 0) problems.push(label);
+}
+
+function vitestSuite(label, config) {
+  suite(
+    label,
+    bin('vitest'),
+    (out) => ['run', '--config', config, '--reporter=default', '--reporter=json', `--outputFile=${out}`],
+    () => ({}),
+    (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + (r.numTodoTests ?? 0) }),
+  );
+}
+
+function wtrSuite(label, config) {
+  // web-test-runner.config.mjs has a reporter that writes {passed, failed, skipped} to WTR_RESULTS.
+  suite(label, bin('wtr'), () => ['--config', config], (out) => ({ WTR_RESULTS: out }), (r) => r);
 }
 
 stage('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
