@@ -24,7 +24,10 @@ export class SqliteStore implements DocumentStore {
     this.selectUpdates = db.prepare('SELECT data, seq FROM doc_updates WHERE doc = ? AND seq > ? ORDER BY seq');
     // The next seq follows the last update, or the snapshot when every update was compacted away
     // (a folded seq is never reused). One statement, so a one-update append is one native call and
-    // needs no explicit transaction: a single statement commits atomically on its own.
+    // needs no explicit transaction: a single statement commits atomically on its own. It must be
+    // run with .all(), never .get(): .get() stops after the first row and the autocommit then
+    // happens when the statement is reset, whose error (a full disk while writing the WAL) better-sqlite3
+    // drops; .all() steps to the end, so a failed commit throws (test/storage/sqlite-store.test.ts).
     this.insertNext = db.prepare(
       `INSERT INTO doc_updates (doc, seq, data)
        VALUES (?, coalesce((SELECT max(seq) FROM doc_updates WHERE doc = ?), (SELECT seq FROM doc_snapshots WHERE doc = ?), 0) + 1, ?)
@@ -61,7 +64,7 @@ export class SqliteStore implements DocumentStore {
 
   private insertAll(batch: readonly AppendEntry[]): Map<string, number> {
     const last = new Map<string, number>();
-    for (const { name, update } of batch) last.set(name, this.insertNext.get(name, name, name, update)!.seq);
+    for (const { name, update } of batch) last.set(name, this.insertNext.all(name, name, name, update)[0]!.seq);
     return last;
   }
 

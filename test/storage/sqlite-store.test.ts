@@ -63,3 +63,73 @@ describe('SqliteStore', () => {
     }
   });
 });
+
+/**
+ * Makes every commit that stored a doc_updates (or doc_snapshots) row fail AT COMMIT TIME, the way a
+ * full disk fails when the WAL is written: a deferred foreign key is only checked when the transaction
+ * commits, so the statement itself succeeds and only the commit reports the error. (A trigger that
+ * raises, or SQLite's max_page_count, fail inside the statement and cannot show this.)
+ */
+function failCommitsOf(db: Database, table: 'doc_updates' | 'doc_snapshots'): () => void {
+  db.exec(`CREATE TABLE IF NOT EXISTS commit_guard_parent (id INTEGER PRIMARY KEY);
+           CREATE TABLE IF NOT EXISTS commit_guard (parent INTEGER REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+           CREATE TRIGGER fail_commit_${table} AFTER INSERT ON ${table} BEGIN INSERT INTO commit_guard VALUES (1); END;`);
+  return () => db.exec(`DROP TRIGGER fail_commit_${table}`);
+}
+
+describe('SqliteStore: a commit that fails after its statement succeeded (TOOLCHAIN gotcha 7)', () => {
+  function open(): { db: Database; store: SqliteStore; dispose(): void } {
+    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-store-'));
+    const db = openDatabase(join(dir, 'flowshelf.sqlite'));
+    return { db, store: new SqliteStore(db), dispose: () => (db.close(), rmSync(dir, { recursive: true, force: true })) };
+  }
+  function update(key: string): Uint8Array {
+    const doc = new Y.Doc();
+    doc.getMap('m').set(key, key);
+    return Y.encodeStateAsUpdate(doc);
+  }
+
+  it('a one-update append throws and stores nothing, and the next append after recovery gets the next seq', async () => {
+    const { db, store, dispose } = open();
+    try {
+      expect(store.appendSync([{ name: 'library/a', update: update('first') }]).get('library/a')).toBe(1);
+      const heal = failCommitsOf(db, 'doc_updates');
+      expect(() => store.appendSync([{ name: 'library/a', update: update('refused') }])).toThrow(/FOREIGN KEY/);
+      await expect(store.append([{ name: 'library/a', update: update('refused too') }])).rejects.toThrow(/FOREIGN KEY/);
+      expect(db.inTransaction).toBe(false);
+      expect((await store.load('library/a')).updates).toHaveLength(1);
+      heal();
+      expect(store.appendSync([{ name: 'library/a', update: update('after') }]).get('library/a')).toBe(2);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('a batch append throws and stores none of the batch', async () => {
+    const { db, store, dispose } = open();
+    try {
+      failCommitsOf(db, 'doc_updates');
+      expect(() => store.appendSync([{ name: 'library/a', update: update('x') }, { name: 'library/b', update: update('y') }])).toThrow(/FOREIGN KEY/);
+      expect(db.inTransaction).toBe(false);
+      expect((await store.load('library/a')).updates).toHaveLength(0);
+      expect((await store.load('library/b')).updates).toHaveLength(0);
+    } finally {
+      dispose();
+    }
+  });
+
+  it('a compaction whose commit fails rejects and leaves the log and snapshot as they were', async () => {
+    const { db, store, dispose } = open();
+    try {
+      store.appendSync([{ name: 'library/a', update: update('one') }]);
+      store.appendSync([{ name: 'library/a', update: update('two') }]);
+      const before = await store.load('library/a');
+      failCommitsOf(db, 'doc_snapshots');
+      await expect(store.compact('library/a', update('folded'), 2)).rejects.toThrow(/FOREIGN KEY/);
+      expect(db.inTransaction).toBe(false);
+      expect(await store.load('library/a')).toEqual(before);
+    } finally {
+      dispose();
+    }
+  });
+});
