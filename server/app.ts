@@ -14,6 +14,7 @@ import { openDatabase } from './db/database.js';
 import type { MigrationReport } from './db/migrator.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
+import { OriginGuard } from './http/origin-guard.js';
 import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
 import { SqliteStore } from './storage/sqlite-store.js';
@@ -68,6 +69,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // tokens. Unexpected errors are logged by the error handler, path only.
   const app = Fastify({ logger: false, bodyLimit: config.maxFrameBytes, frameworkErrors: frameworkErrorHandler });
   installErrorHandlers(app);
+  // Before any route: foreign Host headers and cross-site writes never reach a handler.
+  const originGuard = new OriginGuard(config);
+  originGuard.install(app);
   registerAuthRoutes(app, services);
 
   // ── Workflow library ──────────────────────────────────────────────────────────
@@ -98,8 +102,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Any other upgrade gets a plain HTTP 404 (not a silent drop, which clients would retry forever).
   app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    if (path.startsWith(`${SYNC_PATH}/`)) sync.handleUpgrade(req, socket, head);
-    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (!path.startsWith(`${SYNC_PATH}/`)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    // A foreign page (Origin) or a rebound name (Host) never reaches the sync server: 4403 at once.
+    const refusal = originGuard.upgradeProblem(req);
+    if (refusal !== null) originGuard.refuseUpgrade(req, socket, head, refusal);
+    else sync.handleUpgrade(req, socket, head);
   });
 
   try {
@@ -120,6 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       // into the database before it closes.
       await library.close();
       await sync.close();
+      originGuard.close();
       // Idle keep-alive connections close at once; one whose client never reads its response would
       // hold app.close() forever, so after a grace period every remaining connection is cut. Handlers
       // commit synchronously, so nothing acknowledged is lost by that.

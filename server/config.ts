@@ -16,7 +16,16 @@ export interface Config {
   maxFrameBytes: number;
   /** Folder of the default workflows published to every user. */
   defaultsDir: string;
+  /** Storage quota per user (library document plus thumbnails), in bytes; 0 = unlimited. */
+  userQuotaBytes: number;
+  /** Origins (scheme://host[:port]) besides the server's own whose pages may write and open sockets. */
+  allowedOrigins: string[];
+  /** Host names or addresses the server answers to besides its own (see server/http/origin-guard.ts); '*' is any. */
+  allowedHosts: string[];
 }
+
+/** Default storage quota per user, in MiB (--user-quota-mb). */
+export const DEFAULT_USER_QUOTA_MB = 256;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -48,6 +57,9 @@ const options = {
   'single-user': { type: 'boolean' },
   'max-frame-bytes': { type: 'string' },
   'defaults-dir': { type: 'string' },
+  'user-quota-mb': { type: 'string' },
+  'allowed-origins': { type: 'string' },
+  'allowed-hosts': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -70,7 +82,51 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
       values['defaults-dir'] ?? env.FLOWSHELF_DEFAULTS_DIR ?? join(projectRoot(), 'server', 'library', 'default-workflows'),
     ),
   );
-  return { port, host, dataDir, multiuser, maxFrameBytes, defaultsDir };
+  const allowedOrigins = originList('--allowed-origins', values['allowed-origins'] ?? env.FLOWSHELF_ALLOWED_ORIGINS);
+  const allowedHosts = hostList('--allowed-hosts', values['allowed-hosts'] ?? env.FLOWSHELF_ALLOWED_HOSTS);
+  const userQuotaBytes =
+    integer('--user-quota-mb', values['user-quota-mb'] ?? env.FLOWSHELF_USER_QUOTA_MB, DEFAULT_USER_QUOTA_MB, 0, 1024 * 1024) * 1024 * 1024;
+  return { port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes };
+}
+
+function commaList(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/** Each entry must be exactly an origin (http or https, no path), kept in URL's normal form. */
+function originList(flag: string, raw: string | undefined): string[] {
+  return commaList(raw).map((entry) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(entry);
+    } catch {
+      // reported below
+    }
+    const bare = entry.replace(/\/$/, '').toLowerCase();
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== bare) {
+      throw new ConfigError(`${flag}: "${entry}" is not an origin like https://flowshelf.example:8443`);
+    }
+    return url.origin;
+  });
+}
+
+/** Host names or IP addresses without a port ('*' allows any host), kept as URL normalises them. */
+function hostList(flag: string, raw: string | undefined): string[] {
+  return commaList(raw).map((entry) => {
+    if (entry === '*') return entry;
+    let url: URL | null = null;
+    try {
+      url = new URL(`http://${entry}`);
+    } catch {
+      // reported below
+    }
+    const hasPort = /\]:|^[^[]*:/.test(entry);
+    if (!url || hasPort || url.pathname !== '/' || entry.includes('@') || entry.includes('/')) {
+      throw new ConfigError(`${flag}: "${entry}" is not a host name or address without a port, like flowshelf.lan`);
+    }
+    return url.hostname;
+  });
 }
 
 /** --data-dir / FLOWSHELF_DATA_DIR / ./data, absolute. Shared with the CLI so both open the same file. */
