@@ -1,4 +1,5 @@
-// JSON values: the only thing a workflow may contain. Imports nothing.
+// JSON values: the only thing a workflow may contain. Imports only the shared limits.
+import { isOverValueLimit, MAX_VALUE_BYTES } from './limits.js';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonObject = { [key: string]: JsonValue };
@@ -6,10 +7,13 @@ export type JsonArray = JsonValue[];
 export type JsonValue = JsonPrimitive | JsonObject | JsonArray;
 
 /**
- * Nesting limit for JSON we accept. InvokeAI workflows nest about 8 deep; the limit only exists so a
- * hostile value (or a cyclic JS object) ends in a clear error instead of a stack overflow.
+ * Nesting limit for JSON we accept (a workflow: the workflow object is one level). InvokeAI's deepest
+ * default workflow nests 7 levels. The limit makes a hostile value (or a cyclic JS object) end in a
+ * clear error instead of a stack overflow, and keeps every workflow a REST call accepts inside the
+ * document depth limit MAX_DOCUMENT_DEPTH (a workflow sits 2 levels below its document's root: entry,
+ * then workflow; a test checks that it fits), so the app can always sync what the server wrote.
  */
-export const MAX_JSON_DEPTH = 128;
+export const MAX_JSON_DEPTH = 48;
 
 /** Where a value stopped being JSON: `path` is the dotted path ('' for the value itself). */
 export interface JsonProblem {
@@ -37,7 +41,17 @@ export function setOwn(target: Record<string, unknown>, key: string, value: unkn
   }
 }
 
-function describe(value: unknown): string {
+/**
+ * Stands in for something a reader found where JSON belongs and could not turn into a plain value
+ * (a Yjs text, XML or subdocument, a type nested too deep): copyJson reports its description.
+ */
+export class UnreadableValue {
+  constructor(readonly description: string) {}
+}
+
+/** A short name for a value that is not JSON (or not the JSON expected), for error messages. */
+export function describeValue(value: unknown): string {
+  if (value instanceof UnreadableValue) return value.description;
   if (value === undefined) return 'undefined';
   if (typeof value === 'number') return String(value); // NaN, Infinity, -Infinity
   if (typeof value === 'function') return 'a function';
@@ -55,18 +69,25 @@ function joinPath(path: string, key: string | number): string {
   return path === '' ? String(key) : `${path}.${key}`;
 }
 
+const TOO_LONG = `longer than ${MAX_VALUE_BYTES} bytes`;
+
 /**
  * Deep-copies `value` if it is JSON (plain objects, arrays, strings, finite numbers, booleans, null),
- * keeping key order; otherwise names the first place it is not. Never throws.
+ * nested at most MAX_JSON_DEPTH levels, with no string or key longer than MAX_VALUE_BYTES, keeping
+ * key order; otherwise names the first place it is not. Never throws.
  */
 export function copyJson(value: unknown): JsonCopyResult {
   let problem: JsonProblem | null = null;
   const walk = (v: unknown, path: string, depth: number): JsonValue => {
     if (problem) return null;
-    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'string') {
+      if (isOverValueLimit(v)) problem = { path, error: `a string ${TOO_LONG}` };
+      return v;
+    }
+    if (v === null || typeof v === 'boolean') return v;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) return v;
-      problem = { path, error: `not a JSON value (${describe(v)})` };
+      problem = { path, error: `not a JSON value (${describeValue(v)})` };
       return null;
     }
     if (depth >= MAX_JSON_DEPTH) {
@@ -82,11 +103,15 @@ export function copyJson(value: unknown): JsonCopyResult {
       const out: JsonObject = {};
       for (const key of Object.keys(v)) {
         if (problem) break;
+        if (isOverValueLimit(key)) {
+          problem = { path, error: `a key ${TOO_LONG}` };
+          break;
+        }
         setOwn(out, key, walk(v[key], joinPath(path, key), depth + 1));
       }
       return out;
     }
-    problem = { path, error: `not a JSON value (${describe(v)})` };
+    problem = { path, error: `not a JSON value (${describeValue(v)})` };
     return null;
   };
   const copied = walk(value, '', 0);

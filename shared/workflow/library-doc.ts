@@ -21,7 +21,7 @@
 // Timestamps are ISO-8601 UTC strings (`new Date().toISOString()`). Unlike InvokeAI, whose SQLite
 // trigger bumps updated_at on every row update, opening a workflow does not change updated_at.
 import * as Y from 'yjs';
-import { isPlainObject, type JsonObject } from './json.js';
+import { describeValue, isPlainObject, type JsonObject } from './json.js';
 import { validateWorkflow, type Workflow } from './schema.js';
 import { withSharedTag } from './tags.js';
 import { applyJsonDiff, jsonToY, yToPlain } from './yjson.js';
@@ -102,6 +102,17 @@ function typeName(value: unknown): string {
   return Array.isArray(value) ? 'an array' : typeof value;
 }
 
+/**
+ * A found value for a reason: a string quoted and cut short (a reason must stay one short line whatever
+ * a client stored), anything else named. Never JSON.stringify on stored data: it throws on a BigInt.
+ */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined || value instanceof Y.AbstractType) return typeName(value);
+  return describeValue(value);
+}
+
 /** A thumbnail version as stored by the server: a short token safe in a URL query. */
 const THUMBNAIL_VERSION = /^[A-Za-z0-9._~-]{1,100}$/;
 
@@ -115,8 +126,28 @@ function readThumbnail(raw: Y.Map<unknown>): string | null | undefined {
   return isThumbnailVersion(value) ? value : undefined;
 }
 
+/** Reasons are shown in lists and stored in the index: one line, whatever the entry holds. */
+const MAX_REASON_LENGTH = 300;
+
+/**
+ * Reads one entry; never throws, whatever the document holds: a failure of the reader itself (which
+ * would be a bug) makes the entry invalid with the error as its reason, so one entry can never stop
+ * the reading of the others (the server's indexer, the app's list).
+ */
 function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
-  if (!(raw instanceof Y.Map)) {
+  try {
+    const read = readEntryUnguarded(id, raw);
+    if (!read.valid && read.reason.length > MAX_REASON_LENGTH) read.reason = `${read.reason.slice(0, MAX_REASON_LENGTH)}…`;
+    return read;
+  } catch (error) {
+    const entry: LibraryEntry = { workflow: null, is_public: false, created_at: '', updated_at: '', opened_at: null };
+    const message = error instanceof Error ? error.message : 'unknown error';
+    return { entry, valid: false, reason: `entry: could not be read (${message.slice(0, 200)})` };
+  }
+}
+
+function readEntryUnguarded(id: string, raw: unknown): LibraryEntryRead {
+  if (!(raw instanceof Y.Map) || raw instanceof Y.XmlHook) {
     const entry: LibraryEntry = { workflow: yToPlain(raw), is_public: false, created_at: '', updated_at: '', opened_at: null };
     return { entry, valid: false, reason: `entry: expected a map, found ${typeName(raw)}` };
   }
@@ -126,7 +157,7 @@ function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
   const stamp = (key: 'created_at' | 'updated_at'): string => {
     const value = raw.get(key);
     if (isIsoUtc(value)) return value;
-    problems.push(`${key}: expected an ISO-8601 UTC timestamp, found ${JSON.stringify(value) ?? typeName(value)}`);
+    problems.push(`${key}: expected an ISO-8601 UTC timestamp, found ${shown(value)}`);
     return typeof value === 'string' ? value : '';
   };
   const created_at = stamp('created_at');
@@ -135,7 +166,7 @@ function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
   let opened_at: string | null = null;
   if (isIsoUtc(openedRaw)) opened_at = openedRaw;
   else if (openedRaw !== null && openedRaw !== undefined) {
-    problems.push(`opened_at: expected an ISO-8601 UTC timestamp or null, found ${JSON.stringify(openedRaw) ?? typeName(openedRaw)}`);
+    problems.push(`opened_at: expected an ISO-8601 UTC timestamp or null, found ${shown(openedRaw)}`);
   }
 
   const is_public = isPublic === true;

@@ -8,10 +8,12 @@
 //   InvokeAI does not check nodes and edges at all, but the library document merges concurrent edits by
 //   matching nodes and edges by id (contract §4), and every workflow InvokeAI's editor writes has them.
 // - Values must be JSON all the way down (no NaN, Infinity, undefined, functions), nested at most
-//   MAX_JSON_DEPTH levels.
+//   MAX_JSON_DEPTH levels, with no string or key longer than MAX_VALUE_BYTES (limits.ts): the same
+//   limits hold for every update a client sends (server/sync/update-limits.ts), so what REST accepts
+//   always syncs.
 // - HEAD's rule is applied: at most one invocation node of type `workflow_return`.
 import { z } from 'zod';
-import { copyJson, isPlainObject, type JsonObject } from './json.js';
+import { copyJson, describeValue, isPlainObject, type JsonObject } from './json.js';
 
 export { copyJson, isJsonValue, jsonEqual, MAX_JSON_DEPTH } from './json.js';
 export type { JsonArray, JsonObject, JsonPrimitive, JsonValue } from './json.js';
@@ -116,7 +118,7 @@ const messages: z.core.$ZodErrorMap = (issue) => (issue.input === undefined ? 'R
 
 function validateWith<T>(schema: z.ZodType, json: unknown, dropId: boolean): ValidationResult<T> {
   if (!isPlainObject(json)) {
-    const got = json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json;
+    const got = json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json === 'object' ? describeValue(json) : typeof json;
     return failure(ROOT_FIELD, `expected a JSON object, received ${got}`);
   }
   const copied = copyJson(json);

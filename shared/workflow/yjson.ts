@@ -12,37 +12,58 @@
 // - any other array (exposedFields, form children, ...) is replaced as a whole under its parent key
 //   when it differs, so concurrent changes to it resolve last-writer-wins instead of duplicating items.
 import * as Y from 'yjs';
-import { copyJson, isPlainObject, jsonEqual, setOwn, type JsonObject, type JsonValue } from './json.js';
+import { copyJson, isPlainObject, jsonEqual, MAX_JSON_DEPTH, setOwn, UnreadableValue, type JsonObject, type JsonValue } from './json.js';
 
-/** Converts JSON into fresh (not yet integrated) Yjs values. */
-export function jsonToY(value: JsonValue): unknown {
+/**
+ * Converts JSON into fresh (not yet integrated) Yjs values. Depth-bounded: callers pass validated
+ * workflows (MAX_JSON_DEPTH), and anything deeper throws NotJsonError instead of recursing on.
+ */
+export function jsonToY(value: JsonValue, depth = 0): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_JSON_DEPTH) throw new NotJsonError('', `nested deeper than ${MAX_JSON_DEPTH} levels`);
   if (Array.isArray(value)) {
     const array = new Y.Array<unknown>();
-    array.push(value.map(jsonToY));
+    array.push(value.map((item) => jsonToY(item, depth + 1)));
     return array;
   }
-  if (value !== null && typeof value === 'object') {
-    const map = new Y.Map<unknown>();
-    for (const key of Object.keys(value)) map.set(key, jsonToY(value[key]!));
-    return map;
-  }
-  return value;
+  const map = new Y.Map<unknown>();
+  for (const key of Object.keys(value)) map.set(key, jsonToY(value[key]!, depth + 1));
+  return map;
+}
+
+/** What a Yjs value that has no JSON form is reported as (contract §4: objects Y.Map, arrays Y.Array, scalars plain). */
+function foreignKind(value: unknown): string | null {
+  // Y.XmlText extends Y.Text, and Y.XmlElement extends Y.XmlFragment: the subclasses first.
+  if (value instanceof Y.XmlText) return 'a Y.XmlText';
+  if (value instanceof Y.Text) return 'a Y.Text';
+  if (value instanceof Y.XmlElement) return 'a Y.XmlElement';
+  if (value instanceof Y.XmlHook) return 'a Y.XmlHook';
+  if (value instanceof Y.XmlFragment) return 'a Y.XmlFragment';
+  if (value instanceof Y.Doc) return 'a Y.Doc (subdocument)';
+  if (value instanceof Y.AbstractType) return 'a Yjs type';
+  return null;
 }
 
 /**
  * Converts Yjs values back to plain values without judging them: Y.Map → object, Y.Array → array,
- * Y.Text → string, everything else as stored. Use it on data a client may have written badly, then
- * validate; yToJson is the strict form.
+ * everything else as stored, except Yjs values with no JSON form (Y.Text, XML types, subdocuments)
+ * and types nested deeper than MAX_JSON_DEPTH, which become UnreadableValue markers. Use it on data a
+ * client may have written badly, then validate (copyJson names the marker); yToJson is the strict form.
+ *
+ * Depth-bounded, so a document nested 50,000 levels deep (stored before the update limits existed)
+ * costs MAX_JSON_DEPTH levels of work, never a stack overflow.
  */
-export function yToPlain(value: unknown): unknown {
-  if (value instanceof Y.Map) {
+export function yToPlain(value: unknown, depth = 0): unknown {
+  // Y.XmlHook is a Y.Map underneath, but no workflow value.
+  if ((value instanceof Y.Map && !(value instanceof Y.XmlHook)) || value instanceof Y.Array) {
+    if (depth > MAX_JSON_DEPTH) return new UnreadableValue(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+    if (value instanceof Y.Array) return value.toArray().map((item) => yToPlain(item, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [key, item] of value.entries()) setOwn(out, key, yToPlain(item));
+    for (const [key, item] of (value as Y.Map<unknown>).entries()) setOwn(out, key, yToPlain(item, depth + 1));
     return out;
   }
-  if (value instanceof Y.Array) return value.toArray().map(yToPlain);
-  if (value instanceof Y.Text) return value.toString();
-  return value;
+  const foreign = foreignKind(value);
+  return foreign === null ? value : new UnreadableValue(foreign);
 }
 
 export class NotJsonError extends Error {

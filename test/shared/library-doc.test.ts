@@ -6,6 +6,8 @@ import {
   InvalidWorkflowError,
   jsonToY,
   listEntryIds,
+  MAX_JSON_DEPTH,
+  MAX_VALUE_BYTES,
   readAll,
   readEntry,
   setEntryOpenedAt,
@@ -396,10 +398,23 @@ describe('entries written straight into the document', () => {
 
   const badVersion = { ...structuredClone(good1), id: 'bad', meta: { version: 'x', category: 'user' } };
   const deep = (): Y.Map<unknown> => {
-    let value: unknown = 'leaf';
-    for (let i = 0; i < 300; i++) value = { n: value };
-    return jsonToY({ ...structuredClone(good1), id: 'bad', form: value as JsonObject }) as Y.Map<unknown>;
+    // Built as Yjs types (jsonToY refuses JSON this deep), 300 levels: integrated in one go.
+    let value = new Y.Map<unknown>([['n', 'leaf']]);
+    for (let i = 0; i < 300; i++) value = new Y.Map<unknown>([['n', value]]);
+    const workflow = jsonToY({ ...structuredClone(good1), id: 'bad' }) as Y.Map<unknown>;
+    workflow.set('form', value);
+    return workflow;
   };
+  /** Nests 50,000 maps under `form`, one level per call, as a client can: nothing recurses while building. */
+  const nestDeep = (workflow: Y.Map<any>): void => {
+    let at: Y.Map<unknown> = workflow;
+    for (let i = 0; i < 50_000; i++) {
+      const next = new Y.Map<unknown>();
+      at.set('form', next);
+      at = next;
+    }
+  };
+  const good = (): Y.Map<unknown> => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }));
 
   // [what, the entry to store, the reason expected, a change made to its workflow once stored]
   it.each<[string, () => unknown, string, ((workflow: Y.Map<any>) => void)?]>([
@@ -410,13 +425,25 @@ describe('entries written straight into the document', () => {
     ['NaN in a position', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' })), 'nodes.1.position.x: not a JSON value (NaN)',
       (w) => w.get('nodes').get(1).get('position').set('x', NaN)],
     ['a workflow that is a string', () => rawEntry('{"name":"x"}'), 'workflow: expected a JSON object, received string'],
-    ['a workflow that is Y.Text', () => rawEntry(new Y.Text('hello')), 'workflow: expected a JSON object, received string'],
+    ['a workflow that is Y.Text', () => rawEntry(new Y.Text('hello')), 'workflow: expected a JSON object, received a Y.Text'],
+    ['a workflow that is a Y.XmlFragment', () => rawEntry(new Y.XmlFragment()), 'workflow: expected a JSON object, received a Y.XmlFragment'],
+    ['a workflow that is a subdocument', () => rawEntry(new Y.Doc()), 'workflow: expected a JSON object, received a Y.Doc (subdocument)'],
+    ['a workflow that is an array', () => rawEntry(new Y.Array()), 'workflow: expected a JSON object, received an array'],
+    ['a name that is Y.Text', good, 'name: not a JSON value (a Y.Text)', (w) => w.set('name', new Y.Text('x'))],
+    ['a name that is a number', good, 'name: ', (w) => w.set('name', 5)],
+    ['a Y.XmlElement where a node belongs', good, 'nodes.0: not a JSON value (a Y.XmlElement)', (w) => w.get('nodes').insert(0, [new Y.XmlElement('p')])],
+    ['a BigInt in a node', good, 'nodes.0.x: not a JSON value (a bigint)', (w) => w.get('nodes').get(0).set('x', 10n)],
+    ['a string over the value limit', good, `notes: a string longer than ${MAX_VALUE_BYTES} bytes`, (w) => w.set('notes', 'x'.repeat(MAX_VALUE_BYTES + 1))],
+    ['a BigInt created_at', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }), { created_at: 10n }), 'created_at: expected an ISO-8601 UTC timestamp, found a bigint'],
+    ['binary data as updated_at', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }), { updated_at: new Uint8Array([1]) }), 'updated_at: expected an ISO-8601 UTC timestamp, found binary data'],
+    ['a Y.Map as opened_at', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }), { opened_at: new Y.Map() }), 'opened_at: expected an ISO-8601 UTC timestamp or null, found a Yjs type'],
     ['no workflow at all', () => rawEntry(undefined), 'workflow: expected a JSON object, received undefined'],
     ['an id that differs from its key', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'elsewhere' })), 'id: workflow id elsewhere does not match its library key bad'],
     ['is_public that is not a boolean', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }), { is_public: 'yes' }), 'is_public: expected a boolean, found string'],
     ['a bad timestamp', () => rawEntry(jsonToY({ ...structuredClone(good1), id: 'bad' }), { updated_at: 'now' }), 'updated_at: expected an ISO-8601 UTC timestamp, found "now"'],
     ['an entry that is not a map', () => 'just a string', 'entry: expected a map, found string'],
-    ['nesting 300 levels deep', () => rawEntry(deep()), 'nested deeper than 128 levels'],
+    ['nesting 300 levels deep', () => rawEntry(deep()), `form${'.n'.repeat(MAX_JSON_DEPTH - 1)}: nested deeper than ${MAX_JSON_DEPTH} levels`],
+    ['nesting 50,000 levels deep', good, `nested deeper than ${MAX_JSON_DEPTH} levels`, nestDeep],
   ])('%s comes back invalid with the reason; the others are unaffected', (_label, make, reason, change) => {
     const doc = pool.make();
     createEntry(doc, 'good-1', asWorkflow(good1), { isPublic: false, now: T0 });
