@@ -125,6 +125,20 @@ export function rowFromEntry(userId: string, id: string, read: LibraryEntryRead,
   };
 }
 
+/**
+ * rowFromEntry, contained to its entry: should building the row fail on something an entry holds,
+ * that entry is indexed as invalid with the error as its reason and the other entries go on.
+ */
+function guardedRow(userId: string, id: string, read: LibraryEntryRead, docSeq: number): IndexRow {
+  try {
+    return rowFromEntry(userId, id, read, docSeq);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : 'unknown error';
+    const reason = `entry: could not be indexed (${message.slice(0, 200)})`;
+    return rowFromEntry(userId, id, { entry: { ...read.entry, workflow: null }, valid: false, reason }, docSeq);
+  }
+}
+
 /** An indexed seq no stored document has: the next load or start reindexes the document in full. */
 const STALE_SEQ = -1;
 
@@ -276,11 +290,17 @@ export class Indexer {
       if (this.indexedSeq(name) === seq) continue;
       const parsed = parseDocumentName(name);
       if (parsed?.kind !== 'library') continue;
-      const doc = await loadStoredDoc(this.store, name);
+      // One document that cannot be loaded or indexed (whatever its user wrote into it) must not keep
+      // the server from starting for everyone: it is logged and left unindexed (its indexed seq stays
+      // behind, so it is tried again when it is loaded and at the next start).
+      let doc: Y.Doc | null = null;
       try {
+        doc = await loadStoredDoc(this.store, name);
         this.reindexDocument(parsed.userId, doc);
+      } catch (error) {
+        this.log(`indexing ${name} at start failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
-        doc.destroy();
+        doc?.destroy();
       }
     }
     for (const name of this.index.indexedDocuments()) {
@@ -393,7 +413,7 @@ export class Indexer {
           }
           continue;
         }
-        const row = rowFromEntry(userId, id, read, seq);
+        const row = guardedRow(userId, id, read, seq);
         if (!before || !sameContent(before, row)) {
           this.index.upsert(row);
           changed.push(id);
