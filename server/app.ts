@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { SYNC_PATH } from '../shared/protocol.js';
 import { DatabaseIdentity } from './auth/identity.js';
+import type { LoginThrottle } from './auth/login-throttle.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStore } from './auth/users.js';
 import { databaseFile, projectRoot, type Config } from './config.js';
@@ -40,6 +41,8 @@ export interface RunningServer {
 export interface StartOptions {
   /** Where the built web app is; defaults to <project root>/dist/client. */
   clientDir?: string;
+  /** The login throttle (tests pass one with small limits); defaults to the documented limits. */
+  loginThrottle?: LoginThrottle;
 }
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
@@ -72,7 +75,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);
   originGuard.install(app);
-  registerAuthRoutes(app, services);
+  registerAuthRoutes(app, services, { throttle: options.loginThrottle });
 
   // ── Workflow library ──────────────────────────────────────────────────────────
   // Index, defaults, `public` publisher (sync hooks) and the /api/v1/workflows routes.

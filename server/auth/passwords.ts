@@ -1,6 +1,7 @@
 // Password hashing with node:crypto scrypt. The stored form describes itself
 // (`scrypt$N$r$p$salt$hash`, base64) so the cost can be raised later without breaking old hashes.
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { BoundedQueue } from '../http/bounded-queue.js';
 
 /** The rule for every new password (setup, user creation, reset, change), API and CLI alike. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -23,9 +24,19 @@ const MAX_MEM = 128 * N * R * 2;
 // Refuse absurd parameters read back from the database rather than stalling the process on them.
 const MAX_N = 2 ** 20;
 
+/**
+ * Each scrypt holds one of libuv's 4 pool threads (and 32 MiB) for its whole run: at most two at once,
+ * process-wide, so file reads and an image job always find a thread. Callers are bounded themselves
+ * (the login lanes), so waiting here is short and never refused.
+ */
+const hashing = new BoundedQueue(2);
+
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password.normalize('NFKC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  return hashing.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCallback(password.normalize('NFKC'), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
   );
 }
 

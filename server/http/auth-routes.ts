@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem } from '../auth/emails.js';
-import { LoginThrottle } from '../auth/login-throttle.js';
+import { clientKey, LoginThrottle, type Verdict } from '../auth/login-throttle.js';
 import { generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { UserError, type User } from '../auth/users.js';
 import type { Services } from '../services.js';
+import { QueueFullError } from './bounded-queue.js';
 import { httpError } from './errors.js';
 import { requireAdmin, requirePrincipal } from './auth-guard.js';
 import { parseOr422 } from './validate.js';
@@ -57,6 +58,11 @@ const AdminUpdate = z.object({
 });
 const UserIdParams = z.object({ user_id: z.string().min(1).max(64) });
 
+/** The throttle's refusal as an HTTP error, with Retry-After. */
+function refused(verdict: Extract<Verdict, { ok: false }>): never {
+  throw httpError(verdict.status, verdict.detail, { 'Retry-After': String(verdict.retryAfterSeconds) });
+}
+
 function asHttpError(err: unknown): unknown {
   if (!(err instanceof UserError)) return err;
   return httpError(err.code === 'not_found' ? 404 : 400, err.message);
@@ -98,18 +104,26 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
   app.post('/api/v1/auth/login', async (request) => {
     multiuserOnly('Authentication');
     const body = parseOr422(LoginRequest, request.body);
-    const wait = throttle.retryAfterSeconds(body.email);
-    if (wait > 0) {
-      throw httpError(429, `Too many failed login attempts for this account. Try again in ${Math.ceil(wait / 60)} minute(s).`, {
-        'Retry-After': String(wait),
-      });
-    }
+    const client = clientKey(request.ip);
+    const verdict = throttle.check(body.email, client);
+    if (!verdict.ok) refused(verdict);
     // Counted as a failure before the (slow, asynchronous) password check and forgiven on success:
     // otherwise a burst of parallel guesses would all pass the check above before any was counted.
-    throttle.recordFailure(body.email);
-    const user = await users.authenticate(body.email, body.password);
+    const attempt = throttle.begin(body.email, client);
+    let user: User | null;
+    try {
+      // Known and unknown emails cost one scrypt each (see UserStore.authenticate), in the lane of
+      // this client's history, so a spray of strangers never delays an owner who has logged in here.
+      user = await verdict.lane.run(() => users.authenticate(body.email, body.password));
+    } catch (err) {
+      attempt.cancelled();
+      if (err instanceof QueueFullError) {
+        throw httpError(503, 'Too many login attempts are being checked right now. Try again in a few seconds.', { 'Retry-After': '5' });
+      }
+      throw err;
+    }
     if (!user) throw httpError(401, 'Incorrect email or password', { 'WWW-Authenticate': 'Bearer' });
-    throttle.recordSuccess(body.email);
+    attempt.succeeded();
     if (!user.isActive) throw httpError(403, 'User account is disabled');
     const { token, expiresIn } = await tokens.sign(user, { rememberMe: body.remember_me });
     return { token, user: userDTO(user), expires_in: expiresIn };
@@ -134,9 +148,15 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     const body = parseOr422(ProfileUpdate, request.body);
     if (body.new_password !== undefined) {
       if (!body.current_password) throw httpError(400, 'Current password is required to set a new password');
+      // A stolen token must not become a way to guess the password: same limits as logging in.
+      const client = clientKey(request.ip);
+      const verdict = throttle.check(principal.email, client);
+      if (!verdict.ok) refused(verdict);
+      const attempt = throttle.begin(principal.email, client);
       if (!(await users.checkPassword(principal.userId, body.current_password))) {
         throw httpError(400, 'Current password is incorrect');
       }
+      attempt.succeeded();
     }
     const user = await store(() => users.update(principal.userId, { displayName: body.display_name, password: body.new_password }));
     return userDTO(user);
@@ -187,7 +207,8 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
   app.delete('/api/v1/auth/users/:user_id', async (request, reply) => {
     await requireAdmin(identity, request);
     const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
-    await store(() => users.delete(user_id));
+    // Their library, opens, thumbnails and `public` entries go with them before the 204 (UserStore.remove).
+    await store(() => users.remove(user_id));
     return reply.code(204).send();
   });
 }

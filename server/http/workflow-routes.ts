@@ -2,19 +2,17 @@
 // wire shapes, plus JSON file import/export (docs/invokeai-compat.md lists every deviation and why).
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import sharp from 'sharp';
 import { z } from 'zod';
 import type { Identity } from '../auth/principal.js';
 import { ORDER_BY_VALUES, type Viewer } from '../library/index-store.js';
 import { LibraryError, type LibraryService } from '../library/library-service.js';
 import { requirePrincipal } from './auth-guard.js';
 import { httpError } from './errors.js';
+import { thumbnailWebp } from './thumbnail-image.js';
 import { parseOr422 } from './validate.js';
 
 /** InvokeAI's IMAGE_MAX_AGE: thumbnail URLs carry a version, so they can be cached for a year. */
 const IMAGE_MAX_AGE = 31536000;
-/** InvokeAI's make_thumbnail(image, 256): fit inside 256x256. */
-const THUMBNAIL_SIZE = 256;
 /** Largest accepted upload (thumbnail image or workflow file). */
 const MAX_UPLOAD_BYTES = 32 * 1024 * 1024;
 
@@ -214,16 +212,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         library.assertThumbnailWritable(viewer, id);
         const upload = await uploadedFile(request, 'image');
         if (!upload.mimetype.startsWith('image')) throw httpError(415, 'Not an image');
-        let webp: Buffer;
-        try {
-          webp = await sharp(upload.data, { limitInputPixels: 100_000_000 })
-            .rotate()
-            .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-            .webp()
-            .toBuffer();
-        } catch {
-          throw httpError(415, 'Failed to read image');
-        }
+        const webp = await thumbnailWebp(upload.data);
         await library.setThumbnail(viewer, id, webp);
         return sendNull(reply);
       }));

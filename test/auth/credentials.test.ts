@@ -1,7 +1,7 @@
 // Password hashing, email rules and the login throttle, on their own.
 import { describe, expect, it } from 'vitest';
 import { emailProblem, normalizeEmail } from '../../server/auth/emails.js';
-import { LoginThrottle } from '../../server/auth/login-throttle.js';
+import { clientKey, LoginThrottle } from '../../server/auth/login-throttle.js';
 import { generatePassword, hashPassword, verifyPassword } from '../../server/auth/passwords.js';
 
 describe('password hashes', () => {
@@ -63,38 +63,64 @@ describe('LoginThrottle', () => {
     let t = 1_000_000;
     return { now: () => t, advance: (ms: number) => (t += ms) };
   }
+  function fail(throttle: LoginThrottle, email: string, client: string): void {
+    expect(throttle.check(email, client).ok).toBe(true);
+    throttle.begin(email, client);
+  }
+  const wait = (v: ReturnType<LoginThrottle['check']>) => (v.ok ? 0 : v.retryAfterSeconds);
 
-  it('blocks an email after 5 failures in 15 minutes until the oldest failure is 15 minutes old', () => {
+  it('blocks an (email, client) pair after 5 failures in 15 minutes until the oldest failure is 15 minutes old', () => {
     const c = clock();
     const throttle = new LoginThrottle({ now: c.now });
     for (let i = 0; i < 5; i++) {
-      expect(throttle.retryAfterSeconds('ann@example.com')).toBe(0);
-      throttle.recordFailure('ann@example.com');
+      fail(throttle, 'ann@example.com', '192.0.2.1');
       c.advance(60_000);
     }
     // Oldest failure was 5 minutes ago: 10 more minutes to wait.
-    expect(throttle.retryAfterSeconds('ANN@example.com')).toBe(600);
-    expect(throttle.retryAfterSeconds('bob@example.com')).toBe(0);
+    expect(wait(throttle.check('ANN@example.com', '192.0.2.1'))).toBe(600);
+    expect(throttle.check('bob@example.com', '192.0.2.1').ok).toBe(true);
+    // The owner, elsewhere, is not locked out by a stranger's failures.
+    expect(throttle.check('ann@example.com', '198.51.100.9').ok).toBe(true);
     c.advance(600_000);
-    expect(throttle.retryAfterSeconds('ann@example.com')).toBe(0);
+    expect(throttle.check('ann@example.com', '192.0.2.1').ok).toBe(true);
   });
 
   it('failures spread over more than the window never block', () => {
     const c = clock();
     const throttle = new LoginThrottle({ now: c.now });
     for (let i = 0; i < 20; i++) {
-      throttle.recordFailure('ann@example.com');
+      fail(throttle, 'ann@example.com', '192.0.2.1');
       c.advance(4 * 60_000);
-      expect(throttle.retryAfterSeconds('ann@example.com')).toBe(0);
     }
+    expect(throttle.check('ann@example.com', '192.0.2.1').ok).toBe(true);
   });
 
-  it('forgets the stalest emails beyond its size bound', () => {
-    const throttle = new LoginThrottle({ maxTracked: 2, maxFailures: 1 });
-    throttle.recordFailure('a@example.com');
-    throttle.recordFailure('b@example.com');
-    throttle.recordFailure('c@example.com');
-    expect(throttle.retryAfterSeconds('a@example.com')).toBe(0);
-    expect(throttle.retryAfterSeconds('c@example.com')).toBeGreaterThan(0);
+  it('a full table refuses new strangers instead of forgetting anyone', () => {
+    const throttle = new LoginThrottle({ maxClients: 2, maxFailures: 1 });
+    fail(throttle, 'a@example.com', '192.0.2.1');
+    fail(throttle, 'b@example.com', '192.0.2.2');
+    const third = throttle.check('c@example.com', '192.0.2.3');
+    expect(third).toMatchObject({ ok: false, status: 503 });
+    expect(throttle.check('a@example.com', '192.0.2.1')).toMatchObject({ ok: false, status: 429 });
+  });
+
+  it('an address budget and an account budget bound strangers; a trusted pair is exempt from both', () => {
+    const throttle = new LoginThrottle({ clientBudget: 3, accountBudget: 4 });
+    throttle.begin('ann@example.com', '192.0.2.50').succeeded();
+    for (const email of ['x@example.com', 'y@example.com', 'z@example.com']) fail(throttle, email, '192.0.2.1');
+    expect(throttle.check('w@example.com', '192.0.2.1')).toMatchObject({ ok: false, status: 429, detail: expect.stringMatching(/from this address/) });
+    for (const ip of ['192.0.2.2', '192.0.2.3', '192.0.2.4', '192.0.2.5']) fail(throttle, 'ann@example.com', ip);
+    expect(throttle.check('ann@example.com', '192.0.2.6')).toMatchObject({ ok: false, status: 429 });
+    const owner = throttle.check('ann@example.com', '192.0.2.50');
+    expect(owner).toMatchObject({ ok: true, trusted: true });
+    expect(owner.ok && owner.lane).toBe(throttle.trustedLane);
+  });
+
+  it('keys IPv6 clients by their /64 and IPv4-mapped addresses as IPv4', () => {
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe(clientKey('2001:db8:1:2:ffff:1:2:3'));
+    expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('::ffff:127.0.0.2')).toBe('127.0.0.2');
+    expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
   });
 });
