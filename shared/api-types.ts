@@ -83,4 +83,9 @@ export interface WorkflowListItemDTO extends WorkflowRecordDTOBase {
   thumbnail_url: string | null;
   /** Flowshelf addition: set (only ever seen by the owner) when the stored entry is not a valid workflow. */
   invalid_reason: string | null;
+  /**
+   * Flowshelf addition: set (seen by the owner and administrators) when a shared workflow is kept out
+   * of `public`: too large to publish, or over the owner's publishing budget.
+   */
+  unpublished_reason?: string | null;
 }

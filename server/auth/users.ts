@@ -93,6 +93,7 @@ function toUser(row: UserRow): User {
 
 export class UserStore {
   private readonly listeners = new Set<(userId: string) => void>();
+  private readonly removalHandlers = new Set<(userId: string) => Promise<void>>();
 
   constructor(private readonly db: Database) {}
 
@@ -100,6 +101,26 @@ export class UserStore {
   onChange(listener: (userId: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Registers what else must go when a user is removed (their library: server/library/user-removal.ts);
+   * the running server registers its live removal, the CLI the one for stored documents. Returns unregister.
+   */
+  onRemoved(handler: (userId: string) => Promise<void>): () => void {
+    this.removalHandlers.add(handler);
+    return () => this.removalHandlers.delete(handler);
+  }
+
+  /**
+   * The one delete-user operation of the API and the CLI: deletes the account (the same rules as
+   * delete: not the system user, not the last administrator), then everything it owned, through every
+   * registered handler, awaited. A handler that fails leaves its data to the start-up check for
+   * libraries whose owner is gone; the account is gone either way.
+   */
+  async remove(userId: string): Promise<void> {
+    this.delete(userId);
+    for (const handler of [...this.removalHandlers]) await handler(userId);
   }
 
   get(userId: string): User | null {

@@ -2,7 +2,12 @@
 // UserStore rules as the API (unique emails, the last administrator stays).
 import type { Database } from 'better-sqlite3';
 import { UserError, UserStore } from '../auth/users.js';
+import { IndexStore } from '../library/index-store.js';
+import { removeStoredLibrary } from '../library/user-removal.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
 import { CliError, dataDirOption, openCliDatabase, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
+import { runningServerPid } from '../library/server-lock.js';
+import { dataDirOf } from './library-common.js';
 
 const USAGE = [
   'flowshelf user add --email E --password P [--admin] [--name N] [--data-dir D]',
@@ -57,11 +62,26 @@ async function remove(args: string[], io: CliIO): Promise<void> {
   const { values } = parseCommandArgs(args, { ...dataDirOption, email: { type: 'string' } });
   if (!values.email) throw new UsageError('user remove needs --email');
   const email = values.email;
-  await withStore(values['data-dir'], io, async (users) => {
+  // Their library document goes too, and a running server holds documents in memory that it would
+  // write back: removing a user beside it goes through the server (DELETE /api/v1/auth/users/{id}).
+  const dataDir = dataDirOf(values['data-dir'], io.env);
+  const pid = runningServerPid(dataDir);
+  if (pid !== null) {
+    throw new CliError(
+      `a Flowshelf server (pid ${pid}) is running on ${dataDir}: remove the user in the web app (DELETE /api/v1/auth/users/{id}) or stop the server first`,
+    );
+  }
+  await withStore(values['data-dir'], io, async (users, db) => {
     const user = users.getByEmail(email);
     if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
-    users.delete(user.userId);
-    io.out(`removed ${user.email} (${user.userId})`);
+    // The same operation as the API's; here their library is removed from the stored documents, and
+    // the next server start publishes `public` without it.
+    let workflows = 0;
+    users.onRemoved(async (userId) => {
+      workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new IndexStore(db) });
+    });
+    await users.remove(user.userId);
+    io.out(`removed ${user.email} (${user.userId}) and their library (${workflows} workflow${workflows === 1 ? '' : 's'})`);
   });
 }
 

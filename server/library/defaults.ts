@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { validateWorkflow, type Workflow } from '../../shared/workflow/index.js';
 import type { IndexRow, IndexStore } from './index-store.js';
+import { OwnerStore, RESERVED_ID_PREFIX } from './owners.js';
 
-export const DEFAULT_ID_PREFIX = 'default_';
+export const DEFAULT_ID_PREFIX = RESERVED_ID_PREFIX;
 
 export interface DefaultWorkflow {
   file: string;
@@ -89,10 +90,13 @@ export function defaultRow(d: DefaultWorkflow): IndexRow {
 export function syncDefaults(index: IndexStore, dir: string, log: (message: string) => void): string[] {
   const defaults = readDefaults(dir, log);
   const changed: string[] = [];
+  const owners = new OwnerStore(index.db);
   index.db.transaction(() => {
     const wanted = new Set<string>();
     for (const d of defaults) {
       wanted.add(d.workflow.id);
+      // Default ids belong to the defaults for good (libraries can never claim the reserved prefix).
+      owners.claim(d.workflow.id, SYSTEM_USER_ID, 'default');
       const row = defaultRow(d);
       const before = index.row(row.workflow_id, SYSTEM_USER_ID, 'default');
       // Compare content, not mtime: a touched but unchanged file is not a change.

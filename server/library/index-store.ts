@@ -36,11 +36,25 @@ export interface IndexRow extends IndexedWorkflow {
   /** JSON text of the workflow as served (shared tag applied); null when not valid. */
   workflow: string | null;
   doc_seq: number;
+  /**
+   * Set by the publisher (never by the indexer) when a valid shared workflow is kept out of `public`
+   * (too large, or over its owner's publishing budget); rows read from the table always carry it.
+   */
+  unpublished_reason?: string | null;
 }
 
 /** A list item: the row seen by one viewer (opened_at is that viewer's own). */
 export interface ListItem extends IndexedWorkflow {
   thumbnail_version: string | null;
+  /** Why a shared workflow is not published (seen by its owner and administrators only). */
+  unpublished_reason: string | null;
+}
+
+/** A valid shared workflow of one library, with the size it takes in `public`. */
+export interface SharedRow {
+  workflow_id: string;
+  bytes: number;
+  unpublished_reason: string | null;
 }
 
 export interface Filters {
@@ -90,7 +104,7 @@ const ORDER_SQL: Record<OrderBy, string> = {
 const FROM = `
   FROM workflow_index w
   LEFT JOIN workflow_opened o ON o.workflow_id = w.workflow_id AND o.user_id = @viewer
-  LEFT JOIN workflow_thumbnails t ON t.workflow_id = w.workflow_id`;
+  LEFT JOIN workflow_thumbnails t ON t.workflow_id = w.workflow_id AND t.user_id = w.user_id`;
 
 /** LIKE pattern for a substring, with LIKE's wildcards escaped (InvokeAI lets "_" match anything). */
 export function likeSubstring(text: string): string {
@@ -115,8 +129,11 @@ function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where
   const clauses: string[] = [
     // Invalid entries are shown to their owner only (flagged with invalid_reason), never to anyone else.
     '(w.valid = 1 OR w.user_id = @viewer)',
+    // A shared workflow kept out of `public` (size, budget) is not shared with anyone else either;
+    // administrators see every workflow anyway.
+    '(w.unpublished_reason IS NULL OR w.user_id = @viewer OR @admin = 1)',
   ];
-  const params: Record<string, unknown> = { viewer: viewer.userId };
+  const params: Record<string, unknown> = { viewer: viewer.userId, admin: viewer.isAdmin || !viewer.multiuser ? 1 : 0 };
   if (f.categories && f.categories.length > 0) {
     const names = f.categories.map((c, i) => {
       params[`cat${i}`] = c;
@@ -166,7 +183,7 @@ export class IndexStore {
   private readonly openedStmt: Statement;
   // Used on every commit that touches a workflow (indexer) or deletes one: compiled once, not per call.
   private readonly deleteOpenedOfIdStmt: Statement;
-  private readonly deleteThumbnailOfIdStmt: Statement;
+  private readonly deleteThumbnailStmt: Statement;
   private readonly indexedSeqStmt: Statement;
   private readonly setIndexedSeqStmt: Statement;
 
@@ -190,7 +207,7 @@ export class IndexStore {
       ON CONFLICT (user_id, workflow_id) DO UPDATE SET opened_at = excluded.opened_at`);
     this.openedStmt = db.prepare('SELECT opened_at FROM workflow_opened WHERE user_id = ? AND workflow_id = ?');
     this.deleteOpenedOfIdStmt = db.prepare('DELETE FROM workflow_opened WHERE workflow_id = ?');
-    this.deleteThumbnailOfIdStmt = db.prepare('DELETE FROM workflow_thumbnails WHERE workflow_id = ?');
+    this.deleteThumbnailStmt = db.prepare('DELETE FROM workflow_thumbnails WHERE workflow_id = ? AND user_id = ?');
     this.indexedSeqStmt = db.prepare('SELECT seq FROM workflow_index_state WHERE document = ?');
     this.setIndexedSeqStmt = db.prepare(
       'INSERT INTO workflow_index_state (document, seq) VALUES (?, ?) ON CONFLICT (document) DO UPDATE SET seq = excluded.seq',
@@ -199,19 +216,51 @@ export class IndexStore {
 
   // ---- writes (indexer, defaults, publisher) -------------------------------------------------------
 
+  /** Writes the indexer's columns; unpublished_reason (the publisher's) is left as it is. */
   upsert(row: IndexRow): void {
-    this.upsertStmt.run({ ...row, is_public: row.is_public ? 1 : 0, valid: row.valid ? 1 : 0 });
+    const { unpublished_reason: _publishers, ...indexed } = row;
+    this.upsertStmt.run({ ...indexed, is_public: row.is_public ? 1 : 0, valid: row.valid ? 1 : 0 });
   }
 
-  /** Removes one row; when no library holds the id any more its opened records and thumbnail go too. */
+  /**
+   * Removes one row and its thumbnail (thumbnails are keyed by owner); when no library holds the id
+   * any more its opened records go too.
+   */
   delete(workflowId: string, userId: string, category: WorkflowCategory = 'user'): void {
     this.db.transaction(() => {
       this.deleteStmt.run(workflowId, userId, category);
-      if (this.rowsForId(workflowId).length === 0) {
-        this.deleteOpenedOfIdStmt.run(workflowId);
-        this.deleteThumbnailOfIdStmt.run(workflowId);
-      }
+      this.deleteThumbnailStmt.run(workflowId, userId);
+      if (this.rowsForId(workflowId).length === 0) this.deleteOpenedOfIdStmt.run(workflowId);
     })();
+  }
+
+  /** The publisher's verdict on a shared row: null when it is published. */
+  setUnpublishedReason(workflowId: string, userId: string, reason: string | null): void {
+    this.db
+      .prepare("UPDATE workflow_index SET unpublished_reason = ? WHERE workflow_id = ? AND user_id = ? AND category = 'user'")
+      .run(reason, workflowId, userId);
+  }
+
+  /**
+   * Every row of a library the publisher must decide on: the valid shared ones with their size in
+   * `public` (UTF-8 bytes of the workflow JSON), oldest first, and any other row still carrying a reason.
+   */
+  sharedRowsOf(userId: string): { shared: SharedRow[]; stale: string[] } {
+    const shared = this.db
+      .prepare(
+        `SELECT workflow_id, length(CAST(workflow AS BLOB)) AS bytes, unpublished_reason FROM workflow_index
+         WHERE user_id = ? AND category = 'user' AND valid = 1 AND is_public = 1 ORDER BY created_at, workflow_id`,
+      )
+      .all(userId) as SharedRow[];
+    const stale = (
+      this.db
+        .prepare(
+          `SELECT workflow_id FROM workflow_index WHERE user_id = ? AND category = 'user'
+           AND unpublished_reason IS NOT NULL AND NOT (valid = 1 AND is_public = 1)`,
+        )
+        .all(userId) as { workflow_id: string }[]
+    ).map((r) => r.workflow_id);
+    return { shared, stale };
   }
 
   /** Ids indexed for one library (category 'user') or for the defaults (user 'system', category 'default'). */
@@ -219,10 +268,14 @@ export class IndexStore {
     return (this.idsOfLibraryStmt.all(userId, category) as { workflow_id: string }[]).map((r) => r.workflow_id);
   }
 
-  /** Forgets everything of a deleted user: their rows, their opened records and the document state. */
+  /**
+   * Forgets everything of a deleted user: their rows, thumbnails, opened records and the document
+   * state. (Their ids stay owned by them in workflow_owners, so no other library can reuse them.)
+   */
   deleteUser(userId: string, document: string): void {
     this.db.transaction(() => {
       for (const id of this.idsOf(userId, 'user')) this.delete(id, userId);
+      this.db.prepare('DELETE FROM workflow_thumbnails WHERE user_id = ?').run(userId);
       this.db.prepare('DELETE FROM workflow_opened WHERE user_id = ?').run(userId);
       this.db.prepare('DELETE FROM workflow_index_state WHERE document = ?').run(document);
     })();
@@ -251,31 +304,33 @@ export class IndexStore {
 
   // ---- thumbnails ---------------------------------------------------------------------------------
 
-  putThumbnail(workflowId: string, image: Buffer, version: string): void {
+  // Keyed by the id's owner (workflow_owners): another library holding the same id has no image.
+
+  putThumbnail(workflowId: string, ownerId: string, image: Buffer, version: string): void {
     this.db
-      .prepare(`INSERT INTO workflow_thumbnails (workflow_id, image, version) VALUES (?, ?, ?)
-        ON CONFLICT (workflow_id) DO UPDATE SET image = excluded.image, version = excluded.version`)
-      .run(workflowId, image, version);
+      .prepare(`INSERT INTO workflow_thumbnails (workflow_id, user_id, image, version) VALUES (?, ?, ?, ?)
+        ON CONFLICT (workflow_id, user_id) DO UPDATE SET image = excluded.image, version = excluded.version`)
+      .run(workflowId, ownerId, image, version);
   }
 
-  thumbnail(workflowId: string): { image: Buffer; version: string } | null {
+  thumbnail(workflowId: string, ownerId: string): { image: Buffer; version: string } | null {
     return (
-      (this.db.prepare('SELECT image, version FROM workflow_thumbnails WHERE workflow_id = ?').get(workflowId) as
+      (this.db.prepare('SELECT image, version FROM workflow_thumbnails WHERE workflow_id = ? AND user_id = ?').get(workflowId, ownerId) as
         | { image: Buffer; version: string }
         | undefined) ?? null
     );
   }
 
-  thumbnailVersion(workflowId: string): string | null {
-    const row = this.db.prepare('SELECT version FROM workflow_thumbnails WHERE workflow_id = ?').get(workflowId) as
+  thumbnailVersion(workflowId: string, ownerId: string): string | null {
+    const row = this.db.prepare('SELECT version FROM workflow_thumbnails WHERE workflow_id = ? AND user_id = ?').get(workflowId, ownerId) as
       | { version: string }
       | undefined;
     return row?.version ?? null;
   }
 
   /** True if a thumbnail was removed. */
-  deleteThumbnail(workflowId: string): boolean {
-    return this.db.prepare('DELETE FROM workflow_thumbnails WHERE workflow_id = ?').run(workflowId).changes > 0;
+  deleteThumbnail(workflowId: string, ownerId: string): boolean {
+    return this.deleteThumbnailStmt.run(workflowId, ownerId).changes > 0;
   }
 
   // ---- reads --------------------------------------------------------------------------------------
@@ -290,11 +345,17 @@ export class IndexStore {
     return raw ? toRow(raw) : null;
   }
 
-  /** Valid rows published to everyone: every valid public user workflow and every default. */
+  /**
+   * Valid rows published to everyone: every default, and every valid shared user workflow the
+   * publisher has not kept out (unpublished_reason).
+   */
   publishable(): IndexRow[] {
     return (
       this.db
-        .prepare("SELECT * FROM workflow_index WHERE valid = 1 AND (is_public = 1 OR category = 'default') ORDER BY created_at, user_id")
+        .prepare(
+          `SELECT * FROM workflow_index WHERE valid = 1 AND (category = 'default' OR (is_public = 1 AND unpublished_reason IS NULL))
+           ORDER BY created_at, user_id`,
+        )
         .all() as RawRow[]
     ).map(toRow);
   }
@@ -305,7 +366,8 @@ export class IndexStore {
     const dir = q.direction === 'DESC' ? 'DESC' : 'ASC';
     // workflow_id then user_id as tie-breakers: InvokeAI has none, so equal names/dates page unstably.
     let sql = `SELECT w.workflow_id, w.user_id, w.category, w.name, w.description, w.tags, w.is_public, w.created_at,
-        w.updated_at, o.opened_at AS opened_at, w.invalid_reason, t.version AS thumbnail_version
+        w.updated_at, o.opened_at AS opened_at, w.invalid_reason, t.version AS thumbnail_version,
+        CASE WHEN w.user_id = @viewer OR @admin = 1 THEN w.unpublished_reason END AS unpublished_reason
       ${FROM} WHERE ${where.sql}
       ORDER BY ${ORDER_SQL[q.orderBy]} ${dir}, w.workflow_id ${dir}, w.user_id ${dir}`;
     const params: Record<string, unknown> = { ...where.params };

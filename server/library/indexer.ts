@@ -28,6 +28,7 @@ import { openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEn
 import type { DocumentStore } from '../storage/document-store.js';
 import { Connection } from '../sync/connection.js';
 import type { IndexRow, IndexStore } from './index-store.js';
+import { isLibraryOwner, OWNED_ELSEWHERE_REASON, OwnerStore } from './owners.js';
 
 /** Ids whose index rows changed (added, changed or removed) in one library. */
 export interface IndexChange {
@@ -46,6 +47,8 @@ export interface IndexerOptions {
   indexDelayMs?: number;
   /** Whether a transaction origin is a client's edit (may be indexed late). Default: a sync Connection. */
   isClientEdit?: (origin: unknown) => boolean;
+  /** Who owns each workflow id (claimed here on first sight). Default: over the same database. */
+  owners?: OwnerStore;
 }
 
 /**
@@ -173,6 +176,7 @@ export class Indexer {
   private readonly seqFlushMs: number;
   private readonly indexDelayMs: number;
   private readonly isClientEdit: (origin: unknown) => boolean;
+  private readonly owners: OwnerStore;
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: IndexerOptions) {
@@ -184,6 +188,7 @@ export class Indexer {
     this.indexDelayMs = opts.indexDelayMs ?? INDEX_DELAY_MS;
     this.isClientEdit = opts.isClientEdit ?? ((origin) => origin instanceof Connection);
     this.storedSeq = storedSeqQuery(opts.db);
+    this.owners = opts.owners ?? new OwnerStore(opts.db);
   }
 
   /** Called with the ids of every reindex that changed something. Returns unsubscribe. */
@@ -413,7 +418,7 @@ export class Indexer {
           }
           continue;
         }
-        const row = guardedRow(userId, id, read, seq);
+        const row = this.ownedRow(guardedRow(userId, id, read, seq));
         if (!before || !sameContent(before, row)) {
           this.index.upsert(row);
           changed.push(id);
@@ -431,6 +436,17 @@ export class Indexer {
     if (changed.length > 0) this.emit({ userId, workflowIds: changed });
   }
 
+  /**
+   * The row as this library may hold it: the id is claimed for the library if nobody owns it yet
+   * (first sight wins, whatever the entry's timestamps say); an entry under an id owned by another
+   * library or by the defaults is quarantined: kept, listed to its owner with the reason, never valid.
+   */
+  private ownedRow(row: IndexRow): IndexRow {
+    const owner = this.owners.claim(row.workflow_id, row.user_id, 'user');
+    if (owner === null || isLibraryOwner(owner, row.user_id)) return row;
+    return { ...row, valid: false, invalid_reason: OWNED_ELSEWHERE_REASON, workflow: null };
+  }
+
   private emit(change: IndexChange): void {
     for (const listener of this.listeners) {
       try {
@@ -444,7 +460,8 @@ export class Indexer {
 
 /** Equal apart from doc_seq (which moves on every commit). */
 function sameContent(a: IndexRow, b: IndexRow): boolean {
-  return (Object.keys(a) as (keyof IndexRow)[]).every((k) => k === 'doc_seq' || a[k] === b[k]);
+  // unpublished_reason is the publisher's, not derived from the entry.
+  return (Object.keys(a) as (keyof IndexRow)[]).every((k) => k === 'doc_seq' || k === 'unpublished_reason' || a[k] === b[k]);
 }
 
 /** Every entry of a doc as index rows; used by tests and the CLI's dry run. */

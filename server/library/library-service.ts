@@ -24,6 +24,7 @@ import {
 import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
 import { decideAccess, type WorkflowAction } from './access.js';
 import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
+import { OWNED_ELSEWHERE_REASON, OwnerStore } from './owners.js';
 
 export type { WorkflowListItemDTO, WorkflowRecordDTO };
 
@@ -45,6 +46,8 @@ export class LibraryError extends Error {
  */
 export interface DocumentWriter {
   withDocument<T>(name: string, fn: (doc: Y.Doc) => T): Promise<T>;
+  /** Folds a loaded document's update log into its snapshot soon (the publisher, after large writes). */
+  compactSoon?(name: string): void;
 }
 
 export interface Thumbnail {
@@ -64,6 +67,8 @@ export interface LibraryServiceOptions {
    * republishes the id (Publisher.refresh). Resolves when `public` carries the new version.
    */
   thumbnailChanged?: (workflowId: string) => Promise<void>;
+  /** Who owns each id (thumbnails belong to the owner). Default: over the index's database. */
+  owners?: OwnerStore;
 }
 
 const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
@@ -89,6 +94,7 @@ export class LibraryService {
   private readonly catchUp: () => void;
   private readonly thumbnailChanged: (workflowId: string) => Promise<void>;
   private readonly docs: DocumentWriter;
+  private readonly owners: OwnerStore;
   readonly multiuser: boolean;
   private readonly now: () => string;
 
@@ -97,6 +103,7 @@ export class LibraryService {
     this.catchUp = opts.catchUp ?? (() => {});
     this.thumbnailChanged = opts.thumbnailChanged ?? (() => Promise.resolve());
     this.docs = opts.docs;
+    this.owners = opts.owners ?? new OwnerStore(opts.index.db);
     this.multiuser = opts.multiuser;
     this.now = opts.now ?? (() => new Date().toISOString());
   }
@@ -137,7 +144,7 @@ export class LibraryService {
     }
     return {
       ...this.recordFromRow(viewer, row, JSON.parse(row.workflow) as Workflow),
-      thumbnail_url: thumbnailUrl(row.workflow_id, this.fresh().thumbnailVersion(row.workflow_id)),
+      thumbnail_url: thumbnailUrl(row.workflow_id, this.fresh().thumbnailVersion(row.workflow_id, row.user_id)),
     };
   }
 
@@ -223,7 +230,29 @@ export class LibraryService {
 
   /** Checks that the caller may change the thumbnail (before the upload is decoded). */
   assertThumbnailWritable(viewer: Viewer, workflowId: string): void {
-    this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    this.thumbnailTarget(viewer, workflowId);
+  }
+
+  /**
+   * The row whose thumbnail a caller would change: always the owner's (thumbnails are keyed by the
+   * id's owner), never a copy of the id in another library, so nobody can change the image the owner's
+   * readers see, nor a default's.
+   */
+  private thumbnailTarget(viewer: Viewer, workflowId: string): IndexRow {
+    const index = this.fresh();
+    const owner = this.owners.owner(workflowId);
+    const rows = index.rowsForId(workflowId);
+    const ownerRow = owner === null ? undefined : rows.find((r) => r.user_id === owner.userId && r.category === owner.category);
+    if (ownerRow === undefined) {
+      // The caller's own quarantined copy of an id owned elsewhere: say why, as the listing does.
+      if (rows.some((r) => r.user_id === viewer.userId && r.category === 'user')) throw new LibraryError(403, OWNED_ELSEWHERE_REASON);
+      throw new LibraryError(404, NOT_FOUND);
+    }
+    const decision = decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
+    if (decision === 'ok') return ownerRow;
+    if (decision === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
+    if (decision === 'forbidden') throw new LibraryError(403, FORBIDDEN_DETAIL.update);
+    throw new LibraryError(404, NOT_FOUND);
   }
 
   /**
@@ -232,16 +261,16 @@ export class LibraryService {
    * carry the new version.
    */
   async setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): Promise<void> {
-    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    const row = this.thumbnailTarget(viewer, workflowId);
     const version = randomUUID();
-    this.fresh().putThumbnail(workflowId, webp, version);
+    this.fresh().putThumbnail(workflowId, row.user_id, webp, version);
     await this.recordThumbnail(row, version);
   }
 
   async deleteThumbnail(viewer: Viewer, workflowId: string): Promise<void> {
-    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    const row = this.thumbnailTarget(viewer, workflowId);
     // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
-    this.fresh().deleteThumbnail(workflowId);
+    this.fresh().deleteThumbnail(workflowId, row.user_id);
     await this.recordThumbnail(row, null);
   }
 
@@ -253,7 +282,8 @@ export class LibraryService {
 
   /** GET thumbnail: no token (as InvokeAI: <img src> cannot send one; ids are unguessable uuids). */
   thumbnail(workflowId: string): Thumbnail | null {
-    return this.fresh().thumbnail(workflowId);
+    const owner = this.owners.owner(workflowId);
+    return owner === null ? null : this.fresh().thumbnail(workflowId, owner.userId);
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -268,7 +298,7 @@ export class LibraryService {
     const ordered = own ? [own, ...rows.filter((r) => r !== own)] : rows;
     let refusal: 'default' | 'forbidden' | null = null;
     for (const row of ordered) {
-      const decision = decideAccess(viewer, row, action);
+      const decision = decideAccess(viewer, this.asSeenBy(viewer, row), action);
       if (decision === 'ok') return row;
       if (decision === 'default') refusal = 'default';
       else if (decision === 'forbidden' && refusal === null) refusal = 'forbidden';
@@ -276,6 +306,15 @@ export class LibraryService {
     if (refusal === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
     if (refusal === 'forbidden') throw new LibraryError(403, forbidden);
     throw new LibraryError(404, NOT_FOUND);
+  }
+
+  /**
+   * A shared workflow the publisher keeps out of `public` (too large, over budget) is not shared
+   * with others over REST either: the listing, `public` and GET agree.
+   */
+  private asSeenBy(viewer: Viewer, row: IndexRow): IndexRow {
+    if (row.user_id === viewer.userId || !row.is_public || (row.unpublished_reason ?? null) === null) return row;
+    return { ...row, is_public: false };
   }
 
   private async writeEntry(viewer: Viewer, row: IndexRow, write: (doc: Y.Doc) => boolean): Promise<WorkflowRecordDTO> {
@@ -333,5 +372,6 @@ function listItemDto(item: ListItem): WorkflowListItemDTO {
     tags: item.tags,
     thumbnail_url: thumbnailUrl(item.workflow_id, item.thumbnail_version),
     invalid_reason: item.invalid_reason,
+    unpublished_reason: item.unpublished_reason,
   };
 }

@@ -18,7 +18,9 @@ import { watchDefaults } from './defaults-watcher.js';
 import { IndexStore } from './index-store.js';
 import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter } from './library-service.js';
-import { Publisher } from './publisher.js';
+import { OwnerStore } from './owners.js';
+import { Publisher, type PublishLimits } from './publisher.js';
+import { removeStoredLibrary, usersGone } from './user-removal.js';
 
 export interface LibrarySync extends DocumentWriter {
   hooks: DocumentHooks;
@@ -34,6 +36,8 @@ export interface LibraryOptions {
   multiuser: boolean;
   defaultsDir: string;
   log?: (message: string) => void;
+  /** What one user may publish into `public` (publisher.ts); DEFAULT_PUBLISH_LIMITS when absent. */
+  publishLimits?: PublishLimits;
 }
 
 export interface Library {
@@ -50,9 +54,18 @@ export interface Library {
 export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const log = opts.log ?? ((message: string) => console.warn(`[library] ${message}`));
   const index = new IndexStore(opts.db);
-  const indexer = new Indexer({ db: opts.db, index, store: opts.store, log });
-  const publisher = new Publisher({ index, docs: opts.sync, users: opts.users, log });
+  const owners = new OwnerStore(opts.db);
+  const indexer = new Indexer({ db: opts.db, index, store: opts.store, log, owners });
+  const publisher = new Publisher({
+    index,
+    docs: opts.sync,
+    users: opts.users,
+    log,
+    owners,
+    ...(opts.publishLimits ? { limits: opts.publishLimits } : {}),
+  });
   const service = new LibraryService({
+    owners,
     index,
     docs: opts.sync,
     multiuser: opts.multiuser,
@@ -73,6 +86,12 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   };
 
   try {
+    // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
+    // nothing of theirs is indexed, served or published.
+    for (const userId of usersGone(opts.db)) {
+      const workflows = await removeStoredLibrary(userId, { store: opts.store, index });
+      log(`removed the library of deleted user ${userId} (${workflows} workflow${workflows === 1 ? '' : 's'})`);
+    }
     await indexer.reconcile();
     syncDefaults(index, opts.defaultsDir, log);
     await publisher.rebuild();
@@ -83,23 +102,34 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const stopIndexListener = indexer.onChange((change) => void publisher.refresh(change.workflowIds));
 
   // A deleted user's library goes with them: emptied (so any open copy shows it), removed from the
-  // store, the index and `public`. A renamed user gets their owner_name republished.
+  // store, the index and `public` (user-removal.ts). UserStore.remove awaits this, so the API answers
+  // once it is done; the change listener below starts the same removal (once per user at a time).
+  const removals = new Map<string, Promise<void>>();
+  const removeLibrary = (userId: string): Promise<void> => {
+    let running = removals.get(userId);
+    if (running === undefined) {
+      running = (async () => {
+        const name = libraryDocument(userId);
+        await opts.sync.withDocument(name, (doc: Y.Doc) => {
+          const map = workflowsMap(doc);
+          doc.transact(() => {
+            for (const id of Array.from(map.keys())) map.delete(id);
+          });
+        });
+        indexer.forgetLibrary(userId);
+        await removeStoredLibrary(userId, { store: opts.store, index });
+        await publisher.idle();
+      })().finally(() => removals.delete(userId));
+      removals.set(userId, running);
+    }
+    return running;
+  };
+  const stopRemovalHandler = opts.users.onRemoved(removeLibrary);
+  // A renamed user gets their owner_name republished.
   const userChanged = async (userId: string) => {
     if (userId === SYSTEM_USER_ID) return;
-    if (opts.users.get(userId) !== null) {
-      await publisher.refreshOwner(userId);
-      return;
-    }
-    const name = libraryDocument(userId);
-    await opts.sync.withDocument(name, (doc: Y.Doc) => {
-      const map = workflowsMap(doc);
-      doc.transact(() => {
-        for (const id of Array.from(map.keys())) map.delete(id);
-      });
-    });
-    await opts.store.delete(name);
-    indexer.forgetLibrary(userId);
-    await publisher.idle();
+    if (opts.users.get(userId) !== null) await publisher.refreshOwner(userId);
+    else await removeLibrary(userId);
   };
   const stopUserListener = opts.identity.onUserChanged((userId) => {
     void userChanged(userId).catch((error: unknown) => log(`updating the library of user ${userId} failed: ${String(error)}`));
@@ -122,11 +152,15 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     async close() {
       await defaultsWatcher.close();
       stopUserListener();
+      stopRemovalHandler();
+      await Promise.allSettled([...removals.values()]);
       opts.sync.hooks = previous;
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
       // next start has nothing to reindex.
       indexer.flush();
       stopIndexListener();
+      // Writes still waiting for their owner's publishing rate budget are written now.
+      await publisher.flushWaiting();
       await publisher.idle();
     },
   };

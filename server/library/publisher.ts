@@ -3,21 +3,71 @@
 // publishes exactly what the index says is valid and public, and it writes through the sync server so
 // every open client sees the change at once. Writes are serialized and idempotent: an entry that is
 // already as it should be is not rewritten, and a refresh that changes nothing sends nothing.
-import type * as Y from 'yjs';
+//
+// `public` is everyone's, so no one user may fill it or flood it (issue 9, finding 5):
+// - size: a shared workflow larger than limits.maxWorkflowBytes, or beyond its owner's total of
+//   limits.maxUserBytes (oldest shared first), stays shared in its library but is not published; the
+//   index row carries the reason (`unpublished_reason`), which its owner sees over REST.
+// - rate: what one user's changes write into `public` is paid from a per-user byte bucket (refilled at
+//   limits.userBytesPerSecond, holding at most one largest workflow). While it is empty, their changed
+//   ids wait and are written together when it has refilled, each as it is then: a stream of edits to a
+//   big shared workflow becomes one write per refill, and the latest state is always published.
+// - log: each write of a changed entry is the whole entry (a `public` entry is a plain JSON value, so
+//   Yjs cannot ship part of it). After as many bytes as the document holds have been appended, its
+//   log is folded into its snapshot, so the stored log stays within about twice the document.
+import * as Y from 'yjs';
 import { PUBLIC_DOCUMENT, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { publicMap, putPublicEntry, removePublicEntry, type PublicEntry, type Workflow } from '../../shared/workflow/index.js';
 import type { IndexRow, IndexStore } from './index-store.js';
 import type { DocumentWriter } from './library-service.js';
+import { OwnerStore } from './owners.js';
 
 export interface OwnerLookup {
   get(userId: string): { displayName: string | null; email: string } | null;
 }
+
+export interface PublishLimits {
+  /** Largest shared workflow published (UTF-8 bytes of its JSON). */
+  maxWorkflowBytes: number;
+  /** Most bytes of one user's shared workflows published in all. */
+  maxUserBytes: number;
+  /** Average bytes per second one user's changes may write into `public`. */
+  userBytesPerSecond: number;
+}
+
+/**
+ * Real InvokeAI workflows are 10–55 KB: a workflow 20 times the largest still publishes, one user can
+ * publish about 80 of the largest, and a 50 KB workflow edited without pause is republished every
+ * 0.4 s at most (edits in between are coalesced, never lost).
+ */
+export const DEFAULT_PUBLISH_LIMITS: PublishLimits = {
+  maxWorkflowBytes: 1024 * 1024,
+  maxUserBytes: 4 * 1024 * 1024,
+  userBytesPerSecond: 128 * 1024,
+};
+
+/** Appended bytes below which `public`'s log is never compacted early (the sync server does it by count). */
+const MIN_COMPACT_BYTES = 1024 * 1024;
 
 export interface PublisherOptions {
   index: IndexStore;
   docs: DocumentWriter;
   users: OwnerLookup;
   log: (message: string) => void;
+  limits?: PublishLimits;
+  owners?: OwnerStore;
+  /** Milliseconds, for the rate buckets. Default Date.now. */
+  now?: () => number;
+}
+
+/** One user's publishing rate budget: bytes that may be written now (negative: owed). */
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+function mebibytes(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 export class Publisher {
@@ -32,12 +82,24 @@ export class Publisher {
   private readonly docs: DocumentWriter;
   private readonly users: OwnerLookup;
   private readonly log: (message: string) => void;
+  private readonly limits: PublishLimits;
+  private readonly owners: OwnerStore;
+  private readonly now: () => number;
+  private readonly buckets = new Map<string, Bucket>();
+  /** Per user: ids waiting for the bucket to refill, and the timer that writes them. */
+  private readonly waiting = new Map<string, { ids: Set<string>; timer: NodeJS.Timeout }>();
+  /** Bytes appended to `public` since its log was last folded, and the size that triggers the next fold. */
+  private appendedBytes = 0;
+  private compactAtBytes = MIN_COMPACT_BYTES;
 
   constructor(opts: PublisherOptions) {
     this.index = opts.index;
     this.docs = opts.docs;
     this.users = opts.users;
     this.log = opts.log;
+    this.limits = opts.limits ?? DEFAULT_PUBLISH_LIMITS;
+    this.owners = opts.owners ?? new OwnerStore(opts.index.db);
+    this.now = opts.now ?? Date.now;
   }
 
   /** owner_name: the display name, else the email; "System" for the system user. */
@@ -47,22 +109,25 @@ export class Publisher {
     return user?.displayName?.trim() || user?.email || userId;
   }
 
-  /** Brings the public entries of these ids in line with the index. */
+  /** Brings the public entries of these ids in line with the index (within each owner's rate budget). */
   refresh(workflowIds: Iterable<string>): Promise<void> {
+    const ids = new Set(workflowIds);
+    // A change of one workflow can publish or withhold another of the same owner (their budget).
+    for (const id of this.allocate(this.ownersToAllocate(ids))) ids.add(id);
     const published = this.published;
     // A skipped id needs no write: whatever runs later reads the index afresh for every id it writes.
-    const ids = [...new Set(workflowIds)].filter((id) => published === null || published.has(id) || this.wanted(id) !== null);
-    if (ids.length === 0) return this.chain;
+    const due = [...ids].filter((id) => published === null || published.has(id) || this.wanted(id) !== null);
+    if (due.length === 0) return this.chain;
     return this.enqueue((doc) => {
-      for (const id of ids) this.apply(doc, id, this.wanted(id));
+      for (const id of due) this.applyWithinBudget(doc, id);
     });
   }
 
-  /** Rebuilds the whole document: every wanted entry written, every other entry removed. */
+  /** Rebuilds the whole document: every wanted entry written, every other entry removed. Not rate-limited. */
   rebuild(): Promise<void> {
+    this.allocate(this.usersWithSharedRows());
     return this.enqueue((doc) => {
       const wanted = new Map<string, IndexRow>();
-      // Ordered oldest first: if a client copied an id into a second library, the first one is published.
       for (const row of this.index.publishable()) if (!wanted.has(row.workflow_id)) wanted.set(row.workflow_id, row);
       for (const id of Array.from(publicMap(doc).keys())) if (!wanted.has(id)) removePublicEntry(doc, id);
       for (const [id, row] of wanted) this.apply(doc, id, row);
@@ -74,19 +139,170 @@ export class Publisher {
     return this.refresh(this.index.publishable().filter((r) => r.user_id === userId).map((r) => r.workflow_id));
   }
 
+  /** Writes every id still waiting for its owner's rate budget now (shutdown). */
+  flushWaiting(): Promise<void> {
+    const ids: string[] = [];
+    for (const [userId, waiting] of this.waiting) {
+      clearTimeout(waiting.timer);
+      this.waiting.delete(userId);
+      ids.push(...waiting.ids);
+    }
+    if (ids.length === 0) return this.chain;
+    return this.enqueue((doc) => {
+      for (const id of ids) this.apply(doc, id, this.wanted(id));
+    });
+  }
+
   /** Resolves when every write queued so far is done. */
   idle(): Promise<void> {
     return this.chain;
   }
 
   private wanted(id: string): IndexRow | null {
-    return this.index.rowsForId(id).find((r) => r.valid && (r.is_public || r.category === 'default')) ?? null;
+    return (
+      this.index
+        .rowsForId(id)
+        .find((r) => r.valid && (r.category === 'default' || (r.is_public && (r.unpublished_reason ?? null) === null))) ?? null
+    );
   }
 
-  private apply(doc: Y.Doc, id: string, row: IndexRow | null): void {
+  // ---- size budgets ------------------------------------------------------------------------------
+
+  /** Users whose budgets these ids may change: owners of shared, published or withheld rows. */
+  private ownersToAllocate(ids: Set<string>): string[] {
+    const users = new Set<string>();
+    for (const id of ids) {
+      for (const row of this.index.rowsForId(id)) {
+        if (row.category !== 'user') continue;
+        const relevant =
+          (row.valid && row.is_public) || (row.unpublished_reason ?? null) !== null || this.published === null || this.published.has(id);
+        if (relevant) users.add(row.user_id);
+      }
+    }
+    return [...users];
+  }
+
+  /** Every user with a valid shared workflow or a withheld one (start-up, when the limits may have changed). */
+  private usersWithSharedRows(): string[] {
+    return (
+      this.index.db
+        .prepare(
+          `SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user'
+           AND ((valid = 1 AND is_public = 1) OR unpublished_reason IS NOT NULL)`,
+        )
+        .all() as { user_id: string }[]
+    ).map((r) => r.user_id);
+  }
+
+  /**
+   * Decides which of each user's valid shared workflows fit in `public`: oldest shared first, each
+   * no larger than maxWorkflowBytes, all together no more than maxUserBytes. Records the reason on
+   * every other one; returns the ids whose verdict changed.
+   */
+  private allocate(userIds: Iterable<string>): string[] {
+    const changed: string[] = [];
+    const { maxWorkflowBytes, maxUserBytes } = this.limits;
+    this.index.db.transaction(() => {
+      for (const userId of new Set(userIds)) {
+        const { shared, stale } = this.index.sharedRowsOf(userId);
+        let used = 0;
+        for (const row of shared) {
+          let reason: string | null = null;
+          if (row.bytes > maxWorkflowBytes) {
+            reason = `not published: at ${mebibytes(row.bytes)} it is larger than the ${mebibytes(maxWorkflowBytes)} this server publishes per shared workflow`;
+          } else if (used + row.bytes > maxUserBytes) {
+            reason = `not published: with it your shared workflows would take ${mebibytes(used + row.bytes)}, over the ${mebibytes(maxUserBytes)} this server publishes per user (unshare or shrink others first)`;
+          } else {
+            used += row.bytes;
+          }
+          if (reason !== row.unpublished_reason) {
+            this.index.setUnpublishedReason(row.workflow_id, userId, reason);
+            changed.push(row.workflow_id);
+          }
+        }
+        for (const id of stale) {
+          this.index.setUnpublishedReason(id, userId, null);
+          changed.push(id);
+        }
+      }
+    })();
+    return changed;
+  }
+
+  // ---- rate budgets ------------------------------------------------------------------------------
+
+  /** The user's bucket, refilled up to one largest workflow. */
+  private bucket(userId: string): Bucket {
+    const now = this.now();
+    const capacity = this.limits.maxWorkflowBytes;
+    let bucket = this.buckets.get(userId);
+    if (bucket === undefined) {
+      bucket = { tokens: capacity, at: now };
+      this.buckets.set(userId, bucket);
+    }
+    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.at) * this.limits.userBytesPerSecond) / 1000);
+    bucket.at = now;
+    return bucket;
+  }
+
+  /**
+   * Writes one id if its owner's bucket can pay for it, else puts it on the owner's waiting list.
+   * Removals and defaults cost nothing; an unchanged entry is never written, so costs nothing.
+   */
+  private applyWithinBudget(doc: Y.Doc, id: string): void {
+    const row = this.wanted(id);
+    if (row === null || row.workflow === null || row.category === 'default') {
+      this.apply(doc, id, row);
+      return;
+    }
+    const waiting = this.waiting.get(row.user_id);
+    if (waiting !== undefined) {
+      waiting.ids.add(id);
+      return;
+    }
+    const cost = Buffer.byteLength(row.workflow);
+    const bucket = this.bucket(row.user_id);
+    const needed = Math.min(cost, this.limits.maxWorkflowBytes);
+    if (bucket.tokens >= needed) {
+      if (this.apply(doc, id, row)) bucket.tokens -= cost;
+      return;
+    }
+    this.wait(row.user_id, id, needed - bucket.tokens);
+  }
+
+  private wait(userId: string, id: string, missingBytes: number): void {
+    const delayMs = Math.max(1, Math.ceil((missingBytes * 1000) / this.limits.userBytesPerSecond));
+    const timer = setTimeout(() => this.writeWaiting(userId), delayMs);
+    // Never keeps the process alive: close() writes what waits (flushWaiting), a restart rebuilds.
+    timer.unref();
+    this.waiting.set(userId, { ids: new Set([id]), timer });
+  }
+
+  /**
+   * The user's bucket has refilled: every id that waited is written as it is now, in one write, paid
+   * for afterwards (the bucket may go below zero; the next write then waits until it is repaid).
+   */
+  private writeWaiting(userId: string): void {
+    const waiting = this.waiting.get(userId);
+    if (waiting === undefined) return;
+    this.waiting.delete(userId);
+    void this.enqueue((doc) => {
+      let written = 0;
+      for (const id of waiting.ids) {
+        const row = this.wanted(id);
+        if (this.apply(doc, id, row) && row?.workflow) written += Buffer.byteLength(row.workflow);
+      }
+      this.bucket(userId).tokens -= written;
+    });
+  }
+
+  // ---- writing -----------------------------------------------------------------------------------
+
+  /** Makes the entry of `id` what `row` says; true if it wrote a new or changed entry. */
+  private apply(doc: Y.Doc, id: string, row: IndexRow | null): boolean {
     if (row === null || row.workflow === null) {
       removePublicEntry(doc, id);
-      return;
+      return false;
     }
     const entry: PublicEntry = {
       workflow: JSON.parse(row.workflow) as Workflow,
@@ -98,14 +314,15 @@ export class Publisher {
       updated_at: row.updated_at,
     };
     // From the thumbnails table, not the library entry: the table is what GET .../thumbnail serves.
-    const thumbnail = this.index.thumbnailVersion(id);
+    const thumbnail = this.index.thumbnailVersion(id, row.user_id);
     if (thumbnail !== null) entry.thumbnail = thumbnail;
     try {
-      putPublicEntry(doc, id, entry);
+      return putPublicEntry(doc, id, entry);
     } catch (error) {
       // The index only holds validated workflows, so this is a bug; never publish it, keep going.
       removePublicEntry(doc, id);
       this.log(`not publishing ${id}: ${String(error)}`);
+      return false;
     }
   }
 
@@ -114,7 +331,15 @@ export class Publisher {
     const run = () =>
       this.docs.withDocument(PUBLIC_DOCUMENT, (doc) => {
         this.published = null;
-        doc.transact(() => write(doc));
+        let appended = 0;
+        const measure = (update: Uint8Array) => (appended += update.length);
+        doc.on('update', measure);
+        try {
+          doc.transact(() => write(doc));
+        } finally {
+          doc.off('update', measure);
+        }
+        this.foldLogIfDue(doc, appended);
         // Only the publisher writes `public`, so after this write its keys are the published ids.
         return new Set(publicMap(doc).keys());
       });
@@ -129,5 +354,18 @@ export class Publisher {
       });
     this.chain = next;
     return next;
+  }
+
+  /**
+   * Asks for `public`'s log to be folded into its snapshot once as many bytes as the document holds
+   * have been appended since the last fold: stored size stays within about twice the document, and
+   * each fold (which writes the whole document) is paid for by that many appended bytes.
+   */
+  private foldLogIfDue(doc: Y.Doc, appended: number): void {
+    this.appendedBytes += appended;
+    if (this.appendedBytes < this.compactAtBytes || this.docs.compactSoon === undefined) return;
+    this.docs.compactSoon(PUBLIC_DOCUMENT);
+    this.appendedBytes = 0;
+    this.compactAtBytes = Math.max(MIN_COMPACT_BYTES, Y.encodeStateAsUpdate(doc).length);
   }
 }

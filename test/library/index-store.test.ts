@@ -175,12 +175,12 @@ describe('tags and counts', () => {
 });
 
 describe('housekeeping', () => {
-  it('deleting the last row of an id removes its opened records and thumbnail', () => {
+  it('deleting the last row of an id removes its opened records and its owner\'s thumbnail', () => {
     store.setOpened('bob', 'a-shared', '2026-03-01T00:00:00.000Z');
-    store.putThumbnail('a-shared', Buffer.from([1, 2, 3]), 'v1');
+    store.putThumbnail('a-shared', 'alice', Buffer.from([1, 2, 3]), 'v1');
     store.delete('a-shared', 'alice');
     expect(store.openedAt('bob', 'a-shared')).toBeNull();
-    expect(store.thumbnail('a-shared')).toBeNull();
+    expect(store.thumbnail('a-shared', 'alice')).toBeNull();
   });
 
   it('deleteUser forgets the rows, opened records and document state of that user only', () => {
