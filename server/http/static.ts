@@ -1,6 +1,9 @@
 // Serves the built web app (dist/client). Any GET that is not a file and not an API path gets
 // index.html so client-side routes survive a reload. Everything is revalidated (no-cache + ETag):
 // file names carry no content hash, and the service worker script must never be served stale.
+// Text files are sent brotli- or gzip-compressed to clients that accept it, from the .br/.gz files the
+// build writes beside them (never compressed per request: that would put zlib on the thread pool on
+// every load); each encoding has its own ETag, and Vary: Accept-Encoding tells caches they differ.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
@@ -23,6 +26,25 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
+
+/** Types worth compressing; the build writes .br/.gz for these (over 1 KiB). */
+const COMPRESSIBLE = new Set(['.html', '.js', '.mjs', '.css', '.json', '.map', '.webmanifest', '.svg', '.txt']);
+
+type Encoding = 'br' | 'gzip';
+const SUFFIX: Record<Encoding, string> = { br: '.br', gzip: '.gz' };
+
+/** The encodings an Accept-Encoding header allows (q > 0), best first: br, then gzip. */
+function acceptedEncodings(header: string | undefined): Encoding[] {
+  if (!header) return [];
+  const allowed = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [token = '', ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    allowed.set(token.trim(), q === undefined ? 1 : Number(q));
+  }
+  const wildcard = allowed.get('*') ?? 0;
+  return (['br', 'gzip'] as const).filter((e) => (allowed.get(e) ?? wildcard) > 0);
+}
 
 function fileAt(path: string): Stats | null {
   try {
@@ -65,12 +87,29 @@ export function createStaticHandler(root: string) {
       sendNotFound(reply);
       return;
     }
-    const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}"`;
+    const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+    let body = file;
+    let encoding: Encoding | null = null;
+    if (COMPRESSIBLE.has(extname(file).toLowerCase())) {
+      void reply.header('Vary', 'Accept-Encoding');
+      for (const candidate of acceptedEncodings(request.headers['accept-encoding'] as string | undefined)) {
+        const variant = fileAt(file + SUFFIX[candidate]);
+        // A variant older than its file is left from an earlier build: never serve it.
+        if (variant && variant.mtimeMs >= stats.mtimeMs) {
+          body = file + SUFFIX[candidate];
+          stats = variant;
+          encoding = candidate;
+          break;
+        }
+      }
+    }
+    const etag = `W/"${stats.size.toString(16)}-${Math.floor(stats.mtimeMs).toString(16)}${encoding ? `-${encoding}` : ''}"`;
     void reply
       .header('Cache-Control', 'no-cache')
       .header('ETag', etag)
       .header('X-Content-Type-Options', 'nosniff')
-      .type(TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream');
+      .type(type);
+    if (encoding) void reply.header('Content-Encoding', encoding);
     if (request.headers['if-none-match'] === etag) {
       void reply.code(304).send();
       return;
@@ -80,6 +119,6 @@ export function createStaticHandler(root: string) {
       void reply.header('Content-Length', String(stats.size)).send();
       return;
     }
-    void reply.send(createReadStream(file));
+    void reply.send(createReadStream(body));
   };
 }

@@ -119,10 +119,23 @@ async function uploadedFile(request: FastifyRequest, field: string): Promise<{ d
   throw httpError(422, `${field}: Field required`);
 }
 
-/** `attachment; filename=...` safe for any workflow name (RFC 6266 / 5987). */
-function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+/** Longest file name offered on download, in characters (file systems allow 255 bytes). */
+const MAX_FILENAME_CHARS = 100;
+
+/**
+ * `attachment; filename="..."; filename*=UTF-8''...` for any workflow name (RFC 6266 / 5987): lone
+ * surrogates (valid in a Yjs string, not in UTF-8) become U+FFFD, control characters and path
+ * separators become `_`, the name is cut to MAX_FILENAME_CHARS whole characters before `suffix`, and
+ * the UTF-8 form percent-encodes everything outside RFC 5987's attr-char (encodeURIComponent alone
+ * leaves ' ( ) * as they are).
+ */
+export function attachment(name: string, suffix: string): string {
+  const wellFormed = name.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  const clean = wellFormed.replace(/[\u0000-\u001f\u007f-\u009f/\\]/g, '_');
+  const filename = Array.from(clean).slice(0, MAX_FILENAME_CHARS).join('') + suffix;
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\%]/g, '_');
+  const utf8 = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${utf8}`;
 }
 
 export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoutesOptions): void {
@@ -140,9 +153,14 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
       scope.get('/', handle(async (request) => {
         const viewer = await viewerOf(request);
         const q = parseOr422(ListQuery, request.query, 'query');
-        return library.list(viewer, {
-          page: q.page,
-          perPage: q.per_page ?? null,
+        const perPage = q.per_page ?? null;
+        // InvokeAI's offset is page * per_page, and a page past the end has no items. Past 2^53 the
+        // product is no longer an integer SQLite takes as an offset; any such page is far past the
+        // end, so it is answered as one (asking for the last representable page, echoing the page asked).
+        const pastAnyEnd = perPage !== null && q.page * perPage > Number.MAX_SAFE_INTEGER;
+        const result = library.list(viewer, {
+          page: pastAnyEnd ? Math.floor(Number.MAX_SAFE_INTEGER / perPage) : q.page,
+          perPage,
           orderBy: q.order_by as (typeof ORDER_BY_VALUES)[number],
           direction: q.direction,
           categories: q.categories,
@@ -151,6 +169,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
           hasBeenOpened: q.has_been_opened,
           isPublic: q.is_public,
         });
+        return pastAnyEnd ? { ...result, page: q.page } : result;
       }));
 
       scope.post('/', handle(async (request) => {
@@ -240,7 +259,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         const name = record.workflow.name.trim() || 'My Workflow';
         return reply
           .type('application/json; charset=utf-8')
-          .header('content-disposition', attachment(`${name}.json`))
+          .header('content-disposition', attachment(name, '.json'))
           .send(JSON.stringify(record.workflow, null, 2));
       }));
 
