@@ -2,11 +2,14 @@
 //
 // - workflow_owners: the first library (or the defaults folder) an id was seen in owns it; the record
 //   stays when the workflow or its user is deleted, so no other library can ever take the id over.
-//   Backfilled from the current index: defaults first, then every other id to the library holding it
-//   (an id found in several libraries goes to the one `public` showed until now: a valid entry before an
-//   invalid one, then the oldest created_at, then user id; ids starting with "default_" are never a
-//   library's). Unlike the index, these records are not derived from the documents: they remember who
-//   came first, which no document can tell.
+//   Backfilled from the current index: defaults first, then every other id to the library holding it.
+//   An id found in several libraries (clients only ever make random ids, so that is a copy, likely a
+//   takeover) goes to the one library whose entry is valid if there is exactly one; otherwise it is
+//   nobody's (user_id ''): until now the entry with the oldest created_at won, and that is what an
+//   attacker writes, so no stored value can tell who came first; every copy is then quarantined and
+//   its owner told to save it as a new workflow. Ids starting with "default_" are never a library's.
+//   Unlike the index, these records are not derived from the documents: they remember who came
+//   first, which no document can tell.
 // - workflow_thumbnails gains the owner in its key, so an image is only ever the owner's.
 // - workflow_index gains unpublished_reason: why a shared workflow is kept out of `public` (its size
 //   or its owner's publishing budget); written by the publisher, NULL when published or not shared.
@@ -31,12 +34,20 @@ export const workflowOwnersMigration: Migration = {
       ) WITHOUT ROWID;
       CREATE INDEX idx_workflow_owners_user ON workflow_owners (user_id);
     `);
-    // INSERT OR IGNORE in this order: the first row of an id wins.
     db.prepare(
       `INSERT OR IGNORE INTO workflow_owners (workflow_id, user_id, category, claimed_at)
-       SELECT workflow_id, user_id, category, @now FROM workflow_index
-       WHERE category = 'default' OR substr(workflow_id, 1, 8) <> 'default_'
-       ORDER BY category = 'default' DESC, valid DESC, created_at, user_id`,
+       SELECT workflow_id, user_id, 'default', @now FROM workflow_index WHERE category = 'default'`,
+    ).run({ now });
+    const libraryRows = `FROM workflow_index WHERE category = 'user' AND substr(workflow_id, 1, 8) <> 'default_'`;
+    db.prepare(
+      `INSERT OR IGNORE INTO workflow_owners (workflow_id, user_id, category, claimed_at)
+       SELECT workflow_id, CASE WHEN COUNT(*) = 1 THEN MIN(user_id) ELSE MIN(CASE WHEN valid = 1 THEN user_id END) END, 'user', @now
+       ${libraryRows} GROUP BY workflow_id HAVING COUNT(*) = 1 OR SUM(valid) = 1`,
+    ).run({ now });
+    // Contested: nobody's.
+    db.prepare(
+      `INSERT OR IGNORE INTO workflow_owners (workflow_id, user_id, category, claimed_at)
+       SELECT DISTINCT workflow_id, '', 'user', @now ${libraryRows}`,
     ).run({ now });
 
     db.exec(`
@@ -50,7 +61,7 @@ export const workflowOwnersMigration: Migration = {
       );
       INSERT INTO workflow_thumbnails_by_owner (workflow_id, user_id, image, version)
         SELECT t.workflow_id, o.user_id, t.image, t.version
-        FROM workflow_thumbnails t JOIN workflow_owners o ON o.workflow_id = t.workflow_id;
+        FROM workflow_thumbnails t JOIN workflow_owners o ON o.workflow_id = t.workflow_id WHERE o.user_id <> '';
       DROP TABLE workflow_thumbnails;
       ALTER TABLE workflow_thumbnails_by_owner RENAME TO workflow_thumbnails;
 

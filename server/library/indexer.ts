@@ -28,7 +28,7 @@ import { openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEn
 import type { DocumentStore } from '../storage/document-store.js';
 import { Connection } from '../sync/connection.js';
 import type { IndexRow, IndexStore } from './index-store.js';
-import { isLibraryOwner, OWNED_ELSEWHERE_REASON, OwnerStore } from './owners.js';
+import { OwnerStore, quarantineReason } from './owners.js';
 
 /** Ids whose index rows changed (added, changed or removed) in one library. */
 export interface IndexChange {
@@ -442,9 +442,8 @@ export class Indexer {
    * library or by the defaults is quarantined: kept, listed to its owner with the reason, never valid.
    */
   private ownedRow(row: IndexRow): IndexRow {
-    const owner = this.owners.claim(row.workflow_id, row.user_id, 'user');
-    if (owner === null || isLibraryOwner(owner, row.user_id)) return row;
-    return { ...row, valid: false, invalid_reason: OWNED_ELSEWHERE_REASON, workflow: null };
+    const reason = quarantineReason(this.owners.claim(row.workflow_id, row.user_id, 'user'), row.user_id);
+    return reason === null ? row : { ...row, valid: false, invalid_reason: reason, workflow: null };
   }
 
   private emit(change: IndexChange): void {

@@ -17,6 +17,21 @@ export const RESERVED_ID_PREFIX = 'default_';
 export const OWNED_ELSEWHERE_REASON =
   'id: this id belongs to another library (a workflow id cannot be reused; save it as a new workflow)';
 
+/**
+ * The owner of ids that several libraries already held when ownership records began (migration
+ * 0004): nobody, since no stored value can tell who came first. Every copy is quarantined.
+ */
+export const NOBODY = '';
+
+export const CONTESTED_REASON =
+  'id: several libraries held this id when workflow ids became owned, so it is nobody\'s; save it as a new workflow';
+
+/** Why an entry under an id with this owner is quarantined in the library of `userId`; null when it is theirs. */
+export function quarantineReason(owner: Owner | null, userId: string): string | null {
+  if (owner === null || isLibraryOwner(owner, userId)) return null;
+  return owner.category === 'user' && owner.userId === NOBODY ? CONTESTED_REASON : OWNED_ELSEWHERE_REASON;
+}
+
 export class OwnerStore {
   private readonly ownerStmt: Statement;
   private readonly claimStmt: Statement;
