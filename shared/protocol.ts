@@ -13,6 +13,13 @@ export const CloseCode = {
   Forbidden: 4403,
   /** A frame over the size limit. */
   TooLarge: 4413,
+  /**
+   * The update would take the user's stored bytes past their storage quota; it was not applied.
+   * Final (4429, as HTTP 429 / RESOURCE_EXHAUSTED): resending cannot help until the user deletes
+   * something. The reason reads `storage quota exceeded: <used> of <limit> bytes`. (Not 4507: the
+   * stock client treats 4500-4599 as "try again later" and would resend the update forever.)
+   */
+  QuotaExceeded: 4429,
   /** Server busy or shutting down: try again. */
   TryAgain: 1013,
 } as const;

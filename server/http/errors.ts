@@ -1,6 +1,7 @@
 // Every error the HTTP API returns is JSON {"detail": ...} with a fitting status (contract §2): no
 // HTML page, no stack trace. Unexpected errors are logged without request headers (they carry tokens).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { QuotaExceededError, storageErrorOf } from '../storage/storage-errors.js';
 
 /** An error meant for the client: its status and detail are sent as they are. */
 export class HttpError extends Error {
@@ -28,6 +29,19 @@ export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | HttpError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof HttpError) {
       void reply.code(error.status).headers(error.headers).send({ detail: error.detail });
+      return;
+    }
+    // A write the server could not store (full disk, I/O error) or that is over the user's quota:
+    // 507 with the reason, never 200 or 500. One log line, without a stack (the sync server has
+    // logged those that failed in a document commit already).
+    if (error instanceof QuotaExceededError) {
+      void reply.code(507).send({ detail: error.message });
+      return;
+    }
+    const storage = storageErrorOf(error);
+    if (storage !== null) {
+      if (!storage.logged) console.error(`storage error on ${request.method} ${pathOnly(request.url)}: ${storage.storeMessage}`);
+      void reply.code(507).send({ detail: storage.message });
       return;
     }
     const status = (error as FastifyError).statusCode;

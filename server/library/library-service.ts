@@ -24,7 +24,7 @@ import {
 import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
 import { decideAccess, type WorkflowAction } from './access.js';
 import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
-import { OwnerStore, quarantineReason } from './owners.js';
+import { OWNED_ELSEWHERE_REASON, OwnerStore } from './owners.js';
 
 export type { WorkflowListItemDTO, WorkflowRecordDTO };
 
@@ -69,6 +69,15 @@ export interface LibraryServiceOptions {
   thumbnailChanged?: (workflowId: string) => Promise<void>;
   /** Who owns each id (thumbnails belong to the owner). Default: over the index's database. */
   owners?: OwnerStore;
+  /** Per-user storage quota: thumbnails count toward their owner's (server/storage/quota.ts). */
+  quota?: ThumbnailQuota;
+}
+
+/** What the service needs of the storage quota (UserQuota): refuse an image over it, track changes. */
+export interface ThumbnailQuota {
+  /** Rejects with QuotaExceededError (REST 507) when the image would take the owner past the quota. */
+  assertThumbnailFits(userId: string, workflowId: string, imageBytes: number): Promise<void>;
+  thumbnailsChanged(userId: string): void;
 }
 
 const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
@@ -93,6 +102,7 @@ export class LibraryService {
   private readonly index: IndexStore;
   private readonly catchUp: () => void;
   private readonly thumbnailChanged: (workflowId: string) => Promise<void>;
+  private readonly quota: ThumbnailQuota | undefined;
   private readonly docs: DocumentWriter;
   private readonly owners: OwnerStore;
   readonly multiuser: boolean;
@@ -102,6 +112,7 @@ export class LibraryService {
     this.index = opts.index;
     this.catchUp = opts.catchUp ?? (() => {});
     this.thumbnailChanged = opts.thumbnailChanged ?? (() => Promise.resolve());
+    this.quota = opts.quota;
     this.docs = opts.docs;
     this.owners = opts.owners ?? new OwnerStore(opts.index.db);
     this.multiuser = opts.multiuser;
@@ -243,11 +254,13 @@ export class LibraryService {
     const owner = this.owners.owner(workflowId);
     const rows = index.rowsForId(workflowId);
     const ownerRow = owner === null ? undefined : rows.find((r) => r.user_id === owner.userId && r.category === owner.category);
-    const decision = ownerRow === undefined ? 'hidden' : decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
-    if (decision === 'ok' && ownerRow !== undefined) return ownerRow;
-    // The caller's own quarantined copy of an id owned elsewhere: say why, as their listing does.
-    const reason = quarantineReason(owner, viewer.userId);
-    if (reason !== null && rows.some((r) => r.user_id === viewer.userId && r.category === 'user')) throw new LibraryError(403, reason);
+    if (ownerRow === undefined) {
+      // The caller's own quarantined copy of an id owned elsewhere: say why, as the listing does.
+      if (rows.some((r) => r.user_id === viewer.userId && r.category === 'user')) throw new LibraryError(403, OWNED_ELSEWHERE_REASON);
+      throw new LibraryError(404, NOT_FOUND);
+    }
+    const decision = decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
+    if (decision === 'ok') return ownerRow;
     if (decision === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
     if (decision === 'forbidden') throw new LibraryError(403, FORBIDDEN_DETAIL.update);
     throw new LibraryError(404, NOT_FOUND);
@@ -261,7 +274,9 @@ export class LibraryService {
   async setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): Promise<void> {
     const row = this.thumbnailTarget(viewer, workflowId);
     const version = randomUUID();
+    await this.quota?.assertThumbnailFits(row.user_id, workflowId, webp.length);
     this.fresh().putThumbnail(workflowId, row.user_id, webp, version);
+    this.quota?.thumbnailsChanged(row.user_id);
     await this.recordThumbnail(row, version);
   }
 
@@ -269,6 +284,7 @@ export class LibraryService {
     const row = this.thumbnailTarget(viewer, workflowId);
     // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
     this.fresh().deleteThumbnail(workflowId, row.user_id);
+    this.quota?.thumbnailsChanged(row.user_id);
     await this.recordThumbnail(row, null);
   }
 

@@ -17,7 +17,7 @@ import { syncDefaults } from './defaults.js';
 import { watchDefaults } from './defaults-watcher.js';
 import { IndexStore } from './index-store.js';
 import { Indexer } from './indexer.js';
-import { LibraryService, type DocumentWriter } from './library-service.js';
+import { LibraryService, type DocumentWriter, type ThumbnailQuota } from './library-service.js';
 import { OwnerStore } from './owners.js';
 import { Publisher, type PublishLimits } from './publisher.js';
 import { removeStoredLibrary, usersGone } from './user-removal.js';
@@ -35,6 +35,8 @@ export interface LibraryOptions {
   store: DocumentStore;
   multiuser: boolean;
   defaultsDir: string;
+  /** Per-user storage quota; thumbnails count toward it. None by default. */
+  quota?: ThumbnailQuota;
   log?: (message: string) => void;
   /** What one user may publish into `public` (publisher.ts); DEFAULT_PUBLISH_LIMITS when absent. */
   publishLimits?: PublishLimits;
@@ -71,6 +73,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     multiuser: opts.multiuser,
     catchUp: () => indexer.catchUp(),
     thumbnailChanged: (workflowId) => publisher.refresh([workflowId]),
+    ...(opts.quota ? { quota: opts.quota } : {}),
   });
 
   const previous = opts.sync.hooks;

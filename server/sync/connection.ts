@@ -75,6 +75,14 @@ export class Connection implements RoomMember {
           this.dropped++;
           return;
         }
+        // Over the owner's storage quota: refused before it is applied, so it is never stored or
+        // forwarded; the client keeps it (final code: resending cannot help until space is freed).
+        const overQuota = this.room.quotaRefusal(message.update, false);
+        if (overQuota !== null) {
+          this.log(`refused an update of user ${this.principal.userId} to ${this.room.name}: over the storage quota (${overQuota.usedBytes} of ${overQuota.limitBytes} bytes)`);
+          this.close(CloseCode.QuotaExceeded, `storage quota exceeded: ${overQuota.usedBytes} of ${overQuota.limitBytes} bytes`);
+          return;
+        }
         const result = this.room.applyClientUpdate(message.update, this);
         if (result === 'malformed') this.refuse(new MalformedFrameError('update cannot be applied'));
         else if (result === 'too-much-pending') this.refuse(new MalformedFrameError('update depends on too much missing state'));

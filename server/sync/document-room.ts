@@ -4,6 +4,8 @@
 // Answers to sync step 1 (which carry the doc's state) wait until the room has nothing uncommitted,
 // for the same reason.
 import * as Y from 'yjs';
+import { addsContent, exceeded, fits, type DocumentQuota } from '../storage/quota.js';
+import type { QuotaExceededError } from '../storage/storage-errors.js';
 import { AwarenessRelay } from './awareness-relay.js';
 import { encodeAwareness, encodeSyncStep2, encodeUpdate, type AwarenessEntry } from './messages.js';
 
@@ -34,20 +36,31 @@ export class DocumentRoom {
   compactionQueued = false;
   /** Set when the store refused this room's updates: the room is dropped and never committed again. */
   broken = false;
+  /** Why the room was dropped (a StorageError or QuotaExceededError), for the server-side writer. */
+  brokenBy: unknown = null;
+  /** Bytes the store holds for this document (snapshot plus update log), kept up to date on commit and compaction. */
+  storedBytes: number;
+  /** After a failed compaction, the count of commits since the last one at which to try again. */
+  compactionRetryAt = 0;
+  /** Size of the doc's state as one update (what a compaction would store), for a committedSeq. */
+  private compacted: { seq: number; bytes: number } | null = null;
   private readonly waitingStep2: Array<() => void> = [];
   private readonly onUpdate: (update: Uint8Array, origin: unknown) => void;
 
   constructor(
     readonly name: string,
     doc: Y.Doc,
-    stored: { lastSeq: number; updates: number },
+    stored: { lastSeq: number; updates: number; bytes: number },
     private readonly deps: {
       enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
       maxPendingBytes: number;
       log(message: string): void;
+      quota?: DocumentQuota | undefined;
+      compactSoon?(room: DocumentRoom): void;
     },
   ) {
     this.doc = doc;
+    this.storedBytes = stored.bytes;
     this.committedSeq = stored.lastSeq;
     this.sinceCompaction = stored.updates;
     this.onUpdate = (update, origin) => {
@@ -98,6 +111,42 @@ export class DocumentRoom {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Refuses an update that adds content and would take the owner's stored bytes past the quota, or
+   * returns null. `applied`: the update is in the doc already (a server-side write, checked before
+   * it is committed) rather than a client's, checked before it is applied. Deletions always pass.
+   * The stored size is measured honestly: when the log holds history a compaction would drop (Yjs
+   * GC of deleted content), the size after compaction counts, and that compaction is asked for.
+   */
+  quotaRefusal(update: Uint8Array, applied: boolean): QuotaExceededError | null {
+    const quota = this.deps.quota;
+    if (quota === undefined) return null;
+    const addedBytes = update.length;
+    if (fits({ limit: quota.limitFor(this.name, false), storedBytes: this.storedBytes, addedBytes })) return null;
+    if (!addsContent(update)) return null;
+    const limit = quota.limitFor(this.name, true);
+    if (limit === null || fits({ limit, storedBytes: this.storedBytes, addedBytes })) return null;
+    // An applied update is in the doc but not yet in the store: its state counts it already.
+    const compactedBytes = applied
+      ? Math.min(this.storedBytes + addedBytes, Y.encodeStateAsUpdate(this.doc).length)
+      : this.compactedBytes();
+    const check = { limit, storedBytes: compactedBytes, addedBytes: applied ? 0 : addedBytes };
+    if (fits(check)) {
+      this.deps.compactSoon?.(this);
+      return null;
+    }
+    return exceeded(check);
+  }
+
+  /** What the store would hold after a compaction now (never more than it holds). */
+  private compactedBytes(): number {
+    if (this.sinceCompaction === 0) return this.storedBytes;
+    if (this.compacted?.seq !== this.committedSeq) {
+      this.compacted = { seq: this.committedSeq, bytes: Y.encodeStateAsUpdate(this.doc).length };
+    }
+    return Math.min(this.storedBytes, this.compacted.bytes);
   }
 
   /** Answers sync step 1 with the state the member lacks, once everything in the doc is committed. */

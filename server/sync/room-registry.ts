@@ -3,6 +3,8 @@
 // a new connection: an acquire that arrives during an unload waits for it and loads afresh.
 import * as Y from 'yjs';
 import type { DocumentStore } from '../storage/document-store.js';
+import type { DocumentQuota } from '../storage/quota.js';
+import { describeStoreError } from '../storage/storage-errors.js';
 import { DocumentRoom } from './document-room.js';
 
 export interface RoomRegistryOptions {
@@ -10,6 +12,8 @@ export interface RoomRegistryOptions {
   idleUnloadMs: number;
   compactEvery: number;
   maxPendingBytes: number;
+  /** Storage quota checked before content is added to a document; none by default. */
+  quota?: DocumentQuota | undefined;
   enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
   /** Waits until every queued update is committed (before a compaction or unload reads the doc). */
   drain(): Promise<void>;
@@ -61,12 +65,27 @@ export class RoomRegistry {
     void this.serialize(room.name, () => {
       room.compactionQueued = false;
       return this.compact(room);
-    }).catch((error: unknown) => this.opts.log(`compacting ${room.name} failed: ${String(error)}`));
+    }).catch((error: unknown) => {
+      // The store rolled the compaction back (log and snapshot as before) and the room serves on.
+      // Trying again on every commit would write a whole snapshot per commit into a full disk:
+      // wait for another compactEvery commits.
+      room.compactionRetryAt = room.sinceCompaction + this.opts.compactEvery;
+      this.opts.log(`compacting ${room.name} failed: ${describeStoreError(error)}`);
+    });
   }
 
-  /** Unloads every room, compacting each (shutdown). */
+  /**
+   * Unloads every room, compacting each (shutdown). A compaction that fails (a full disk) leaves
+   * that document's log as it was, which loads to the same state: it is logged, and the others go on.
+   */
   async unloadAll(): Promise<void> {
-    await Promise.all([...this.rooms.values()].map((room) => this.serialize(room.name, () => this.unload(room, true))));
+    await Promise.all(
+      [...this.rooms.values()].map((room) =>
+        this.serialize(room.name, () => this.unload(room, true)).catch((error: unknown) =>
+          this.opts.log(`compacting ${room.name} on unload failed: ${describeStoreError(error)}`),
+        ),
+      ),
+    );
   }
 
   /** Drops a room whose updates the store refused: its memory is no longer what the store holds. */
@@ -100,10 +119,14 @@ export class RoomRegistry {
         }
       }
     });
-    const room = new DocumentRoom(name, doc, { lastSeq: stored.lastSeq, updates: stored.updates.length }, {
+    let bytes = stored.snapshot?.length ?? 0;
+    for (const update of stored.updates) bytes += update.length;
+    const room = new DocumentRoom(name, doc, { lastSeq: stored.lastSeq, updates: stored.updates.length, bytes }, {
       enqueue: this.opts.enqueue,
       maxPendingBytes: this.opts.maxPendingBytes,
       log: this.opts.log,
+      quota: this.opts.quota,
+      compactSoon: (room) => this.compactSoon(room),
     });
     this.safely(() => this.opts.loaded(room));
     if (room.sinceCompaction >= this.opts.compactEvery) this.compactSoon(room);
@@ -117,8 +140,12 @@ export class RoomRegistry {
     // The doc may already hold updates queued after this drain; the snapshot then contains them
     // under an older seq, and replaying them on load is harmless (Yjs updates are idempotent).
     const folded = room.sinceCompaction;
-    await this.opts.store.compact(room.name, Y.encodeStateAsUpdate(room.doc), room.committedSeq);
+    const foldedBytes = room.storedBytes;
+    const state = Y.encodeStateAsUpdate(room.doc);
+    await this.opts.store.compact(room.name, state, room.committedSeq);
     room.sinceCompaction = Math.max(0, room.sinceCompaction - folded);
+    room.storedBytes = state.length + Math.max(0, room.storedBytes - foldedBytes);
+    room.compactionRetryAt = 0;
   }
 
   private async unload(room: DocumentRoom, force: boolean): Promise<void> {

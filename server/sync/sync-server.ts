@@ -14,6 +14,8 @@ import * as Y from 'yjs';
 import { CloseCode, DEFAULT_MAX_FRAME_BYTES, SYNC_PATH } from '../../shared/protocol.js';
 import type { Identity, Principal } from '../auth/principal.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import type { DocumentQuota } from '../storage/quota.js';
+import { describeStoreError, megabytes, QuotaExceededError, StorageError, storageErrorOf } from '../storage/storage-errors.js';
 import { CommitQueue, type QueuedUpdate } from './commit-queue.js';
 import { Connection } from './connection.js';
 import { FANOUT_ORIGIN, type DocumentRoom } from './document-room.js';
@@ -54,6 +56,12 @@ export interface SyncServerOptions {
   /** Outbound bytes queued for one socket before it is closed with 1013. Default 4 x maxFrameBytes. */
   maxBufferedBytes?: number;
   hooks?: DocumentHooks;
+  /**
+   * Storage quota per document (library documents: per user). Client updates over it are refused
+   * before they are applied (socket closed with 4429); server-side writes over it reject with
+   * QuotaExceededError and are never stored. None by default.
+   */
+  quota?: DocumentQuota;
   log?: (message: string) => void;
 }
 
@@ -110,7 +118,8 @@ export class SyncServer {
       idleUnloadMs: opts.idleUnloadMs ?? 30_000,
       compactEvery: this.compactEvery,
       maxPendingBytes: this.maxFrameBytes,
-      enqueue: (room, update, origin) => this.queue.enqueue({ room, update, origin }),
+      quota: opts.quota,
+      enqueue: (room, update, origin) => this.enqueue(room, update, origin),
       drain: () => this.queue.flush(),
       loaded: (room) => this.roomLoaded(room),
       unloading: (room) => {
@@ -279,12 +288,45 @@ export class SyncServer {
     }
   }
 
+  /**
+   * Bytes the store holds for a document (snapshot plus log, as counted for quotas), loading it if
+   * needed.
+   */
+  async documentBytes(name: string): Promise<number> {
+    const room = await this.registry.acquire(name);
+    try {
+      return room.storedBytes;
+    } finally {
+      if (!room.broken) this.registry.release(room);
+    }
+  }
+
+  /**
+   * Every change of a served doc comes here before its commit. A client's update was checked against
+   * the quota before it was applied (Connection); a server-side write (withDocument) can only be
+   * checked now that it is in the doc, and one over the quota is refused like a failed commit.
+   */
+  private enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void {
+    if (!(origin instanceof Connection)) {
+      const refusal = room.quotaRefusal(update, true);
+      if (refusal !== null) {
+        this.commitFailed([{ room, update, origin }], refusal);
+        return;
+      }
+    }
+    this.queue.enqueue({ room, update, origin });
+  }
+
   private async useDocument<T>(name: string, fn: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
     const room = await this.registry.acquire(name);
     try {
       const result = await fn(room.doc);
       await this.queue.flush();
-      if (room.broken) throw new Error(`changes to ${name} could not be stored`);
+      if (room.broken) {
+        // Already logged by commitFailed: REST answers it with 507 and its reason, without a second line.
+        if (room.brokenBy instanceof QuotaExceededError || room.brokenBy instanceof StorageError) throw room.brokenBy;
+        throw new StorageError('failed', `changes to ${name} could not be stored`, true);
+      }
       // Callers may read what the hooks derive (the library's index) as soon as this resolves.
       this.runHooks(room);
       return result;
@@ -318,9 +360,10 @@ export class SyncServer {
     for (const { room, update } of batch) {
       room.committedSeq = lastSeq.get(room.name) ?? room.committedSeq;
       room.sinceCompaction++;
+      room.storedBytes += update.length;
       room.settled(1);
       if (this.hooks.onCommitted !== undefined) this.hookDue(room, update);
-      if (room.sinceCompaction >= this.compactEvery) this.registry.compactSoon(room);
+      if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
     }
   }
 
@@ -360,17 +403,31 @@ export class SyncServer {
   }
 
   /**
-   * The store refused a batch. Memory now holds changes the store does not, so the affected rooms
-   * are dropped and their clients told to come back (1013): on reconnect they sync from the store
-   * and send their own changes again, which they still hold.
+   * The store refused a batch (or a server-side write was over the quota). Memory now holds changes
+   * the store does not, so the affected rooms are dropped and their clients told to come back (1013,
+   * with the reason: 'storage full' while the disk is full): on reconnect they sync from the store
+   * and send their own changes again, which they still hold (the app keeps them in IndexedDB).
+   * One log line per refused batch, without a stack.
    */
   private commitFailed(batch: QueuedUpdate<DocumentRoom>[], error: unknown): void {
-    this.log(`storing ${batch.length} update(s) failed: ${String(error)}`);
+    const names = [...new Set(batch.map((entry) => entry.room.name))].join(', ');
+    let cause: QuotaExceededError | StorageError;
+    let reason: string;
+    if (error instanceof QuotaExceededError) {
+      cause = error;
+      reason = 'storage quota exceeded';
+      this.log(`refused a server-side change to ${names}: over the storage quota (${megabytes(error.usedBytes)} of ${megabytes(error.limitBytes)} MB)`);
+    } else {
+      cause = storageErrorOf(error, true) ?? new StorageError('failed', describeStoreError(error), true);
+      reason = cause.kind === 'full' ? 'storage full' : 'storage failure';
+      this.log(`storing ${batch.length} update(s) of ${names} failed, nothing forwarded: ${cause.storeMessage}`);
+    }
     for (const room of new Set(batch.map((entry) => entry.room))) {
       if (room.broken) continue;
+      room.brokenBy = cause;
       this.registry.evict(room);
       for (const connection of [...this.connections]) {
-        if (connection.room === room) connection.close(CloseCode.TryAgain, 'storage failure');
+        if (connection.room === room) connection.close(CloseCode.TryAgain, reason);
       }
     }
   }

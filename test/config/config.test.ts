@@ -29,7 +29,15 @@ describe('parseConfig', () => {
       defaultsDir: join(root, 'server', 'library', 'default-workflows'),
       allowedOrigins: [],
       allowedHosts: [],
+      userQuotaBytes: 256 * 1024 * 1024,
     });
+  });
+
+  it('reads the per-user storage quota in MiB from --user-quota-mb or FLOWSHELF_USER_QUOTA_MB (flag wins, 0 = unlimited)', () => {
+    expect(parseConfig([], { FLOWSHELF_USER_QUOTA_MB: '0' }).userQuotaBytes).toBe(0);
+    expect(parseConfig(['--user-quota-mb', '2'], { FLOWSHELF_USER_QUOTA_MB: '0' }).userQuotaBytes).toBe(2 * 1024 * 1024);
+    expect(configError(['--user-quota-mb', '1.5'])).toMatch(/^--user-quota-mb must be a whole number/);
+    expect(configError([], { FLOWSHELF_USER_QUOTA_MB: '-3' })).toMatch(/^--user-quota-mb /);
   });
 
   it('reads the environment', () => {
