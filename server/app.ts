@@ -98,6 +98,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store: new SqliteStore(db),
       multiuser: config.multiuser,
       defaultsDir: config.defaultsDir,
+      publishLimits: {
+        maxWorkflowBytes: config.maxPublishedWorkflowBytes,
+        maxUserBytes: config.maxPublishedBytesPerUser,
+        userBytesPerSecond: config.publishBytesPerSecond,
+      },
       quota,
     });
   } catch (err) {

@@ -22,7 +22,18 @@ export interface Config {
   allowedOrigins: string[];
   /** Host names or addresses the server answers to besides its own (see server/http/origin-guard.ts); '*' is any. */
   allowedHosts: string[];
+  /** Largest shared workflow published into `public`, in bytes; larger ones stay shared but unpublished. */
+  maxPublishedWorkflowBytes: number;
+  /** Most bytes of one user's shared workflows published into `public`. */
+  maxPublishedBytesPerUser: number;
+  /** Average bytes per second one user's changes may write into `public` (bursts are coalesced). */
+  publishBytesPerSecond: number;
 }
+
+/** Publishing limits of `public` (server/library/publisher.ts), in KiB: per workflow, per user, per second per user. */
+export const DEFAULT_MAX_PUBLISHED_WORKFLOW_KB = 1024;
+export const DEFAULT_MAX_PUBLISHED_KB_PER_USER = 4096;
+export const DEFAULT_PUBLISH_RATE_KB_PER_SECOND = 128;
 
 /** Default storage quota per user, in MiB (--user-quota-mb). */
 export const DEFAULT_USER_QUOTA_MB = 256;
@@ -60,6 +71,9 @@ const options = {
   'user-quota-mb': { type: 'string' },
   'allowed-origins': { type: 'string' },
   'allowed-hosts': { type: 'string' },
+  'max-published-workflow-kb': { type: 'string' },
+  'max-published-kb-per-user': { type: 'string' },
+  'publish-rate-kb-per-second': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -86,7 +100,26 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   const allowedHosts = hostList('--allowed-hosts', values['allowed-hosts'] ?? env.FLOWSHELF_ALLOWED_HOSTS);
   const userQuotaBytes =
     integer('--user-quota-mb', values['user-quota-mb'] ?? env.FLOWSHELF_USER_QUOTA_MB, DEFAULT_USER_QUOTA_MB, 0, 1024 * 1024) * 1024 * 1024;
-  return { port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes };
+  const kib = (flag: string, raw: string | undefined, fallback: number) => integer(flag, raw, fallback, 1, 1024 * 1024) * 1024;
+  const maxPublishedWorkflowBytes = kib(
+    '--max-published-workflow-kb',
+    values['max-published-workflow-kb'] ?? env.FLOWSHELF_MAX_PUBLISHED_WORKFLOW_KB,
+    DEFAULT_MAX_PUBLISHED_WORKFLOW_KB,
+  );
+  const maxPublishedBytesPerUser = kib(
+    '--max-published-kb-per-user',
+    values['max-published-kb-per-user'] ?? env.FLOWSHELF_MAX_PUBLISHED_KB_PER_USER,
+    DEFAULT_MAX_PUBLISHED_KB_PER_USER,
+  );
+  const publishBytesPerSecond = kib(
+    '--publish-rate-kb-per-second',
+    values['publish-rate-kb-per-second'] ?? env.FLOWSHELF_PUBLISH_RATE_KB_PER_SECOND,
+    DEFAULT_PUBLISH_RATE_KB_PER_SECOND,
+  );
+  return {
+    port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes,
+    maxPublishedWorkflowBytes, maxPublishedBytesPerUser, publishBytesPerSecond,
+  };
 }
 
 function commaList(raw: string | undefined): string[] {

@@ -273,6 +273,15 @@ export class SyncServer {
   }
 
   /**
+   * Folds a loaded document's update log into its snapshot soon, in the document's chain (the
+   * publisher asks after many bytes were written to `public`, whose updates are whole entries).
+   */
+  compactSoon(name: string): void {
+    const room = this.registry.rooms.get(name);
+    if (room !== undefined && !room.broken) this.registry.compactSoon(room);
+  }
+
+  /**
    * Runs `fn` on the loaded document (loading it first if needed) and resolves once every change
    * `fn` made is committed and forwarded. Changes are made with doc.transact(fn, origin); use
    * SERVER_ORIGIN unless the hook needs to know more.
