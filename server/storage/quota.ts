@@ -4,6 +4,7 @@
 // administrators and the single-user mode's `system` library included (`--user-quota-mb`, 0 = none).
 // The `public` document is written by the server only and has no quota.
 import type { Database, Statement } from 'better-sqlite3';
+import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { libraryDocument, parseDocumentName } from '../../shared/protocol.js';
 import { QuotaExceededError } from './storage-errors.js';
@@ -34,6 +35,34 @@ export function addsContent(update: Uint8Array): boolean {
   } catch {
     return true;
   }
+}
+
+/**
+ * The deletions of an update as an update of their own (Yjs v1: no structs, then the delete set), or
+ * null when it deletes nothing. A device over the quota sends its refused content and the deletions
+ * that would free space in one sync step: the deletions are applied on their own, so deleting on
+ * that device frees space even while its new content is refused.
+ */
+export function deletionsOf(update: Uint8Array): Uint8Array | null {
+  let ds: ReturnType<typeof Y.decodeUpdate>['ds'];
+  try {
+    ds = Y.decodeUpdate(update).ds;
+  } catch {
+    return null;
+  }
+  if (ds.clients.size === 0) return null;
+  const encoder = encoding.createEncoder();
+  encoding.writeVarUint(encoder, 0);
+  encoding.writeVarUint(encoder, ds.clients.size);
+  for (const [client, items] of ds.clients) {
+    encoding.writeVarUint(encoder, client);
+    encoding.writeVarUint(encoder, items.length);
+    for (const item of items) {
+      encoding.writeVarUint(encoder, item.clock);
+      encoding.writeVarUint(encoder, item.len);
+    }
+  }
+  return encoding.toUint8Array(encoder);
 }
 
 export interface QuotaCheck {

@@ -4,6 +4,7 @@
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
+import { deletionsOf } from '../storage/quota.js';
 import type { DocumentRoom, RoomMember } from './document-room.js';
 import { decodeFrame, encodeSyncStep1, MalformedFrameError } from './messages.js';
 import type { Access } from './policy.js';
@@ -77,8 +78,11 @@ export class Connection implements RoomMember {
         }
         // Over the owner's storage quota: refused before it is applied, so it is never stored or
         // forwarded; the client keeps it (final code: resending cannot help until space is freed).
+        // Deletions in it are applied on their own: they are how that device frees space.
         const overQuota = this.room.quotaRefusal(message.update, false);
         if (overQuota !== null) {
+          const deletions = deletionsOf(message.update);
+          if (deletions !== null) this.room.applyClientUpdate(deletions, this);
           this.log(`refused an update of user ${this.principal.userId} to ${this.room.name}: over the storage quota (${overQuota.usedBytes} of ${overQuota.limitBytes} bytes)`);
           this.close(CloseCode.QuotaExceeded, `storage quota exceeded: ${overQuota.usedBytes} of ${overQuota.limitBytes} bytes`);
           return;

@@ -126,6 +126,37 @@ describe('per-user storage quota', () => {
     expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
   });
 
+  it('sync: the refused device itself frees space: its deletions are applied even when sent with the refused content, and the content follows once it fits', async () => {
+    const writer = client(alice);
+    const otherDevice = client(alice);
+    await Promise.all([synced(writer), synced(otherDevice)]);
+    const written: string[] = [];
+    for (let i = 0; i < 40 && writer.closeCodes.length === 0; i++) {
+      const key = `k${i}`;
+      writer.doc.getMap(MAP).set(key, payload(key));
+      written.push(key);
+      await waitFor(() => otherDevice.doc.getMap(MAP).has(key) || writer.closeCodes.length > 0, `${key} forwarded or refused`);
+    }
+    const refusedKey = written.at(-1)!;
+    expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
+
+    // Offline on the refused device: delete most of what was stored, then sync again. The one sync
+    // step carries the refused 64 KiB and the deletions together.
+    writer.doc.transact(() => {
+      for (const key of written.slice(0, -1)) writer.doc.getMap(MAP).delete(key);
+    });
+    writer.provider.connect();
+    await waitFor(() => otherDevice.doc.getMap(MAP).size <= 1, 'the deletions at the other device');
+    // The content was measured before the deletions were applied, so it was refused once more...
+    await waitFor(() => writer.closeCodes.length > 1, 'the second refusal');
+    expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded, CloseCode.QuotaExceeded]);
+    expect(otherDevice.doc.getMap(MAP).has(refusedKey)).toBe(false);
+    // ...and fits now.
+    writer.provider.connect();
+    await waitFor(() => otherDevice.doc.getMap(MAP).get(refusedKey) === payload(refusedKey), 'the refused edit at the other device');
+    expect(otherDevice.doc.getMap(MAP).toJSON()).toEqual({ [refusedKey]: payload(refusedKey) });
+  });
+
   it('REST: a write over the quota answers 507 with the reason and stores nothing; administrators are held to it too; deleting frees space', async () => {
     for (const user of [alice, admin]) {
       const call = api(ts, user.token);
