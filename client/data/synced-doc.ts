@@ -5,6 +5,7 @@ import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
 import { CloseCode, SYNC_PATH } from '../../shared/protocol.js';
+import { storageProblemOf, type StorageProblem } from './storage-problem.js';
 
 export type SyncStatus =
   /** no socket (server unreachable or network cut); edits stay local */
@@ -15,7 +16,9 @@ export type SyncStatus =
   /** closed with 4401: waiting for a new token */
   | 'unauthorized'
   /** closed with 4403: this user may no longer open the document */
-  | 'forbidden';
+  | 'forbidden'
+  /** closed with 4429: the library is over its storage quota; edits stay here until space is freed */
+  | 'over-quota';
 
 /** IndexedDB name: user and document both in it, so two users of one browser never share a cache. */
 export function databaseName(userId: string, documentName: string): string {
@@ -54,6 +57,8 @@ export class SyncedDoc extends EventTarget {
   readonly dbName: string;
   status: SyncStatus = 'offline';
   pending = 0;
+  /** Why the server last refused to store this device's changes; cleared once it has them all. */
+  storageProblem: StorageProblem | null = null;
   private persistence: IndexeddbPersistence;
   private provider: WebsocketProvider | null = null;
   private destroyed = false;
@@ -95,8 +100,11 @@ export class SyncedDoc extends EventTarget {
     return p;
   }
 
-  private onUpdate = (_update: Uint8Array, origin: unknown): void => {
+  private onUpdate = (update: Uint8Array, origin: unknown): void => {
     if (origin === this.provider || origin === this.persistence) return;
+    // Over the quota the socket stays closed; a local deletion is how space is freed, so it is sent
+    // at once (the server applies the deletions even while it refuses new content).
+    if (this.status === 'over-quota' && deletes(update)) this.provider?.connect();
     if (this.status === 'online') return;
     this.setPending(this.pending + 1);
   };
@@ -136,11 +144,17 @@ export class SyncedDoc extends EventTarget {
     provider.on('status', ({ status }) => {
       if (status === 'connected') this.setStatus('syncing');
     });
-    provider.on('connection-close', () => {
+    provider.on('connection-close', (event) => {
+      const problem = event ? storageProblemOf(event.code, event.reason) : null;
+      if (problem !== null) {
+        this.storageProblem = problem;
+        this.changed();
+      }
       if (this.status !== 'unauthorized' && this.status !== 'forbidden') this.setStatus('offline');
     });
     provider.on('sync', (synced: boolean) => {
       if (synced) {
+        this.storageProblem = null;
         this.setStatus('online');
         this.setPending(0);
       }
@@ -148,6 +162,7 @@ export class SyncedDoc extends EventTarget {
     provider.on('closed', ({ code }) => {
       if (code === CloseCode.Unauthorized) this.setStatus('unauthorized');
       else if (code === CloseCode.Forbidden) this.setStatus('forbidden');
+      else if (code === CloseCode.QuotaExceeded) this.setStatus('over-quota');
       else this.setStatus('offline');
       this.dispatchEvent(new CustomEvent('closed', { detail: { code } }));
     });
@@ -209,5 +224,14 @@ export class SyncedDoc extends EventTarget {
     this.provider = null;
     await this.persistence.destroy();
     this.doc.destroy();
+  }
+}
+
+/** True when a local update deletes something (its delete set is not empty). */
+function deletes(update: Uint8Array): boolean {
+  try {
+    return Y.decodeUpdate(update).ds.clients.size > 0;
+  } catch {
+    return false;
   }
 }

@@ -3,12 +3,15 @@
 // users' libraries too (contract §3), on demand, to edit or delete what those users shared.
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { CloseCode } from '../../shared/protocol.js';
+import type { StorageProblem } from './storage-problem.js';
 import { SyncedDoc, databasePrefix, type SyncStatus } from './synced-doc.js';
 
 export interface WorkspaceStatus {
   status: SyncStatus;
   /** local changes of the user's own library that the server has not seen yet */
   pending: number;
+  /** why the server last refused to store the user's library changes (full disk, quota), if it did */
+  storageProblem: StorageProblem | null;
 }
 
 /** Fires 'change' when any document's status or pending count changes; 'expired' on a 4401. */
@@ -64,9 +67,10 @@ export class Workspace extends EventTarget {
     let status: SyncStatus = 'online';
     if (statuses.includes('unauthorized')) status = 'unauthorized';
     else if (this.library.status === 'forbidden') status = 'forbidden';
+    else if (this.library.status === 'over-quota') status = 'over-quota';
     else if (statuses.includes('offline')) status = 'offline';
     else if (statuses.includes('syncing')) status = 'syncing';
-    return { status, pending: this.library.pending };
+    return { status, pending: this.library.pending, storageProblem: this.library.storageProblem };
   }
 
   /** After a new login of the same user: every socket reconnects with the new token. */

@@ -23,6 +23,20 @@ describe('fs-status-chip', () => {
     expect(span.textContent!.trim()).to.equal('Online');
   });
 
+  it('says when the library is over its storage quota (closed with 4429)', async () => {
+    const chip = document.createElement('fs-status-chip');
+    chip.status = 'over-quota';
+    chip.pending = 1;
+    const row = document.createElement('div');
+    row.className = 'chip-row';
+    row.append(chip);
+    document.body.append(row);
+    await chip.updateComplete;
+    const span = chip.shadowRoot!.querySelector('span')!;
+    expect(span.dataset.status).to.equal('over-quota');
+    expect(span.textContent!.trim()).to.equal('Over storage quota · 1 local change not synced');
+  });
+
   it('wraps inside a narrow header instead of growing wider than it (phone width)', async () => {
     // The app's header bar on a 390 px phone leaves the chip about 150 px beside title and user menu.
     const row = document.createElement('div');

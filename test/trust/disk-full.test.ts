@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
+import { storageProblemOf } from '../../client/data/storage-problem.js';
 import { STORAGE_FULL_DETAIL } from '../../server/storage/storage-errors.js';
 import { CloseCode, libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { userWorkflow } from '../api/fixtures.js';
@@ -114,6 +115,8 @@ describe('a full database (SQLite max_page_count on the server connection)', () 
           syncRefusals++;
           expect(writer.closeCodes.at(-1)).toBe(CloseCode.TryAgain);
           expect(writer.closeReasons.at(-1)).toBe('storage full');
+          // What the app makes of that close (a banner; the socket reconnects by itself).
+          expect(storageProblemOf(writer.closeCodes.at(-1)!, writer.closeReasons.at(-1)!)).toEqual({ kind: 'full' });
         }
       }
       if (restRefusals === 0) {

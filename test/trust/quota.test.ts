@@ -5,6 +5,7 @@
 // are never affected. Real server, real SQLite file, the stock y-websocket client, real HTTP.
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storageProblemMessage, storageProblemOf } from '../../client/data/storage-problem.js';
 import { quotaDetail } from '../../server/storage/storage-errors.js';
 import { CloseCode, libraryDocument } from '../../shared/protocol.js';
 import { userWorkflow } from '../api/fixtures.js';
@@ -98,6 +99,12 @@ describe('per-user storage quota', () => {
     const refusedKey = written.at(-1)!;
     expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
     expect(writer.closeReasons[0]).toMatch(/^storage quota exceeded: \d+ of 1048576 bytes$/);
+    // What the app makes of that close: the banner names usage and limit.
+    const problem = storageProblemOf(writer.closeCodes[0]!, writer.closeReasons[0]!);
+    expect(problem).toMatchObject({ kind: 'quota', limitBytes: QUOTA });
+    expect(storageProblemMessage(problem!)).toMatch(
+      /^Your library is over its storage quota \(1\.\d of 1\.0 MB\): changes stay on this device; delete workflows to free space\.$/,
+    );
     // Never applied, stored or forwarded; what was accepted stays within the quota.
     expect(otherDevice.doc.getMap(MAP).has(refusedKey)).toBe(false);
     expect(await ts.server.services.sync.withDocument(doc, (d) => d.getMap(MAP).has(refusedKey))).toBe(false);

@@ -13,6 +13,7 @@ import { sessionContext, workspaceContext } from '../../data/context.js';
 import { Session } from '../../data/session.js';
 import { Workspace, deleteDeviceCopy } from '../../data/workspace.js';
 import { parseRoute, type Route } from '../../data/router.js';
+import { storageProblemMessage } from '../../data/storage-problem.js';
 import { EventController } from '../../controllers/event-controller.js';
 import { sharedStyles } from '../shared-styles.js';
 import '../auth/auth-form.js';
@@ -175,6 +176,7 @@ export class FlowshelfApp extends LitElement {
         ${this.workspace?.library.status === 'forbidden'
           ? html`<p class="banner" role="alert">Access lost: this account was deactivated or removed. Local copies stay on this device.</p>`
           : nothing}
+        ${st?.storageProblem ? html`<p class="banner" role="alert">${storageProblemMessage(st.storageProblem)}</p>` : nothing}
         ${this.renderScreen()}
       </main>
       ${s.phase === 'expired'

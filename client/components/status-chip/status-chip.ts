@@ -13,6 +13,7 @@ const LABELS: Record<SyncStatus, string> = {
   syncing: 'Syncing',
   unauthorized: 'Signed out',
   forbidden: 'Access lost',
+  'over-quota': 'Over storage quota',
 };
 
 @customElement('fs-status-chip')
