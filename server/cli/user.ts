@@ -62,26 +62,26 @@ async function remove(args: string[], io: CliIO): Promise<void> {
   const { values } = parseCommandArgs(args, { ...dataDirOption, email: { type: 'string' } });
   if (!values.email) throw new UsageError('user remove needs --email');
   const email = values.email;
-  // Their library document goes too, and a running server holds documents in memory that it would
-  // write back: removing a user beside it goes through the server (DELETE /api/v1/auth/users/{id}).
-  const dataDir = dataDirOf(values['data-dir'], io.env);
-  const pid = runningServerPid(dataDir);
-  if (pid !== null) {
-    throw new CliError(
-      `a Flowshelf server (pid ${pid}) is running on ${dataDir}: remove the user in the web app (DELETE /api/v1/auth/users/{id}) or stop the server first`,
-    );
-  }
+  const serverPid = runningServerPid(dataDirOf(values['data-dir'], io.env));
   await withStore(values['data-dir'], io, async (users, db) => {
     const user = users.getByEmail(email);
     if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
-    // The same operation as the API's; here their library is removed from the stored documents, and
-    // the next server start publishes `public` without it.
+    // The same operation as the API's (UserStore.remove). A running server holds documents in memory
+    // and would write them back, so beside one only the account goes here (access ends at once) and
+    // the server removes the library itself within seconds (its sweep); otherwise the stored library
+    // is removed now and the next start publishes `public` without it.
     let workflows = 0;
-    users.onRemoved(async (userId) => {
-      workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new IndexStore(db) });
-    });
+    if (serverPid === null) {
+      users.onRemoved(async (userId) => {
+        workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new IndexStore(db) });
+      });
+    }
     await users.remove(user.userId);
-    io.out(`removed ${user.email} (${user.userId}) and their library (${workflows} workflow${workflows === 1 ? '' : 's'})`);
+    io.out(
+      serverPid === null
+        ? `removed ${user.email} (${user.userId}) and their library (${workflows} workflow${workflows === 1 ? '' : 's'})`
+        : `removed ${user.email} (${user.userId}); the running server (pid ${serverPid}) removes their library`,
+    );
   });
 }
 

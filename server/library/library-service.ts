@@ -24,7 +24,7 @@ import {
 import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
 import { decideAccess, type WorkflowAction } from './access.js';
 import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
-import { OWNED_ELSEWHERE_REASON, OwnerStore } from './owners.js';
+import { OwnerStore, quarantineReason } from './owners.js';
 
 export type { WorkflowListItemDTO, WorkflowRecordDTO };
 
@@ -254,13 +254,11 @@ export class LibraryService {
     const owner = this.owners.owner(workflowId);
     const rows = index.rowsForId(workflowId);
     const ownerRow = owner === null ? undefined : rows.find((r) => r.user_id === owner.userId && r.category === owner.category);
-    if (ownerRow === undefined) {
-      // The caller's own quarantined copy of an id owned elsewhere: say why, as the listing does.
-      if (rows.some((r) => r.user_id === viewer.userId && r.category === 'user')) throw new LibraryError(403, OWNED_ELSEWHERE_REASON);
-      throw new LibraryError(404, NOT_FOUND);
-    }
-    const decision = decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
-    if (decision === 'ok') return ownerRow;
+    const decision = ownerRow === undefined ? 'hidden' : decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
+    if (decision === 'ok' && ownerRow !== undefined) return ownerRow;
+    // The caller's own quarantined copy of an id owned elsewhere: say why, as their listing does.
+    const reason = quarantineReason(owner, viewer.userId);
+    if (reason !== null && rows.some((r) => r.user_id === viewer.userId && r.category === 'user')) throw new LibraryError(403, reason);
     if (decision === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
     if (decision === 'forbidden') throw new LibraryError(403, FORBIDDEN_DETAIL.update);
     throw new LibraryError(404, NOT_FOUND);

@@ -20,7 +20,7 @@ import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter, type ThumbnailQuota } from './library-service.js';
 import { OwnerStore } from './owners.js';
 import { Publisher, type PublishLimits } from './publisher.js';
-import { removeStoredLibrary, usersGone } from './user-removal.js';
+import { indexedUsersGone, removeStoredLibrary, usersGone } from './user-removal.js';
 
 export interface LibrarySync extends DocumentWriter {
   hooks: DocumentHooks;
@@ -38,6 +38,8 @@ export interface LibraryOptions {
   /** Per-user storage quota; thumbnails count toward it. None by default. */
   quota?: ThumbnailQuota;
   log?: (message: string) => void;
+  /** How often the index is checked for libraries of users removed by another process. Default ORPHAN_SWEEP_MS. */
+  orphanSweepMs?: number;
   /** What one user may publish into `public` (publisher.ts); DEFAULT_PUBLISH_LIMITS when absent. */
   publishLimits?: PublishLimits;
 }
@@ -52,6 +54,9 @@ export interface Library {
   /** Waits for pending publishing, detaches from users and sync. Call before the sync server closes. */
   close(): Promise<void>;
 }
+
+/** The sweep for libraries of users removed by another process (a cheap indexed query). */
+export const ORPHAN_SWEEP_MS = 5000;
 
 export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const log = opts.log ?? ((message: string) => console.warn(`[library] ${message}`));
@@ -137,6 +142,25 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const stopUserListener = opts.identity.onUserChanged((userId) => {
     void userChanged(userId).catch((error: unknown) => log(`updating the library of user ${userId} failed: ${String(error)}`));
   });
+  // A user removed by another process (the CLI beside this server) raises no event here: their library
+  // is found by this sweep and removed within ORPHAN_SWEEP_MS.
+  const sweep = setInterval(() => {
+    let gone: string[];
+    try {
+      gone = indexedUsersGone(opts.db);
+    } catch (error) {
+      log(`looking for libraries of deleted users failed: ${String(error)}`);
+      return;
+    }
+    for (const userId of gone) {
+      if (removals.has(userId)) continue;
+      void removeLibrary(userId).then(
+        () => log(`removed the library of deleted user ${userId}`),
+        (error: unknown) => log(`removing the library of deleted user ${userId} failed: ${String(error)}`),
+      );
+    }
+  }, opts.orphanSweepMs ?? ORPHAN_SWEEP_MS);
+  sweep.unref();
 
   registerWorkflowRoutes(opts.app, { identity: opts.identity, library: service });
 
@@ -156,6 +180,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       await defaultsWatcher.close();
       stopUserListener();
       stopRemovalHandler();
+      clearInterval(sweep);
       await Promise.allSettled([...removals.values()]);
       opts.sync.hooks = previous;
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the

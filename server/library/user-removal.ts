@@ -54,3 +54,18 @@ export function usersGone(db: Database): string[] {
   const exists = db.prepare('SELECT 1 FROM users WHERE user_id = ?');
   return [...found].filter((userId) => userId !== SYSTEM_USER_ID && exists.get(userId) === undefined).sort();
 }
+
+/**
+ * Users with index rows but no account, cheaply (the running server's sweep: a user removed by the CLI
+ * beside it). The index is what REST serves and the publisher publishes from.
+ */
+export function indexedUsersGone(db: Database): string[] {
+  return (
+    db
+      .prepare(
+        `SELECT DISTINCT w.user_id FROM workflow_index w WHERE w.category = 'user' AND w.user_id <> ?
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = w.user_id)`,
+      )
+      .all(SYSTEM_USER_ID) as { user_id: string }[]
+  ).map((r) => r.user_id);
+}
