@@ -21,6 +21,9 @@ sharp.concurrency(1);
  */
 export const imageJobs = new BoundedQueue(1, 4);
 
+/** InvokeAI's detail for an image it cannot read; ours add the reason after it when there is one. */
+const READ_FAILED = 'Failed to read image';
+
 export type RasterFormat = 'png' | 'jpeg' | 'webp' | 'gif';
 
 /** The raster format named by the file's first bytes, or null (SVG, text, anything else). */
@@ -36,7 +39,7 @@ export function rasterFormat(data: Buffer): RasterFormat | null {
 export async function thumbnailWebp(data: Buffer): Promise<Buffer> {
   const format = rasterFormat(data);
   if (format === null) {
-    throw httpError(415, 'image: thumbnails must be PNG, JPEG, WebP or GIF images (SVG and other formats are not accepted)');
+    throw httpError(415, `${READ_FAILED}: thumbnails must be PNG, JPEG, WebP or GIF images (SVG and other formats are not accepted)`);
   }
   try {
     return await imageJobs.run(() =>
@@ -51,6 +54,6 @@ export async function thumbnailWebp(data: Buffer): Promise<Buffer> {
       throw httpError(503, 'Too many images are being processed right now. Try again in a few seconds.', { 'Retry-After': '5' });
     }
     const tooLarge = err instanceof Error && /pixel limit/i.test(err.message);
-    throw httpError(415, tooLarge ? `image: larger than ${MAX_INPUT_PIXELS} pixels` : `image: not a readable ${format.toUpperCase()} image`);
+    throw httpError(415, tooLarge ? `${READ_FAILED}: larger than ${MAX_INPUT_PIXELS} pixels` : READ_FAILED);
   }
 }

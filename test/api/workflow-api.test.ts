@@ -186,7 +186,7 @@ describe('thumbnails', () => {
     expect(await upload(path, 'PUT', alice.token, 'image', Buffer.from('hello'), 'text/plain')).toEqual({ status: 415, body: { detail: 'Not an image' } });
     expect(await upload(path, 'PUT', alice.token, 'image', Buffer.from('not a png'), 'image/png')).toEqual({
       status: 415,
-      body: { detail: 'Failed to read image' },
+      body: { detail: 'Failed to read image: thumbnails must be PNG, JPEG, WebP or GIF images (SVG and other formats are not accepted)' },
     });
     expect((await upload(path, 'PUT', alice.token, 'picture', Buffer.from('x'), 'image/png')).status).toBe(422);
     expect((await fetch(`${ts.url}${path}`)).status).toBe(404);

@@ -123,7 +123,10 @@ describe('thumbnail images', () => {
     const wf = await createWorkflow(api(s), 'Huge');
     const res = await putThumbnail(s.url, wf.workflow_id, pngClaiming(8000, 8000), 'image/png');
     expect(res.status).toBe(415);
-    expect(res.json.detail).toBe('image: larger than 40000000 pixels');
+    expect(res.json.detail).toBe('Failed to read image: larger than 40000000 pixels');
+    // A PNG signature followed by anything else is a PNG that cannot be read, in InvokeAI's words.
+    const broken = await putThumbnail(s.url, wf.workflow_id, Buffer.concat([pngClaiming(10, 10).subarray(0, 16), Buffer.from('garbage')]), 'image/png');
+    expect([broken.status, broken.json.detail]).toEqual([415, 'Failed to read image']);
   });
 
   it('runs one image job at a time, answers 503 when the queue is full, and serves logins and files meanwhile', async () => {
