@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem } from '../auth/emails.js';
 import { clientKey, LoginThrottle, type Verdict } from '../auth/login-throttle.js';
-import { generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
+import { decoyHash, generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { UserError, type User } from '../auth/users.js';
 import type { Services } from '../services.js';
 import { QueueFullError } from './bounded-queue.js';
@@ -80,6 +80,9 @@ async function store<T>(fn: () => T | Promise<T>): Promise<T> {
 export function registerAuthRoutes(app: FastifyInstance, services: Services, options: { throttle?: LoginThrottle } = {}): void {
   const { users, tokens, identity } = services;
   const throttle = options.throttle ?? new LoginThrottle();
+  // The hash unknown emails are checked against is made once; made now, the first unknown-email login
+  // does not cost a second scrypt that would tell it apart from a known one.
+  if (identity.multiuser) void decoyHash();
   const multiuserOnly = (what: string) => {
     if (!identity.multiuser) throw httpError(403, `Multiuser mode is disabled. ${what} is not required in single-user mode.`);
   };

@@ -28,15 +28,12 @@ describe('content security', () => {
     expect(violations).toEqual([]);
 
     // No page may frame the app, not even its own (frame-ancestors 'none'): Chromium shows its error page.
-    await page.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const frame = document.createElement('iframe');
-          frame.onload = () => resolve();
-          frame.src = '/';
-          document.body.append(frame);
-        }),
-    );
+    await page.evaluate(`new Promise((resolve) => {
+      const frame = document.createElement('iframe');
+      frame.onload = () => resolve();
+      frame.src = '/';
+      document.body.append(frame);
+    })`);
     const frame = page.frames().find((f) => f !== page.mainFrame());
     expect(frame?.url()).toMatch(/^chrome-error:/);
   });
