@@ -64,7 +64,8 @@ export interface LibraryServiceOptions {
   catchUp?: () => void;
   /**
    * A thumbnail was stored or removed (the index rows do not change, so the indexer reports nothing):
-   * republishes the id (Publisher.refresh). Resolves when `public` carries the new version.
+   * republishes the id (Publisher.refresh). Resolves when `public` carries the new version, unless the
+   * owner's publishing rate budget is spent: then it follows within the refill (publisher.ts).
    */
   thumbnailChanged?: (workflowId: string) => Promise<void>;
   /** Who owns each id (thumbnails belong to the owner). Default: over the index's database. */
@@ -267,7 +268,7 @@ export class LibraryService {
   /**
    * `webp` is the already resized image. The image is stored before its version reaches any document,
    * so a device that sees the version can load the image. Resolves once the owner's library and `public`
-   * carry the new version.
+   * carry the new version (`public` later if the owner's publishing rate budget is spent).
    */
   async setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): Promise<void> {
     const row = this.thumbnailTarget(viewer, workflowId);
