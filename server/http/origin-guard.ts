@@ -38,6 +38,8 @@ export interface OriginGuardOptions {
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** How long a refused socket may take to acknowledge its close before it is cut. */
+const REFUSED_SOCKET_GRACE_MS = 1000;
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 /** The hostname URL would give for `host` (lowercased, IPv6 bracketed, IPv4 in dotted form), or null. */
@@ -159,6 +161,11 @@ export class OriginGuard {
       ws.on('error', () => ws.terminate());
       // A close reason is at most 123 bytes; the full reason is in the HTTP answers, the code says enough.
       ws.close(CloseCode.Forbidden, problem.startsWith('This server') ? 'host not allowed' : 'origin not allowed');
+      // ws would wait 30 s for the peer's close frame; a page that never answers must not hold the
+      // socket that long. One second is ample for the close frame to leave.
+      const cut = setTimeout(() => ws.terminate(), REFUSED_SOCKET_GRACE_MS);
+      cut.unref();
+      ws.once('close', () => clearTimeout(cut));
     });
   }
 

@@ -1,5 +1,6 @@
 // Issue 9, "3.": no web page from another origin (or a DNS-rebinding page) can use the server through
 // a visitor's browser, in either mode; scripts without Origin keep working; the allow flags widen it.
+import { connect as tcpConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../server/config.js';
 import { createWorkflow, userWorkflow } from '../api/fixtures.js';
@@ -105,6 +106,35 @@ describe.each([
     }
     const local = await socketOutcome(socketUrl, { Host: `localhost:${port}`, Origin: `http://localhost:${port}` }, true);
     expect(local.frames).toBeGreaterThan(0);
+  });
+});
+
+describe('a refused socket', () => {
+  it('is cut by the server when the page never acknowledges the close (not held for ws\'s 30 s)', async () => {
+    const ts = await start({ multiuser: false });
+    const socket = tcpConnect(ts.server.port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      [
+        'GET /sync/library/system HTTP/1.1',
+        `Host: 127.0.0.1:${ts.server.port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        `Origin: ${EVIL}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    // Never answers the close frame; the server ends the connection by itself.
+    await closed;
+    const bytes = Buffer.concat(received);
+    expect(bytes.toString('latin1')).toMatch(/^HTTP\/1\.1 101 /);
+    const frame = bytes.subarray(bytes.indexOf('\r\n\r\n') + 4);
+    expect([frame[0], frame.readUInt16BE(2)]).toEqual([0x88, 4403]);
   });
 });
 
