@@ -4,7 +4,7 @@
 // REST. A burst of edits to a big shared workflow is coalesced by the owner's publishing rate budget:
 // the stock client reading `public` receives one rewrite for five edits, and always the latest state.
 import { afterEach, describe, expect, it } from 'vitest';
-import type * as Y from 'yjs';
+import * as Y from 'yjs';
 import { databaseFile, parseConfig, type Config } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { PUBLIC_DOCUMENT } from '../../shared/protocol.js';
@@ -127,6 +127,30 @@ describe('what one user can publish is bounded', () => {
         `${received.length} update(s), ${bytes} bytes to the reader; public's stored log grew ${publicLogBytes(ts) - storedBefore} bytes`,
     );
   }, 30_000);
+
+  it('public\'s stored log is folded once as many bytes as the document holds were appended', async () => {
+    const ts = await server({ maxPublishedWorkflowBytes: 512 * KIB, publishBytesPerSecond: 64 * 1024 * KIB });
+    const { alice, bob } = await people(ts);
+    const asAlice = api(ts, alice.token);
+    const pub = reader(ts, bob);
+    await synced(pub);
+    const workflow = sized('Rewritten', 400 * KIB);
+    const id = await share(asAlice, workflow);
+    // Ten rewrites of a 400 KB entry append about 4 MB; without folding, the log keeps every one.
+    for (let i = 0; i < 10; i++) {
+      const description = `${workflow.description as string}${i}`;
+      expect((await asAlice('PATCH', `/api/v1/workflows/i/${id}`, { workflow: { ...workflow, id, description } })).status).toBe(200);
+      await waitFor(() => descriptionIn(pub.doc, id) === description, `rewrite ${i} in public`);
+    }
+    const documentBytes = Y.encodeStateAsUpdate(pub.doc).length;
+    let stored = publicLogBytes(ts);
+    const deadline = Date.now() + 5000;
+    while (stored > 2.5 * documentBytes && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      stored = publicLogBytes(ts);
+    }
+    expect(stored).toBeLessThanOrEqual(2.5 * documentBytes);
+  });
 
   it('the limits are flags and environment variables with sane defaults; the flag wins; bad values name the flag', () => {
     const defaults = parseConfig([], {});
