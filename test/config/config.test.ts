@@ -30,6 +30,9 @@ describe('parseConfig', () => {
       allowedOrigins: [],
       allowedHosts: [],
       userQuotaBytes: 256 * 1024 * 1024,
+      maxPublishedWorkflowBytes: 1024 * 1024,
+      maxPublishedBytesPerUser: 4 * 1024 * 1024,
+      publishBytesPerSecond: 128 * 1024,
     });
   });
 
