@@ -4,7 +4,6 @@
 // administrators and the single-user mode's `system` library included (`--user-quota-mb`, 0 = none).
 // The `public` document is written by the server only and has no quota.
 import type { Database, Statement } from 'better-sqlite3';
-import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { libraryDocument, parseDocumentName } from '../../shared/protocol.js';
 import { QuotaExceededError } from './storage-errors.js';
@@ -38,31 +37,16 @@ export function addsContent(update: Uint8Array): boolean {
 }
 
 /**
- * The deletions of an update as an update of their own (Yjs v1: no structs, then the delete set), or
- * null when it deletes nothing. A device over the quota sends its refused content and the deletions
- * that would free space in one sync step: the deletions are applied on their own, so deleting on
- * that device frees space even while its new content is refused.
+ * True when the update deletes something (its delete set is not empty). Such an update may free as
+ * much as it adds (a value replaced, workflows deleted on a device while its new content was
+ * refused), so it is measured once applied rather than refused up front.
  */
-export function deletionsOf(update: Uint8Array): Uint8Array | null {
-  let ds: ReturnType<typeof Y.decodeUpdate>['ds'];
+export function deletes(update: Uint8Array): boolean {
   try {
-    ds = Y.decodeUpdate(update).ds;
+    return Y.decodeUpdate(update).ds.clients.size > 0;
   } catch {
-    return null;
+    return false;
   }
-  if (ds.clients.size === 0) return null;
-  const encoder = encoding.createEncoder();
-  encoding.writeVarUint(encoder, 0);
-  encoding.writeVarUint(encoder, ds.clients.size);
-  for (const [client, items] of ds.clients) {
-    encoding.writeVarUint(encoder, client);
-    encoding.writeVarUint(encoder, items.length);
-    for (const item of items) {
-      encoding.writeVarUint(encoder, item.clock);
-      encoding.writeVarUint(encoder, item.len);
-    }
-  }
-  return encoding.toUint8Array(encoder);
 }
 
 export interface QuotaCheck {

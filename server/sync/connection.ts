@@ -4,7 +4,7 @@
 import * as Y from 'yjs';
 import { CloseCode } from '../../shared/protocol.js';
 import type { Principal } from '../auth/principal.js';
-import { deletionsOf } from '../storage/quota.js';
+import { deletes } from '../storage/quota.js';
 import type { DocumentRoom, RoomMember } from './document-room.js';
 import { decodeFrame, encodeSyncStep1, MalformedFrameError } from './messages.js';
 import type { Access } from './policy.js';
@@ -25,6 +25,8 @@ export interface ConnectionLimits {
 
 export class Connection implements RoomMember {
   closed = false;
+  /** The update being applied must be checked against the quota at its commit (see handleFrame). */
+  quotaAtCommit = false;
   /** Frames dropped because the connection is read-only (writes) or over its awareness rate. */
   dropped = 0;
   private awarenessTokens: number;
@@ -78,16 +80,18 @@ export class Connection implements RoomMember {
         }
         // Over the owner's storage quota: refused before it is applied, so it is never stored or
         // forwarded; the client keeps it (final code: resending cannot help until space is freed).
-        // Deletions in it are applied on their own: they are how that device frees space.
+        // An update that also deletes may free what it adds (a replaced value; workflows deleted on a
+        // device whose new content was refused): it is applied and measured exactly at its commit,
+        // where one still over the quota is refused like this (SyncServer.enqueue).
         const overQuota = this.room.quotaRefusal(message.update, false);
-        if (overQuota !== null) {
-          const deletions = deletionsOf(message.update);
-          if (deletions !== null) this.room.applyClientUpdate(deletions, this);
+        if (overQuota !== null && !deletes(message.update)) {
           this.log(`refused an update of user ${this.principal.userId} to ${this.room.name}: over the storage quota (${overQuota.usedBytes} of ${overQuota.limitBytes} bytes)`);
           this.close(CloseCode.QuotaExceeded, `storage quota exceeded: ${overQuota.usedBytes} of ${overQuota.limitBytes} bytes`);
           return;
         }
+        this.quotaAtCommit = overQuota !== null;
         const result = this.room.applyClientUpdate(message.update, this);
+        this.quotaAtCommit = false;
         if (result === 'malformed') this.refuse(new MalformedFrameError('update cannot be applied'));
         else if (result === 'too-much-pending') this.refuse(new MalformedFrameError('update depends on too much missing state'));
         return;

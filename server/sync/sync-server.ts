@@ -312,11 +312,12 @@ export class SyncServer {
 
   /**
    * Every change of a served doc comes here before its commit. A client's update was checked against
-   * the quota before it was applied (Connection); a server-side write (withDocument) can only be
-   * checked now that it is in the doc, and one over the quota is refused like a failed commit.
+   * the quota before it was applied (Connection), except one that also deletes (it may free what it
+   * adds); that one and server-side writes (withDocument) are measured now that they are in the doc,
+   * exactly, and one over the quota is refused like a failed commit.
    */
   private enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void {
-    if (!(origin instanceof Connection)) {
+    if (!(origin instanceof Connection) || origin.quotaAtCommit) {
       const refusal = room.quotaRefusal(update, true);
       if (refusal !== null) {
         this.commitFailed([{ room, update, origin }], refusal);
@@ -425,18 +426,23 @@ export class SyncServer {
     if (error instanceof QuotaExceededError) {
       cause = error;
       reason = 'storage quota exceeded';
-      this.log(`refused a server-side change to ${names}: over the storage quota (${megabytes(error.usedBytes)} of ${megabytes(error.limitBytes)} MB)`);
+      this.log(`refused a change to ${names}: over the storage quota (${megabytes(error.usedBytes)} of ${megabytes(error.limitBytes)} MB)`);
     } else {
       cause = storageErrorOf(error, true) ?? new StorageError('failed', describeStoreError(error), true);
       reason = cause.kind === 'full' ? 'storage full' : 'storage failure';
       this.log(`storing ${batch.length} update(s) of ${names} failed, nothing forwarded: ${cause.storeMessage}`);
     }
+    const senders = new Set(batch.map((entry) => entry.origin));
     for (const room of new Set(batch.map((entry) => entry.room))) {
       if (room.broken) continue;
       room.brokenBy = cause;
       this.registry.evict(room);
       for (const connection of [...this.connections]) {
-        if (connection.room === room) connection.close(CloseCode.TryAgain, reason);
+        if (connection.room !== room) continue;
+        // The device whose update was over the quota is told so (final); the others reload the document.
+        if (cause instanceof QuotaExceededError && senders.has(connection)) {
+          connection.close(CloseCode.QuotaExceeded, `storage quota exceeded: ${cause.usedBytes} of ${cause.limitBytes} bytes`);
+        } else connection.close(CloseCode.TryAgain, reason);
       }
     }
   }

@@ -133,7 +133,7 @@ describe('per-user storage quota', () => {
     expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
   });
 
-  it('sync: the refused device itself frees space: its deletions are applied even when sent with the refused content, and the content follows once it fits', async () => {
+  it('sync: the refused device itself frees space: deletions sent with the refused content are measured with it, and it fits', async () => {
     const writer = client(alice);
     const otherDevice = client(alice);
     await Promise.all([synced(writer), synced(otherDevice)]);
@@ -147,21 +147,46 @@ describe('per-user storage quota', () => {
     const refusedKey = written.at(-1)!;
     expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
 
-    // Offline on the refused device: delete most of what was stored, then sync again. The one sync
-    // step carries the refused 64 KiB and the deletions together.
+    // Still offline on the refused device, delete most of what was stored, then sync again: the one
+    // sync step carries the refused 64 KiB and the deletions together, and is measured as a whole.
     writer.doc.transact(() => {
       for (const key of written.slice(0, -1)) writer.doc.getMap(MAP).delete(key);
     });
     writer.provider.connect();
-    await waitFor(() => otherDevice.doc.getMap(MAP).size <= 1, 'the deletions at the other device');
-    // The content was measured before the deletions were applied, so it was refused once more...
-    await waitFor(() => writer.closeCodes.length > 1, 'the second refusal');
-    expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded, CloseCode.QuotaExceeded]);
-    expect(otherDevice.doc.getMap(MAP).has(refusedKey)).toBe(false);
-    // ...and fits now.
-    writer.provider.connect();
     await waitFor(() => otherDevice.doc.getMap(MAP).get(refusedKey) === payload(refusedKey), 'the refused edit at the other device');
     expect(otherDevice.doc.getMap(MAP).toJSON()).toEqual({ [refusedKey]: payload(refusedKey) });
+    expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
+    expect(otherDevice.closeCodes).toEqual([]);
+  });
+
+  it('sync: an update that replaces content but still grows past the quota is refused whole (4429 to its sender, others reload), never half applied', async () => {
+    const doc = libraryDocument(alice.userId);
+    const writer = client(alice);
+    const otherDevice = client(alice);
+    await Promise.all([synced(writer), synced(otherDevice)]);
+    const written: string[] = [];
+    for (let i = 0; i < 40 && writer.closeCodes.length === 0; i++) {
+      const key = `k${i}`;
+      writer.doc.getMap(MAP).set(key, payload(key));
+      written.push(key);
+      await waitFor(() => otherDevice.doc.getMap(MAP).has(key) || writer.closeCodes.length > 0, `${key} forwarded or refused`);
+    }
+    expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
+    const viewer = client(alice);
+    await synced(viewer);
+    // On the other device: replace a stored value by one four times its size (a deletion and an
+    // insertion in one update).
+    const replaced = written[0]!;
+    otherDevice.doc.getMap(MAP).set(replaced, payload(replaced).repeat(4));
+    await waitFor(() => otherDevice.closeCodes.length > 0, 'the other device refused');
+    expect(otherDevice.closeCodes).toEqual([CloseCode.QuotaExceeded]);
+    // Neither half was stored or forwarded: the old value is still there, and a third device, told to
+    // reload (1013), has it too.
+    expect(await ts.server.services.sync.withDocument(doc, (d) => d.getMap(MAP).get(replaced))).toBe(payload(replaced));
+    await waitFor(() => viewer.closeCodes.length > 0, 'the third device told to reload');
+    expect(viewer.closeCodes).toEqual([CloseCode.TryAgain]);
+    expect(viewer.closeReasons).toEqual(['storage quota exceeded']);
+    expect(viewer.doc.getMap(MAP).get(replaced)).toBe(payload(replaced));
   });
 
   it('REST: a write over the quota answers 507 with the reason and stores nothing; administrators are held to it too; deleting frees space', async () => {
