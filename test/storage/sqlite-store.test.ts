@@ -78,6 +78,28 @@ function failCommitsOf(db: Database, table: 'doc_updates' | 'doc_snapshots'): ()
 }
 
 describe('SqliteStore: a commit that fails after its statement succeeded (TOOLCHAIN gotcha 7)', () => {
+  it('(why .all()) better-sqlite3 .get() on INSERT … RETURNING hides the failed commit; .all(), .run() and transactions throw', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-store-'));
+    const db = openDatabase(join(dir, 'flowshelf.sqlite'));
+    try {
+      db.exec('CREATE TABLE probe (n INTEGER)');
+      db.exec(`CREATE TABLE commit_guard_parent (id INTEGER PRIMARY KEY);
+               CREATE TABLE commit_guard (parent INTEGER REFERENCES commit_guard_parent (id) DEFERRABLE INITIALLY DEFERRED);
+               CREATE TRIGGER fail_commit_probe AFTER INSERT ON probe BEGIN INSERT INTO commit_guard VALUES (1); END;`);
+      const returning = db.prepare('INSERT INTO probe (n) VALUES (1) RETURNING n');
+      // .get() answers with the row although its commit failed and nothing was stored.
+      expect(returning.get()).toEqual({ n: 1 });
+      expect(db.prepare('SELECT count(*) AS c FROM probe').get()).toEqual({ c: 0 });
+      expect(() => returning.all()).toThrow(/FOREIGN KEY/);
+      expect(() => db.prepare('INSERT INTO probe (n) VALUES (1)').run()).toThrow(/FOREIGN KEY/);
+      expect(() => db.transaction(() => db.prepare('INSERT INTO probe (n) VALUES (1) RETURNING n').get())()).toThrow(/FOREIGN KEY/);
+      expect(db.prepare('SELECT count(*) AS c FROM probe').get()).toEqual({ c: 0 });
+    } finally {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   function open(): { db: Database; store: SqliteStore; dispose(): void } {
     const dir = mkdtempSync(join(tmpdir(), 'flowshelf-store-'));
     const db = openDatabase(join(dir, 'flowshelf.sqlite'));
