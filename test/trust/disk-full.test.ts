@@ -97,54 +97,50 @@ describe('a full database (SQLite max_page_count on the server connection)', () 
 
     logs = captureLogs();
     const db = ts.server.services.db;
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages + 400}`);
+    const limitPages = (extra: number) => db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + extra}`);
 
+    // Sync: 64 KiB updates until the database is full. Each is forwarded only once committed.
+    limitPages(300);
     const syncWritten: string[] = [];
-    const restAcked = new Map<string, string>();
-    let syncRefusals = 0;
-    let restRefusals = 0;
-    for (let i = 0; i < 80 && (syncRefusals === 0 || restRefusals === 0); i++) {
-      if (syncRefusals === 0) {
-        const key = `sync-${i}`;
-        const closesBefore = writer.closeCodes.length;
-        writer.doc.getMap(MAP).set(key, payload(key));
-        syncWritten.push(key);
-        await waitFor(() => peer.doc.getMap(MAP).has(key) || writer.closeCodes.length > closesBefore, `${key} forwarded or refused`);
-        if (!peer.doc.getMap(MAP).has(key)) {
-          syncRefusals++;
-          expect(writer.closeCodes.at(-1)).toBe(CloseCode.TryAgain);
-          expect(writer.closeReasons.at(-1)).toBe('storage full');
-          // What the app makes of that close (a banner; the socket reconnects by itself).
-          expect(storageProblemOf(writer.closeCodes.at(-1)!, writer.closeReasons.at(-1)!)).toEqual({ kind: 'full' });
-        }
-      }
-      if (restRefusals === 0) {
-        const linesBefore = logs.lines.length;
-        const notes = payload(`rest-${i}`);
-        const created = await asAlice('POST', '/api/v1/workflows', { workflow: userWorkflow(`rest ${i}`, { notes }) });
-        if (created.status === 200) {
-          restAcked.set(created.body.workflow_id, notes);
-        } else {
-          expect(created).toMatchObject({ status: 507, body: { detail: STORAGE_FULL_DETAIL } });
-          // One line for the failure, naming the cause, without a stack.
-          const added = logs.lines.slice(linesBefore).filter((line) => line.includes('SQLITE_FULL'));
-          expect(added).toHaveLength(1);
-          restRefusals++;
-        }
-      }
+    for (let i = 0; i < 80 && writer.closeCodes.length === 0; i++) {
+      const key = `sync-${i}`;
+      writer.doc.getMap(MAP).set(key, payload(key));
+      syncWritten.push(key);
+      await waitFor(() => peer.doc.getMap(MAP).has(key) || writer.closeCodes.length > 0, `${key} forwarded or refused`);
     }
-    expect(syncRefusals).toBe(1);
-    expect(restRefusals).toBe(1);
-    // The disk filled up partway: both kinds had writes acknowledged before it.
-    const syncAcked = syncWritten.filter((key) => peer.doc.getMap(MAP).has(key));
-    expect(syncAcked.length).toBeGreaterThan(0);
-    expect(syncAcked.length).toBeLessThan(syncWritten.length);
+    const refusedKey = syncWritten.at(-1)!;
+    expect(peer.doc.getMap(MAP).has(refusedKey)).toBe(false);
+    expect(syncWritten.length).toBeGreaterThan(1);
+    expect(writer.closeCodes[0]).toBe(CloseCode.TryAgain);
+    expect(writer.closeReasons[0]).toBe('storage full');
+    // What the app makes of that close (a banner; the socket reconnects by itself).
+    expect(storageProblemOf(writer.closeCodes[0]!, writer.closeReasons[0]!)).toEqual({ kind: 'full' });
+    expect(logs.lines.filter((line) => line.includes('failed, nothing forwarded: SQLITE_FULL')).length).toBeGreaterThanOrEqual(1);
+
+    // Some space returns: the writer's refused update, still on its device, arrives by the client's
+    // own reconnect. Then REST creates until full again: 200 only once stored, then 507.
+    limitPages(400);
+    await waitFor(() => peer.doc.getMap(MAP).get(refusedKey) === payload(refusedKey), 'the refused update after space returned', 15_000);
+    const restAcked = new Map<string, string>();
+    let refusal: { status: number; body: unknown } | null = null;
+    for (let i = 0; i < 80 && refusal === null; i++) {
+      const linesBefore = logs.lines.length;
+      const notes = payload(`rest-${i}`);
+      const created = await asAlice('POST', '/api/v1/workflows', { workflow: userWorkflow(`rest ${i}`, { notes }) });
+      if (created.status === 200) {
+        restAcked.set(created.body.workflow_id, notes);
+        continue;
+      }
+      refusal = created;
+      // One line for the failure, naming the cause, without a stack.
+      expect(logs.lines.slice(linesBefore).filter((line) => line.includes('SQLITE_FULL'))).toHaveLength(1);
+    }
+    expect(refusal).toMatchObject({ status: 507, body: { detail: STORAGE_FULL_DETAIL } });
     expect(restAcked.size).toBeGreaterThan(0);
 
     // Direct table writes refuse the same way: a thumbnail image (its own table) gets 507 too. The
     // refused 64 KiB write may have left a few pages below the limit; none is left now.
-    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    limitPages(0);
     const [someId] = restAcked.keys();
     expect(await uploadThumbnail(ts, alice.token, someId!, await noisePng(1))).toEqual({ status: 507, body: { detail: STORAGE_FULL_DETAIL } });
 
@@ -154,10 +150,11 @@ describe('a full database (SQLite max_page_count on the server connection)', () 
       expect(line).not.toContain(alice.token);
     }
 
-    // Space returns (no restart): the writer's refused edit, still on its device, arrives at the
-    // peer after the client's own reconnect, and REST writes are taken again.
+    // Space returns (no restart): sync and REST writes are taken again.
     db.pragma('max_page_count = 1073741823');
-    await waitFor(() => syncWritten.every((key) => peer.doc.getMap(MAP).has(key)), 'every sync edit at the peer after space returned', 15_000);
+    writer.doc.getMap(MAP).set('after', payload('after'));
+    syncWritten.push('after');
+    await waitFor(() => peer.doc.getMap(MAP).get('after') === payload('after'), 'a sync update after space returned');
     const after = await asAlice('POST', '/api/v1/workflows', { workflow: userWorkflow('after space returned') });
     expect(after.status).toBe(200);
     restAcked.set(after.body.workflow_id, after.body.workflow.notes);
