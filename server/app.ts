@@ -13,6 +13,7 @@ import { UserStore } from './auth/users.js';
 import { databaseFile, projectRoot, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { MigrationReport } from './db/migrator.js';
+import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http-exhaustion.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { OriginGuard } from './http/origin-guard.js';
@@ -73,12 +74,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     multiuser: config.multiuser,
     maxFrameBytes: config.maxFrameBytes,
     quota,
+    maxSocketsPerUser: config.maxSocketsPerUser,
+    maxSocketsPerAddress: config.maxSocketsPerIp,
+    maxPendingSockets: config.maxPendingSockets,
   });
   const services: Services = { db, users, tokens, identity, sync };
 
   // No Fastify logger at all, so no request logging: sync URLs carry ?token= and headers carry bearer
   // tokens. Unexpected errors are logged by the error handler, path only.
-  const app = Fastify({ logger: false, bodyLimit: config.maxFrameBytes, frameworkErrors: frameworkErrorHandler });
+  // Fastify's defaults let a request whose body never ends hold its connection for good (requestTimeout
+  // 0); see server/http-exhaustion.ts for the limits and the per-address connection cap.
+  const timeouts = httpTimeouts(config.requestTimeoutMs);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.maxFrameBytes,
+    frameworkErrors: frameworkErrorHandler,
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    http: httpServerOptions(timeouts),
+    clientErrorHandler,
+  });
+  limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp);
   installErrorHandlers(app);
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);

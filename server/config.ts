@@ -28,6 +28,16 @@ export interface Config {
   maxPublishedBytesPerUser: number;
   /** Average bytes per second one user's changes may write into `public` (bursts are coalesced). */
   publishBytesPerSecond: number;
+  /** Open sync sockets per user; more are closed with 1013 'too many connections'. */
+  maxSocketsPerUser: number;
+  /** Sync sockets per client address (IPv6: per /64), authenticated or not; more are closed with 1013. */
+  maxSocketsPerIp: number;
+  /** Sync sockets still being authenticated, all addresses together; more are closed with 1013. */
+  maxPendingSockets: number;
+  /** Simultaneous HTTP connections per client address (not counting sync sockets); more are refused with 503. */
+  maxConnectionsPerIp: number;
+  /** Time a client has to send a whole HTTP request (headers and body), then 408. */
+  requestTimeoutMs: number;
 }
 
 /** Publishing limits of `public` (server/library/publisher.ts), in KiB: per workflow, per user, per second per user. */
@@ -74,6 +84,11 @@ const options = {
   'max-published-workflow-kb': { type: 'string' },
   'max-published-kb-per-user': { type: 'string' },
   'publish-rate-kb-per-second': { type: 'string' },
+  'max-sockets-per-user': { type: 'string' },
+  'max-sockets-per-ip': { type: 'string' },
+  'max-pending-sockets': { type: 'string' },
+  'max-connections-per-ip': { type: 'string' },
+  'request-timeout-seconds': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -116,9 +131,22 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     values['publish-rate-kb-per-second'] ?? env.FLOWSHELF_PUBLISH_RATE_KB_PER_SECOND,
     DEFAULT_PUBLISH_RATE_KB_PER_SECOND,
   );
+  const maxSocketsPerUser = integer('--max-sockets-per-user', values['max-sockets-per-user'] ?? env.FLOWSHELF_MAX_SOCKETS_PER_USER, 64, 1, 1_000_000);
+  const maxSocketsPerIp = integer('--max-sockets-per-ip', values['max-sockets-per-ip'] ?? env.FLOWSHELF_MAX_SOCKETS_PER_IP, 256, 1, 1_000_000);
+  const maxPendingSockets = integer('--max-pending-sockets', values['max-pending-sockets'] ?? env.FLOWSHELF_MAX_PENDING_SOCKETS, 1024, 1, 1_000_000);
+  const maxConnectionsPerIp = integer(
+    '--max-connections-per-ip',
+    values['max-connections-per-ip'] ?? env.FLOWSHELF_MAX_CONNECTIONS_PER_IP,
+    256,
+    1,
+    1_000_000,
+  );
+  const requestTimeoutMs =
+    integer('--request-timeout-seconds', values['request-timeout-seconds'] ?? env.FLOWSHELF_REQUEST_TIMEOUT_SECONDS, 30, 1, 3600) * 1000;
   return {
     port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes,
     maxPublishedWorkflowBytes, maxPublishedBytesPerUser, publishBytesPerSecond,
+    maxSocketsPerUser, maxSocketsPerIp, maxPendingSockets, maxConnectionsPerIp, requestTimeoutMs,
   };
 }
 

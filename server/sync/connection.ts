@@ -12,12 +12,26 @@ import type { Access } from './policy.js';
 export interface SyncSocket {
   send(frame: Uint8Array): void;
   close(code: number, reason: string): void;
-  /** Bytes queued for sending; the connection is closed with 1013 beyond maxBufferedBytes. */
+  /**
+   * Bytes queued for sending whose write has not completed (WebSocket frame headers included, as in
+   * `ws`); see send() for the rule on it.
+   */
   readonly bufferedAmount: number;
+  /**
+   * Bytes of the write now in progress that the kernel has not taken yet (libuv's writeQueueSize),
+   * 0 when not known. One write can carry megabytes (a large frame, or every frame queued meanwhile,
+   * written at once), so progress inside it must count too.
+   */
+  readonly unsentOfCurrentWrite: number;
 }
 
 export interface ConnectionLimits {
+  /** Soft bound on queued outbound bytes: above it the connection is watched for progress. */
   maxBufferedBytes: number;
+  /** Hard bound: a frame that would queue beyond it closes the connection at once (memory). */
+  hardMaxBufferedBytes: number;
+  /** Watch window: over the soft bound with nothing drained for this long (with I/O run) is stalled. */
+  stallWindowMs: number;
   /** Awareness messages per second a connection may send on average, and in a burst. */
   awarenessPerSecond: number;
   awarenessBurst: number;
@@ -31,6 +45,12 @@ export class Connection implements RoomMember {
   dropped = 0;
   private awarenessTokens: number;
   private awarenessRefilledAt = Date.now();
+  /** Every byte handed to the socket, framed; minus bufferedAmount, the bytes whose write completed. */
+  private bytesQueued = 0;
+  private lastCheck = { completed: 0, unsentOfCurrentWrite: 0 };
+  /** Over the soft bound and under watch (a window is running or about to start). */
+  private watched = false;
+  private stallTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly socket: SyncSocket,
@@ -119,10 +139,23 @@ export class Connection implements RoomMember {
     }
   }
 
+  /**
+   * Queues a frame. A reader that does not keep up would otherwise hold an unbounded queue in server
+   * memory, but a queue over the soft bound alone proves nothing: the writer may simply not have let
+   * the event loop run I/O yet (a burst of commits in one turn), or the reader is slow but reading.
+   * So the rule is:
+   * - over the soft bound (maxBufferedBytes) the connection is watched: over each stallWindowMs,
+   *   counted from a turn where the event loop was free to run I/O, it must get bytes out (a write
+   *   completed, or the write in progress shrank: the test Node's own socket timeout uses), or it is
+   *   stalled and closed with 1013;
+   * - a frame that would take the queue past the hard bound closes it with 1013 at once, whatever the
+   *   progress: that bound is what one connection may cost in memory.
+   * A reader that keeps reading is never shed below the hard bound.
+   */
   send(frame: Uint8Array): void {
     if (this.closed) return;
-    // A reader that does not keep up would otherwise hold an unbounded queue in server memory.
-    if (this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+    const buffered = this.socket.bufferedAmount;
+    if (buffered > this.limits.maxBufferedBytes && buffered + frame.length > this.limits.hardMaxBufferedBytes) {
       this.close(CloseCode.TryAgain, 'client too slow');
       return;
     }
@@ -131,13 +164,62 @@ export class Connection implements RoomMember {
     } catch (error) {
       this.log(`send failed on ${this.room.name}: ${String(error)}`);
       this.close(CloseCode.TryAgain, 'send failed');
+      return;
     }
+    this.bytesQueued += framedLength(frame.length);
+    if (!this.watched && this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      this.watched = true;
+      // The window starts once this turn's work is done: a writer's burst is not the reader's time.
+      setImmediate(() => this.startStallWindow());
+    }
+  }
+
+  /** Outbound bytes queued in server memory for this socket. */
+  get queuedBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  /** `completed` only grows; `unsentOfCurrentWrite` shrinks while one write is in progress. */
+  private progress(): { completed: number; unsentOfCurrentWrite: number } {
+    return { completed: this.bytesQueued - this.socket.bufferedAmount, unsentOfCurrentWrite: this.socket.unsentOfCurrentWrite };
+  }
+
+  private startStallWindow(): void {
+    if (this.closed) return;
+    this.lastCheck = this.progress();
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = null;
+      // Timers run before the poll phase of their loop turn. If something kept the loop busy through
+      // the window, the socket had no chance to drain: give it three turns of I/O (the kernel reports
+      // it writable, the write, the write's completion reported) before judging.
+      setImmediate(() => setImmediate(() => setImmediate(() => this.checkStall())));
+    }, this.limits.stallWindowMs);
+    this.stallTimer.unref();
+  }
+
+  private checkStall(): void {
+    if (this.closed) return;
+    if (this.socket.bufferedAmount <= this.limits.maxBufferedBytes) {
+      this.watched = false;
+      return;
+    }
+    const now = this.progress();
+    // Another write starts only when one completes, so with `completed` unchanged the same write is
+    // in progress and a smaller remainder is progress.
+    const moved = now.completed > this.lastCheck.completed || now.unsentOfCurrentWrite < this.lastCheck.unsentOfCurrentWrite;
+    if (!moved) {
+      this.close(CloseCode.TryAgain, 'client too slow');
+      return;
+    }
+    this.startStallWindow();
   }
 
   /** Closes the socket and leaves the room at once (no more frames are processed). Idempotent. */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
     try {
       this.socket.close(code, reason);
     } catch (error) {
@@ -165,4 +247,9 @@ export class Connection implements RoomMember {
     this.awarenessTokens -= 1;
     return true;
   }
+}
+
+/** A server's WebSocket frame as written: the payload and its 2, 4 or 10 byte header (RFC 6455 §5.2). */
+function framedLength(payload: number): number {
+  return payload + (payload > 0xffff ? 10 : payload > 125 ? 4 : 2);
 }

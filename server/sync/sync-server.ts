@@ -17,11 +17,12 @@ import type { DocumentStore } from '../storage/document-store.js';
 import type { DocumentQuota } from '../storage/quota.js';
 import { describeStoreError, megabytes, QuotaExceededError, StorageError, storageErrorOf } from '../storage/storage-errors.js';
 import { CommitQueue, type QueuedUpdate } from './commit-queue.js';
-import { Connection } from './connection.js';
+import { Connection, type SyncSocket } from './connection.js';
 import { FANOUT_ORIGIN, type DocumentRoom } from './document-room.js';
 import type { Fanout } from './fanout.js';
 import { accessFor } from './policy.js';
 import { RoomRegistry } from './room-registry.js';
+import { clientAddressKey } from '../client-address.js';
 
 export interface DocumentHooks {
   /** A document was loaded from the store, before any client syncs it. */
@@ -53,8 +54,26 @@ export interface SyncServerOptions {
   preAuthTimeoutMs?: number;
   /** Bytes a socket may send before it is authenticated. Default maxFrameBytes, then 4413. */
   preAuthMaxBytes?: number;
-  /** Outbound bytes queued for one socket before it is closed with 1013. Default 4 x maxFrameBytes. */
+  /**
+   * Soft bound on outbound bytes queued for one socket: above it the socket must keep draining, or
+   * after stallWindowMs without progress it is closed with 1013. Default 4 x maxFrameBytes.
+   */
   maxBufferedBytes?: number;
+  /** Outbound bytes beyond which a socket is closed with 1013 at once, draining or not. Default 4 x maxBufferedBytes. */
+  hardMaxBufferedBytes?: number;
+  /** How long a socket over maxBufferedBytes may go without draining anything. Default 10 s. */
+  stallWindowMs?: number;
+  /**
+   * Every open socket is pinged this often; one that has not answered the previous ping is cut (a
+   * half-open socket would otherwise keep its room and presence for good). Default 30 s.
+   */
+  heartbeatIntervalMs?: number;
+  /** Open sync sockets one user may hold; more are closed with 1013. Default 64. */
+  maxSocketsPerUser?: number;
+  /** Sync sockets (admitted or not) from one client address (IPv6: one /64); more are closed with 1013. Default 256. */
+  maxSocketsPerAddress?: number;
+  /** Sockets not yet admitted (token being checked, document loading), all addresses together. Default 1024. */
+  maxPendingSockets?: number;
   hooks?: DocumentHooks;
   /**
    * Storage quota per document (library documents: per user). Client updates over it are refused
@@ -70,6 +89,8 @@ export interface SyncStats {
   connections: number;
   /** Sockets still being authenticated or waiting for their document to load. */
   pending: number;
+  /** Outbound bytes queued in server memory for the admitted sockets, all together. */
+  queuedBytes: number;
 }
 
 /** Origin of changes made through withDocument, so hooks can tell them from client edits. */
@@ -85,6 +106,11 @@ export class SyncServer {
   private readonly byUser = new Map<string, Set<Connection>>();
   private readonly expiryTimers = new Map<Connection, NodeJS.Timeout>();
   private readonly pendingSockets = new Set<WebSocket>();
+  /** Open sync sockets per client address key (admitted or not), for maxSocketsPerAddress. */
+  private readonly socketsByAddress = new Map<string, number>();
+  /** Sockets that have not answered the last heartbeat ping. */
+  private readonly awaitingPong = new WeakSet<WebSocket>();
+  private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly serverUses = new Set<Promise<unknown>>();
   private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
   /** Committed updates whose onCommitted hook has not run yet, per room (see hookDue). */
@@ -132,6 +158,8 @@ export class SyncServer {
     });
     this.recheckTimer = setInterval(() => this.recheckAll(), opts.recheckIntervalMs ?? 2000);
     this.recheckTimer.unref();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatIntervalMs ?? 30_000);
+    this.heartbeatTimer.unref();
     this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
   }
 
@@ -155,6 +183,25 @@ export class SyncServer {
       ws.close(CloseCode.TryAgain, 'server shutting down');
       return;
     }
+    // Caps are checked after the handshake so that the client learns why (a refused upgrade reaches
+    // a browser only as 1006); the sockets already open are kept. 1013: closing a tab frees a slot.
+    if (this.pendingSockets.size >= (this.opts.maxPendingSockets ?? 1024)) {
+      ws.close(CloseCode.TryAgain, 'too many connections');
+      return;
+    }
+    const address = clientAddressKey(req.socket.remoteAddress);
+    const fromAddress = this.socketsByAddress.get(address) ?? 0;
+    if (fromAddress >= (this.opts.maxSocketsPerAddress ?? 256)) {
+      ws.close(CloseCode.TryAgain, 'too many connections');
+      return;
+    }
+    this.socketsByAddress.set(address, fromAddress + 1);
+    ws.once('close', () => {
+      const left = (this.socketsByAddress.get(address) ?? 1) - 1;
+      if (left <= 0) this.socketsByAddress.delete(address);
+      else this.socketsByAddress.set(address, left);
+    });
+    ws.on('pong', () => this.awaitingPong.delete(ws));
 
     const buffered: Array<Uint8Array | null> = [];
     let bufferedBytes = 0;
@@ -192,7 +239,12 @@ export class SyncServer {
         return;
       }
       ws.off('message', onEarlyFrame);
-      const connection = this.attach(ws, room, auth.principal, access, auth.expiresAt);
+      if ((this.byUser.get(auth.principal.userId)?.size ?? 0) >= (this.opts.maxSocketsPerUser ?? 64)) {
+        this.registry.release(room);
+        ws.close(CloseCode.TryAgain, 'too many connections');
+        return;
+      }
+      const connection = this.attach(ws, syncSocketOf(ws, req), room, auth.principal, access, auth.expiresAt);
       for (const frame of buffered) deliver(connection, frame);
     } finally {
       clearTimeout(timeout);
@@ -200,14 +252,24 @@ export class SyncServer {
     }
   }
 
-  private attach(ws: WebSocket, room: DocumentRoom, principal: Principal, access: 'read-write' | 'read-only', expiresAt: number | null): Connection {
+  private attach(
+    ws: WebSocket,
+    socket: SyncSocket,
+    room: DocumentRoom,
+    principal: Principal,
+    access: 'read-write' | 'read-only',
+    expiresAt: number | null,
+  ): Connection {
+    const maxBufferedBytes = this.opts.maxBufferedBytes ?? 4 * this.maxFrameBytes;
     const connection = new Connection(
-      ws,
+      socket,
       room,
       principal,
       access,
       {
-        maxBufferedBytes: this.opts.maxBufferedBytes ?? 4 * this.maxFrameBytes,
+        maxBufferedBytes,
+        hardMaxBufferedBytes: this.opts.hardMaxBufferedBytes ?? 4 * maxBufferedBytes,
+        stallWindowMs: this.opts.stallWindowMs ?? 10_000,
         awarenessPerSecond: 10,
         awarenessBurst: 30,
       },
@@ -243,6 +305,27 @@ export class SyncServer {
     if (timer) clearTimeout(timer);
     this.expiryTimers.delete(connection);
     if (!connection.room.broken) this.registry.release(connection.room);
+  }
+
+  /**
+   * Pings every socket (admitted or not) and cuts those that did not answer the previous ping within
+   * a whole interval: their peer is gone or not reading. The 'close' that follows releases the room
+   * and withdraws the connection's awareness states from the other members.
+   */
+  private heartbeat(): void {
+    for (const ws of this.wss.clients) {
+      if (this.awaitingPong.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      this.awaitingPong.add(ws);
+      try {
+        ws.ping();
+      } catch (error) {
+        this.log(`ping failed: ${String(error)}`);
+        ws.terminate();
+      }
+    }
   }
 
   /** Rechecks every open socket of `userId` against the user's current rights. */
@@ -456,7 +539,9 @@ export class SyncServer {
   }
 
   stats(): SyncStats {
-    return { rooms: this.registry.rooms.size, connections: this.connections.size, pending: this.pendingSockets.size };
+    let queuedBytes = 0;
+    for (const connection of this.connections) queuedBytes += connection.queuedBytes;
+    return { rooms: this.registry.rooms.size, connections: this.connections.size, pending: this.pendingSockets.size, queuedBytes };
   }
 
   /**
@@ -470,6 +555,7 @@ export class SyncServer {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.recheckTimer);
+    clearInterval(this.heartbeatTimer);
     this.stopListening();
     for (const ws of this.pendingSockets) ws.close(CloseCode.TryAgain, 'server shutting down');
     for (const connection of [...this.connections]) connection.close(CloseCode.TryAgain, 'server shutting down');
@@ -483,6 +569,26 @@ export class SyncServer {
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/**
+ * The socket as a Connection sees it. Progress inside one large write is visible only on the TCP
+ * handle (libuv's writeQueueSize, which Node's own socket timeout reads too); `ws` keeps that socket
+ * private, but it is the upgraded request's socket.
+ */
+function syncSocketOf(ws: WebSocket, req: IncomingMessage): SyncSocket {
+  const tcp = req.socket as unknown as { _handle?: { writeQueueSize?: unknown } | null };
+  return {
+    send: (frame) => ws.send(frame),
+    close: (code, reason) => ws.close(code, reason),
+    get bufferedAmount() {
+      return ws.bufferedAmount;
+    },
+    get unsentOfCurrentWrite() {
+      const size = tcp._handle?.writeQueueSize;
+      return typeof size === 'number' ? size : 0;
+    },
+  };
 }
 
 /** `null` stands for a text frame: the protocol is binary only. */

@@ -1,55 +1,162 @@
-// A client that stops reading must not make the server queue its outbound frames without bound: once
-// more than maxBufferedBytes wait for it, it is closed with 1013 while the readers go on.
+// A client that stops reading must not make the server queue its outbound frames without bound, and a
+// client that reads, even slowly, must never be shed for it. The rule (server/sync/connection.ts):
+// over the soft bound a socket must keep draining (checked every stall window, after the loop has run
+// I/O), and beyond the hard bound it is closed at once. Small bounds and windows keep these quick.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { connect, rawSocket, synced, waitFor, type Client, type RawSocket } from './clients.js';
-import { startSyncNode, type SyncNode } from './sync-node.js';
+import { startSyncNode, type SyncNode, type SyncNodeOptions } from './sync-node.js';
 
 const doc = libraryDocument(SYSTEM_USER_ID);
-const MAX_BUFFERED = 256 * 1024;
+const SOFT = 256 * 1024;
 const CHUNK = 'x'.repeat(128 * 1024);
-let dir: string;
-let node: SyncNode;
+/** Writes a test may make before it gives up waiting for the server to act (50 MiB in all). */
+const MAX_WRITES = 400;
+let dir: string | undefined;
+let node: SyncNode | undefined;
 const clients: Client[] = [];
 const raws: RawSocket[] = [];
 
-beforeEach(async () => {
+async function start(opts: SyncNodeOptions): Promise<SyncNode> {
   dir = mkdtempSync(join(tmpdir(), 'flowshelf-backpressure-'));
-  node = await startSyncNode(join(dir, 'flowshelf.db'), { maxBufferedBytes: MAX_BUFFERED });
-});
+  node = await startSyncNode(join(dir, 'flowshelf.db'), opts);
+  return node;
+}
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
   for (const r of raws.splice(0)) r.ws.terminate();
-  await node.close();
-  rmSync(dir, { recursive: true, force: true });
+  await node?.close();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  node = undefined;
+  dir = undefined;
 });
 
+function raw(n: SyncNode): RawSocket {
+  const r = rawSocket(`${n.wsUrl}/${doc}`);
+  raws.push(r);
+  return r;
+}
+
+/** Resolves once `key` is in the client's workflows map; rejects if the client's socket closes first. */
+function received(client: Client, key: string): Promise<void> {
+  const map = client.doc.getMap('workflows');
+  if (map.has(key)) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onChange = () => {
+      if (!map.has(key)) return;
+      map.unobserve(onChange);
+      client.provider.off('connection-close', onClose);
+      resolve();
+    };
+    const onClose = (event: { code: number } | null) => {
+      map.unobserve(onChange);
+      reject(new Error(`reader closed (${event?.code ?? 'no code'}) before it received ${key}`));
+    };
+    map.observe(onChange);
+    client.provider.on('connection-close', onClose);
+  });
+}
+
+async function write(n: SyncNode, key: string): Promise<void> {
+  await n.sync.withDocument(doc, (d) => d.getMap('workflows').set(key, CHUNK));
+}
+
 describe('outbound backpressure', () => {
-  it('a client that stops reading is closed with 1013 while a reading client keeps up and stays', async () => {
-    const reader = connect(node.wsUrl, doc, undefined);
+  it('a client that stops reading is closed with 1013 while a reading client gets every write and stays', async () => {
+    // The hard bound is far away, so only the stall rule can shed the paused socket.
+    const n = await start({ maxBufferedBytes: SOFT, hardMaxBufferedBytes: 64 * 1024 * 1024, stallWindowMs: 50 });
+    const reader = connect(n.wsUrl, doc, undefined);
     clients.push(reader);
-    const stalled = rawSocket(`${node.wsUrl}/${doc}`);
-    raws.push(stalled);
+    const stalled = raw(n);
     await Promise.all([synced(reader), stalled.opened]);
     await waitFor(() => stalled.frames.length > 0, 'server step 1 at the stalled client');
-    await waitFor(() => node.sync.stats().connections === 2, 'both connections attached');
+    await waitFor(() => n.sync.stats().connections === 2, 'both connections attached');
     // Stop reading: the kernel buffers fill first (a few MiB on loopback), then the server's queue.
     stalled.ws.pause();
     let writes = 0;
-    // Bounded, so a server that never sheds the stalled client fails the test instead of hanging.
-    while (node.sync.stats().connections === 2 && writes < 400) {
-      await node.sync.withDocument(doc, (d) => d.getMap('workflows').set(`w${writes}`, CHUNK));
+    // Each write waits until the reader has it: the pace is the reader's, whatever the machine's speed.
+    while (n.sync.stats().connections === 2 && writes < MAX_WRITES) {
+      await write(n, `w${writes}`);
+      await received(reader, `w${writes}`);
       writes++;
     }
-    expect(node.sync.stats().connections).toBe(1);
-    await waitFor(() => reader.doc.getMap('workflows').has(`w${writes - 1}`), 'every write at the reading client', 20_000);
+    expect(n.sync.stats().connections).toBe(1);
+    // Written after the stalled one was shed: the reader still gets it.
+    await write(n, 'after');
+    await received(reader, 'after');
     expect(reader.closeCodes).toEqual([]);
     // Once it reads again, the stalled client finds the close code after the frames queued before it.
     stalled.ws.resume();
     expect((await stalled.closed).code).toBe(CloseCode.TryAgain);
+  });
+
+  it('a reader that is slow but keeps draining is not shed, however long its queue stays over the soft bound', async () => {
+    const window = 250;
+    const n = await start({ maxBufferedBytes: SOFT, hardMaxBufferedBytes: 256 * 1024 * 1024, stallWindowMs: window });
+    const slow = raw(n);
+    await slow.opened;
+    await waitFor(() => n.sync.stats().connections === 1 && slow.frames.length > 0, 'slow reader attached');
+    const framesBefore = slow.frames.length;
+    slow.ws.pause();
+    // One burst, without yielding to I/O, far over the soft bound: the kernel takes what it can at
+    // once (a few MiB on loopback), the rest waits in server memory. The stall window starts after it.
+    const backlog = SOFT + 128 * CHUNK.length;
+    let writes = 0;
+    while (n.sync.stats().queuedBytes < backlog && n.sync.stats().connections === 1 && writes < MAX_WRITES) {
+      await write(n, `w${writes}`);
+      writes++;
+    }
+    expect(n.sync.stats().connections).toBe(1);
+    expect(n.sync.stats().queuedBytes).toBeGreaterThanOrEqual(backlog);
+    // Then the reader takes 24 MB/s by the wall clock (a budget refilled on every tick, so a late
+    // tick reads more): the backlog takes several windows to drain, the queue stays over the soft
+    // bound through stall checks, and each window sees 6 MB read, over what TCP needs to report
+    // progress to the sender (it wakes a blocked writer once half its send buffer, 4 MiB at most
+    // here, is free).
+    const bytesPerMs = 24_000;
+    let budget = 0;
+    let lastTick = Date.now();
+    slow.ws.on('message', (data: Buffer) => {
+      budget -= data.length;
+      if (budget <= 0) slow.ws.pause();
+    });
+    const pace = setInterval(() => {
+      const now = Date.now();
+      budget = Math.min(budget + (now - lastTick) * bytesPerMs, window * bytesPerMs);
+      lastTick = now;
+      if (budget > 0) slow.ws.resume();
+    }, 5);
+    try {
+      await waitFor(() => slow.frames.length - framesBefore >= writes, 'every write at the slow reader', 20_000);
+    } finally {
+      clearInterval(pace);
+    }
+    expect(n.sync.stats().connections).toBe(1);
+    expect(n.logs).toEqual([]);
+  });
+
+  it('a socket whose queue would pass the hard bound is closed with 1013 at once, without waiting for the stall window', async () => {
+    const hard = 4 * SOFT;
+    // A stall window longer than the test: only the hard bound can act.
+    const n = await start({ maxBufferedBytes: SOFT, hardMaxBufferedBytes: hard, stallWindowMs: 600_000 });
+    const paused = raw(n);
+    await paused.opened;
+    await waitFor(() => n.sync.stats().connections === 1 && paused.frames.length > 0, 'paused reader attached');
+    paused.ws.pause();
+    let writes = 0;
+    let mostQueued = 0;
+    while (n.sync.stats().connections === 1 && writes < MAX_WRITES) {
+      await write(n, `w${writes}`);
+      mostQueued = Math.max(mostQueued, n.sync.stats().queuedBytes);
+      writes++;
+    }
+    expect(n.sync.stats().connections).toBe(0);
+    expect(mostQueued).toBeLessThanOrEqual(hard);
+    paused.ws.resume();
+    expect((await paused.closed).code).toBe(CloseCode.TryAgain);
   });
 });

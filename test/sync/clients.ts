@@ -54,8 +54,9 @@ export interface RawSocket {
   opened: Promise<void>;
 }
 
-export function rawSocket(url: string): RawSocket {
-  const ws = new WebSocket(url);
+/** `options`: e.g. `autoPong: false` (a peer that stops answering pings), `localAddress` (another client address). */
+export function rawSocket(url: string, options?: WebSocket.ClientOptions): RawSocket {
+  const ws = new WebSocket(url, options);
   const frames: Uint8Array[] = [];
   ws.on('message', (data: Buffer) => frames.push(new Uint8Array(data)));
   ws.on('error', () => {});
