@@ -33,7 +33,40 @@ describe('parseConfig', () => {
       maxPublishedWorkflowBytes: 1024 * 1024,
       maxPublishedBytesPerUser: 4 * 1024 * 1024,
       publishBytesPerSecond: 128 * 1024,
+      maxSocketsPerUser: 64,
+      maxSocketsPerIp: 256,
+      maxPendingSockets: 1024,
+      maxConnectionsPerIp: 256,
+      requestTimeoutMs: 30_000,
     });
+  });
+
+  it('reads the connection caps and the request timeout from flags or the environment (flag wins), naming the flag on bad values', () => {
+    const env = {
+      FLOWSHELF_MAX_SOCKETS_PER_USER: '8',
+      FLOWSHELF_MAX_SOCKETS_PER_IP: '9',
+      FLOWSHELF_MAX_PENDING_SOCKETS: '10',
+      FLOWSHELF_MAX_CONNECTIONS_PER_IP: '11',
+      FLOWSHELF_REQUEST_TIMEOUT_SECONDS: '12',
+    };
+    expect(parseConfig([], env)).toMatchObject({
+      maxSocketsPerUser: 8,
+      maxSocketsPerIp: 9,
+      maxPendingSockets: 10,
+      maxConnectionsPerIp: 11,
+      requestTimeoutMs: 12_000,
+    });
+    const flags = ['--max-sockets-per-user', '2', '--max-sockets-per-ip', '3', '--max-pending-sockets', '4', '--max-connections-per-ip', '5', '--request-timeout-seconds', '6'];
+    expect(parseConfig(flags, env)).toMatchObject({
+      maxSocketsPerUser: 2,
+      maxSocketsPerIp: 3,
+      maxPendingSockets: 4,
+      maxConnectionsPerIp: 5,
+      requestTimeoutMs: 6_000,
+    });
+    expect(configError(['--max-sockets-per-user', '0'])).toBe('--max-sockets-per-user must be between 1 and 1000000, got 0');
+    expect(configError([], { FLOWSHELF_MAX_CONNECTIONS_PER_IP: 'many' })).toBe('--max-connections-per-ip must be a whole number, got "many"');
+    expect(configError(['--request-timeout-seconds', '0'])).toBe('--request-timeout-seconds must be between 1 and 3600, got 0');
   });
 
   it('reads the per-user storage quota in MiB from --user-quota-mb or FLOWSHELF_USER_QUOTA_MB (flag wins, 0 = unlimited)', () => {
