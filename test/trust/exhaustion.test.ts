@@ -93,6 +93,14 @@ describe('HTTP', () => {
     await waitFor(() => later.doc.getMap('m').get('after the timeout') === true, 'an edit made after the timeout');
   });
 
+  it('answers a malformed request with a JSON reason, as every other error', async () => {
+    const ts = await server({ multiuser: false });
+    const { answer } = halfSent(ts, 'NOT AN HTTP REQUEST\r\n\r\n');
+    const text = await answer;
+    expect(statusOf(text)).toBe(400);
+    expect(bodyOf(text)).toEqual({ detail: 'Malformed HTTP request' });
+  });
+
   it('half-sent requests from one address do not stop another address from being answered', async () => {
     const cap = 24;
     // The request timeout is far away: the flood holds its connections for the whole test.
