@@ -94,7 +94,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     http: httpServerOptions(timeouts),
     clientErrorHandler,
   });
-  limitConnectionsPerAddress(app.server, config.maxConnectionsPerIp);
+  limitConnectionsPerAddress(app.server, { http: config.maxConnectionsPerIp, upgraded: config.maxSocketsPerIp });
   installErrorHandlers(app);
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);

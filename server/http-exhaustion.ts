@@ -1,7 +1,7 @@
 // Bounds on what idle or half-sent HTTP connections can hold: time limits on a request, and a cap on
 // simultaneous connections per client address so that one address cannot take every file descriptor
-// and leave other clients unanswered. Sync sockets leave this count at their upgrade: the sync server
-// counts them under its own caps (--max-sockets-per-ip) and closes extra ones with a close code.
+// and leave other clients unanswered. Sync sockets are counted apart from HTTP connections once
+// upgraded (the sync server applies its own caps to them, with close codes).
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
 import { clientAddressKey } from './client-address.js';
@@ -37,20 +37,32 @@ export function httpServerOptions(timeouts: HttpTimeouts): ServerOptions {
   return { headersTimeout: timeouts.headersTimeout, connectionsCheckingInterval: timeouts.connectionsCheckingInterval };
 }
 
+export interface AddressLimits {
+  /** HTTP connections (requests, and upgrades until they are upgraded). */
+  http: number;
+  /** Upgraded connections (sync sockets), whatever the sync server then makes of them. */
+  upgraded: number;
+}
+
 /**
- * Refuses a connection beyond `maxPerAddress` open ones from the same address (IPv6: the same /64)
- * with a 503; the connections already open are served as usual. Call before the server listens.
+ * Refuses a new connection from an address (IPv6: a /64) that already holds `limits.http` HTTP
+ * connections, or `limits.http + limits.upgraded` connections in all, with a 503; the connections
+ * already open are served as usual. Upgraded sockets stay counted until they close: the sync server
+ * closes the ones over its own caps with a close code, but a peer that never completes the close
+ * handshake holds its socket for ws's 30 s close timeout, and a flood of those must meet a limit too.
+ * Call before the server listens.
  */
-export function limitConnectionsPerAddress(server: Server, maxPerAddress: number): void {
-  const open = new Map<string, number>();
-  const counted = new WeakMap<Socket, string>();
+export function limitConnectionsPerAddress(server: Server, limits: AddressLimits): void {
+  const open = new Map<string, { http: number; upgraded: number }>();
+  const counted = new WeakMap<Socket, { key: string; kind: 'http' | 'upgraded' }>();
   const release = (socket: Socket) => {
-    const key = counted.get(socket);
-    if (key === undefined) return;
+    const entry = counted.get(socket);
+    if (entry === undefined) return;
     counted.delete(socket);
-    const left = (open.get(key) ?? 1) - 1;
-    if (left <= 0) open.delete(key);
-    else open.set(key, left);
+    const counts = open.get(entry.key);
+    if (counts === undefined) return;
+    counts[entry.kind]--;
+    if (counts.http + counts.upgraded <= 0) open.delete(entry.key);
   };
   // The HTTP server's own 'connection' listener attaches its request parser. A refused connection
   // must never reach it (no handler may run for it), so it is called only for admitted ones.
@@ -58,27 +70,35 @@ export function limitConnectionsPerAddress(server: Server, maxPerAddress: number
   server.removeAllListeners('connection');
   server.on('connection', (socket: Socket) => {
     const key = clientAddressKey(socket.remoteAddress);
-    const count = open.get(key) ?? 0;
-    if (count >= maxPerAddress) {
+    let counts = open.get(key);
+    if (counts !== undefined && (counts.http >= limits.http || counts.http + counts.upgraded >= limits.http + limits.upgraded)) {
       refuse(socket);
       return;
     }
-    open.set(key, count + 1);
-    counted.set(socket, key);
+    if (counts === undefined) open.set(key, (counts = { http: 0, upgraded: 0 }));
+    counts.http++;
+    counted.set(socket, { key, kind: 'http' });
     socket.once('close', () => release(socket));
     for (const listener of httpListeners) listener.call(server, socket);
   });
-  server.on('upgrade', (_req, socket: Socket) => release(socket));
+  server.on('upgrade', (_req, socket: Socket) => {
+    const entry = counted.get(socket);
+    const counts = entry && open.get(entry.key);
+    if (entry === undefined || counts === undefined || entry.kind !== 'http') return;
+    counts.http--;
+    counts.upgraded++;
+    entry.kind = 'upgraded';
+  });
 }
 
 /**
  * Answers 503 without reading the request. The socket is half-closed and what the client sends is
  * read and dropped until it closes (closing with unread data would reset the connection, and the
- * client could lose the answer), for a few seconds at most.
+ * client could lose the answer), for a second at most: a flood of new connections must not hold them.
  */
 function refuse(socket: Socket): void {
   socket.on('error', () => {});
-  socket.setTimeout(5_000, () => socket.destroy());
+  socket.setTimeout(1_000, () => socket.destroy());
   const body = JSON.stringify({ detail: 'Too many connections from this address' });
   socket.end(
     `HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +

@@ -127,6 +127,23 @@ describe('HTTP', () => {
   });
 });
 
+/** Opens a WebSocket upgrade by hand and never reads past the status line: it answers no close frame. */
+function deafUpgrade(ts: TestServer, localAddress = '127.0.0.1'): Promise<number> {
+  const socket = tcpConnect({ host: '127.0.0.1', port: ts.server.port, localAddress });
+  cleanups.push(() => socket.destroy());
+  socket.on('error', () => {});
+  socket.write(
+    `GET /sync/${libraryDocument(SYSTEM_USER_ID)} HTTP/1.1\r\nHost: 127.0.0.1:${ts.server.port}\r\nUpgrade: websocket\r\n` +
+      `Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  return new Promise((resolve) =>
+    socket.once('data', (chunk: Buffer) => {
+      socket.pause();
+      resolve(statusOf(chunk.toString('latin1')));
+    }),
+  );
+}
+
 /** Calls `attempt` until `done` holds of its result (the server releases closed connections a turn later). */
 async function retryUntil<T>(attempt: () => Promise<T>, done: (result: T) => boolean): Promise<T> {
   for (let i = 0; ; i++) {
@@ -137,6 +154,21 @@ async function retryUntil<T>(attempt: () => Promise<T>, done: (result: T) => boo
 }
 
 describe('sync sockets', () => {
+  it('sockets refused by a cap stay counted until their peer closes them: a flood of deaf ones meets a limit', async () => {
+    const cap = 4;
+    const ts = await server({ multiuser: false, config: { maxSocketsPerIp: cap, maxConnectionsPerIp: cap } });
+    const statuses: number[] = [];
+    // One after another, so the order of admission is known.
+    for (let i = 0; i < 5 * cap; i++) statuses.push(await deafUpgrade(ts));
+    // `cap` admitted, `cap` more upgraded and closed with 1013 by the sync server (their peer never
+    // answers, so they linger until ws's close timeout), every further one refused before the upgrade.
+    expect(statuses).toEqual([...Array<number>(2 * cap).fill(101), ...Array<number>(3 * cap).fill(503)]);
+    expect(ts.server.services.sync.stats().connections).toBe(cap);
+    // Another address is served, over HTTP and sync alike.
+    expect((await rawRequest(ts.url, '/api/v1/auth/status', { localAddress: '127.0.0.2' })).status).toBe(200);
+    expect(await deafUpgrade(ts, '127.0.0.2')).toBe(101);
+  });
+
   it('caps the sockets of one user: the extra ones are closed with 1013, the open ones kept, another user syncs', async () => {
     const cap = 8;
     const ts = await server({ multiuser: true, config: { maxSocketsPerUser: cap } });
