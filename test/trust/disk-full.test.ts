@@ -320,8 +320,12 @@ describe('a real 16 MB filesystem (tmpfs)', () => {
     } finally {
       logs.restore();
       for (const c of clients) c.destroy();
-      await ts?.close();
-      unmount(mounted.dir);
+      // The mount goes even if the server fails to close (a failing run must not leave it behind).
+      try {
+        await ts?.close();
+      } finally {
+        unmount(mounted.dir);
+      }
     }
   }, 180_000);
 });
