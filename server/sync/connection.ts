@@ -1,4 +1,4 @@
-// One authenticated socket on one document. Knows the socket only through SyncSocket (three
+// One authenticated socket on one document. Knows the socket only through SyncSocket (four
 // members), so the protocol handling can be driven without `ws`. Every frame is decoded and applied
 // here inside try/catch; a bad frame closes this connection with 4400 and nothing else.
 import * as Y from 'yjs';

@@ -20,8 +20,8 @@ const raws: RawSocket[] = [];
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowshelf-heartbeat-'));
-  // Short, but long enough that the in-process clients that do answer always get their pong back in
-  // time on a busy machine (an answer needs two turns of the shared event loop).
+  // Short, but with room for the in-process clients that do answer to get their pong back within an
+  // interval on a busy machine (an answer takes two turns of the event loop they share with the server).
   node = await startSyncNode(join(dir, 'flowshelf.db'), { heartbeatIntervalMs: 200, idleUnloadMs: 50 });
 });
 
