@@ -238,7 +238,8 @@ function mountTmpfs(size: string): { dir: string } | { reason: string } {
 }
 
 function unmount(dir: string): void {
-  execFileSync('umount', [dir], { stdio: 'pipe' });
+  // Lazy: detached at once even if a failed server still holds a file open there.
+  execFileSync('umount', ['-l', dir], { stdio: 'pipe' });
   rmSync(dir, { recursive: true, force: true });
 }
 
