@@ -112,7 +112,15 @@ export class Connection implements RoomMember {
         this.quotaAtCommit = overQuota !== null;
         const result = this.room.applyClientUpdate(message.update, this);
         this.quotaAtCommit = false;
-        if (result === 'malformed') this.refuse(new MalformedFrameError('update cannot be applied'));
+        if (typeof result === 'object') {
+          // Over the depth or value limits (contract §3): never applied, stored or forwarded.
+          if (result.refused === 'malformed') this.refuse(new MalformedFrameError(`update cannot be read: ${result.reason}`));
+          else {
+            this.log(`refused an update of user ${this.principal.userId} to ${this.room.name}: ${result.reason}`);
+            // A close reason is at most 123 bytes; the reasons of update-limits.ts are ASCII.
+            this.close(CloseCode.TooLarge, `update over the limits: ${result.reason}`.slice(0, 123));
+          }
+        } else if (result === 'malformed') this.refuse(new MalformedFrameError('update cannot be applied'));
         else if (result === 'too-much-pending') this.refuse(new MalformedFrameError('update depends on too much missing state'));
         return;
       }

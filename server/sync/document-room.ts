@@ -8,6 +8,7 @@ import { addsContent, exceeded, fits, type DocumentQuota } from '../storage/quot
 import type { QuotaExceededError } from '../storage/storage-errors.js';
 import { AwarenessRelay } from './awareness-relay.js';
 import { encodeAwareness, encodeSyncStep2, encodeUpdate, type AwarenessEntry } from './messages.js';
+import { checkClientUpdate } from './update-limits.js';
 
 /** What a room needs from a connection: sending and closing, nothing of the socket. */
 export interface RoomMember {
@@ -17,7 +18,11 @@ export interface RoomMember {
 /** Origin of updates that came through the fan-out: committed by another process already. */
 export const FANOUT_ORIGIN = Symbol('fanout');
 
-export type ApplyResult = 'applied' | 'malformed' | 'too-much-pending';
+/**
+ * 'refused': the update breaks the limits of update-limits.ts (too deep or a value too large: 4413)
+ * or cannot be read (4400); it was never applied.
+ */
+export type ApplyResult = 'applied' | 'malformed' | 'too-much-pending' | { refused: 'too-large' | 'malformed'; reason: string };
 
 export class DocumentRoom {
   readonly doc: Y.Doc;
@@ -82,6 +87,9 @@ export class DocumentRoom {
    * a connection that grows it beyond maxPendingBytes is refused and the pending state dropped.
    */
   applyClientUpdate(update: Uint8Array, origin: RoomMember): ApplyResult {
+    // Before Yjs integrates anything: a type nested too deep cannot be taken out again safely.
+    const limits = checkClientUpdate(this.doc, update);
+    if (!limits.ok) return { refused: limits.refusal, reason: limits.reason };
     try {
       Y.applyUpdate(this.doc, update, origin);
     } catch (error) {
