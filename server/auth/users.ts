@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem, normalizeEmail } from './emails.js';
 import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { storageErrorOf } from '../storage/storage-errors.js';
 
 export interface User {
   userId: string;
@@ -241,7 +242,16 @@ export class UserStore {
     }
     if (!(await verifyPassword(password, row.password_hash))) return null;
     const now = new Date().toISOString();
-    this.db.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(now, row.user_id);
+    try {
+      this.db.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(now, row.user_id);
+    } catch (error) {
+      // The time of the last login is bookkeeping, not the user's data: a full disk must not lock
+      // everyone out of reading their libraries. Anything but a storage failure is a bug and throws.
+      const storage = storageErrorOf(error);
+      if (storage === null) throw error;
+      console.warn(`recording the login of user ${row.user_id} failed: ${storage.storeMessage}`);
+      return toUser(row);
+    }
     return { ...toUser(row), lastLoginAt: now };
   }
 

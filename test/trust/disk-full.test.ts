@@ -243,6 +243,28 @@ function unmount(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+describe('signing in while the store refuses writes', () => {
+  it('still signs the user in (the time of a login is bookkeeping, not data) and logs one line', async () => {
+    const ts = await startTestServer();
+    const logs = captureLogs();
+    try {
+      const admin = await setupAdmin(ts);
+      await createUser(ts, admin.token, { email: 'alice@example.com', password: 'alice-password-1' });
+      // Every write now fails as a broken or full disk would make it fail.
+      ts.server.services.db.pragma('query_only = 1');
+      const signIn = await api(ts)('POST', '/api/v1/auth/login', { email: 'alice@example.com', password: 'alice-password-1' });
+      expect(signIn.status).toBe(200);
+      expect(logs.lines.filter((line) => line.includes('recording the login'))).toHaveLength(1);
+      // Her library can still be read.
+      expect((await api(ts, signIn.body.token)('GET', '/api/v1/workflows?categories=user')).status).toBe(200);
+    } finally {
+      ts.server.services.db.pragma('query_only = 0');
+      logs.restore();
+      await ts.close();
+    }
+  });
+});
+
 describe('a real 16 MB filesystem (tmpfs)', () => {
   it('320 sync updates and 320 REST creates of 64 KiB: nothing acknowledged is lost, refused ones are told, and growing the filesystem brings writes back', async (ctx) => {
     const mounted = mountTmpfs('16m');
