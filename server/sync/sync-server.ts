@@ -64,6 +64,15 @@ export interface SyncServerOptions {
   /** How long a socket over maxBufferedBytes may go without draining anything. Default 10 s. */
   stallWindowMs?: number;
   /**
+   * Outbound bytes queued for all sockets together. A reader that trickles (a few bytes per stall
+   * window) is never stalled, and many of them could each queue up to hardMaxBufferedBytes (a client
+   * can ask for the whole document again and again); over this budget the sockets with the longest
+   * queues are cut until it holds. Default 1 GiB.
+   */
+  maxQueuedBytesTotal?: number;
+  /** How often the total is summed. Default 1 s; between sums one socket grows by at most its hard bound. */
+  queueBudgetIntervalMs?: number;
+  /**
    * Every open socket is pinged this often; one that has not answered the previous ping is cut (a
    * half-open socket would otherwise keep its room and presence for good). Default 30 s.
    */
@@ -111,6 +120,8 @@ export class SyncServer {
   /** Sockets that have not answered the last heartbeat ping. */
   private readonly awaitingPong = new WeakSet<WebSocket>();
   private readonly heartbeatTimer: NodeJS.Timeout;
+  private readonly queueBudgetTimer: NodeJS.Timeout;
+  private readonly socketOf = new WeakMap<Connection, WebSocket>();
   private readonly serverUses = new Set<Promise<unknown>>();
   private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
   /** Committed updates whose onCommitted hook has not run yet, per room (see hookDue). */
@@ -160,6 +171,8 @@ export class SyncServer {
     this.recheckTimer.unref();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), opts.heartbeatIntervalMs ?? 30_000);
     this.heartbeatTimer.unref();
+    this.queueBudgetTimer = setInterval(() => this.enforceQueueBudget(), opts.queueBudgetIntervalMs ?? 1000);
+    this.queueBudgetTimer.unref();
     this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
   }
 
@@ -277,6 +290,7 @@ export class SyncServer {
       this.log,
     );
     this.connections.add(connection);
+    this.socketOf.set(connection, ws);
     let mine = this.byUser.get(principal.userId);
     if (mine === undefined) this.byUser.set(principal.userId, (mine = new Set()));
     mine.add(connection);
@@ -325,6 +339,28 @@ export class SyncServer {
         this.log(`ping failed: ${String(error)}`);
         ws.terminate();
       }
+    }
+  }
+
+  /** Closes the sockets with the longest outbound queues while all queues together exceed the budget. */
+  private enforceQueueBudget(): void {
+    const budget = this.opts.maxQueuedBytesTotal ?? 1024 * 1024 * 1024;
+    let total = 0;
+    const queued: Array<[Connection, number]> = [];
+    for (const connection of this.connections) {
+      const bytes = connection.queuedBytes;
+      if (bytes === 0) continue;
+      total += bytes;
+      queued.push([connection, bytes]);
+    }
+    if (total <= budget) return;
+    queued.sort((a, b) => b[1] - a[1]);
+    for (const [connection, bytes] of queued) {
+      if (total <= budget) break;
+      connection.close(CloseCode.TryAgain, 'client too slow');
+      // The memory is wanted now: a close frame would wait behind the queue for ws's close timeout.
+      this.socketOf.get(connection)?.terminate();
+      total -= bytes;
     }
   }
 
@@ -556,6 +592,7 @@ export class SyncServer {
   private async shutdown(): Promise<void> {
     clearInterval(this.recheckTimer);
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.queueBudgetTimer);
     this.stopListening();
     for (const ws of this.pendingSockets) ws.close(CloseCode.TryAgain, 'server shutting down');
     for (const connection of [...this.connections]) connection.close(CloseCode.TryAgain, 'server shutting down');

@@ -139,6 +139,36 @@ describe('outbound backpressure', () => {
     expect(n.logs).toEqual([]);
   });
 
+  it('all queues together stay within the memory budget: the longest are cut, a reader that keeps up stays', async () => {
+    // Neither the stall window nor the hard bound can act here: only the budget over all sockets.
+    const n = await start({
+      maxBufferedBytes: SOFT,
+      hardMaxBufferedBytes: 64 * 1024 * 1024,
+      stallWindowMs: 600_000,
+      maxQueuedBytesTotal: 2 * 1024 * 1024,
+      queueBudgetIntervalMs: 50,
+    });
+    const reader = connect(n.wsUrl, doc, undefined);
+    clients.push(reader);
+    const paused = [raw(n), raw(n), raw(n)];
+    await Promise.all([synced(reader), ...paused.map((p) => p.opened)]);
+    await waitFor(() => n.sync.stats().connections === 4 && paused.every((p) => p.frames.length > 0), 'every socket attached');
+    for (const p of paused) p.ws.pause();
+    let writes = 0;
+    while (n.sync.stats().connections > 1 && writes < MAX_WRITES) {
+      await write(n, `w${writes}`);
+      await received(reader, `w${writes}`);
+      writes++;
+    }
+    expect(n.sync.stats().connections).toBe(1);
+    expect(reader.closeCodes).toEqual([]);
+    // Cut, not closed: a close frame would wait behind the queue the budget had to free.
+    for (const p of paused) {
+      p.ws.resume();
+      expect((await p.closed).code).toBe(1006);
+    }
+  });
+
   it('a socket whose queue would pass the hard bound is closed with 1013 at once, without waiting for the stall window', async () => {
     const hard = 4 * SOFT;
     // A stall window longer than the test: only the hard bound can act.
