@@ -17,6 +17,7 @@ import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPe
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { OriginGuard } from './http/origin-guard.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
 import { UserQuota } from './storage/quota.js';
@@ -99,6 +100,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);
   originGuard.install(app);
+  installSecurityHeaders(app);
   registerAuthRoutes(app, services, { throttle: options.loginThrottle });
 
   // ── Workflow library ──────────────────────────────────────────────────────────
