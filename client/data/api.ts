@@ -10,6 +10,7 @@ import type {
   UserCreate,
   UserDTO,
   UserUpdate,
+  WorkflowListItemDTO,
 } from '../../shared/api-types.js';
 
 export type { LoginResponse, SetupStatus, UserDTO };
@@ -118,6 +119,16 @@ export class Api {
   }
   deleteUser(userId: string): Promise<void> {
     return this.request('DELETE', `/auth/users/${encodeURIComponent(userId)}`);
+  }
+
+  /**
+   * The user-category workflows the caller may list (GET /workflows/?categories=user, one page): for
+   * a regular user their own, for an administrator everyone's. Only the server knows which of one's
+   * own are quarantined or kept out of `public` (server-verdicts.ts).
+   */
+  async listUserWorkflows(): Promise<WorkflowListItemDTO[]> {
+    const page = await this.request<{ items: WorkflowListItemDTO[] }>('GET', '/workflows/?categories=user');
+    return page.items;
   }
 
   /** Public URL (no auth: browsers load it through <img src>). */

@@ -27,8 +27,13 @@ export interface LibraryItem {
   openedAt: string | null;
   /** where the item was read from: 'library' items are the user's own and editable */
   source: 'library' | 'public';
-  /** null when valid; otherwise why the stored workflow is not a valid workflow */
+  /**
+   * null when valid; otherwise why the server will never take the entry as a workflow of this library
+   * (not a valid workflow, or its id belongs to another library): such an entry is never published
+   */
   invalidReason: string | null;
+  /** the server's reason for keeping this shared workflow out of `public` (own items only); absent: none known */
+  unpublishedReason?: string | null;
   /** Version of the thumbnail image; null: none; absent: not recorded (see data/thumbnails.ts). */
   thumbnail?: string | null;
 }

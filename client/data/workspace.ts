@@ -5,6 +5,9 @@ import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { CloseCode } from '../../shared/protocol.js';
 import type { StorageProblem } from './storage-problem.js';
 import { SyncedDoc, databasePrefix, type SyncStatus } from './synced-doc.js';
+import { ServerVerdicts, type OwnListing } from './server-verdicts.js';
+import { publicMap } from '../../shared/workflow/public-doc.js';
+import { workflowsMap } from '../../shared/workflow/library-doc.js';
 
 export interface WorkspaceStatus {
   status: SyncStatus;
@@ -18,16 +21,34 @@ export interface WorkspaceStatus {
 export class Workspace extends EventTarget {
   readonly library: SyncedDoc;
   readonly publicDoc: SyncedDoc;
+  /** the server's word on the user's own quarantined and withheld workflows (server-verdicts.ts) */
+  readonly verdicts: ServerVerdicts;
   private readonly others = new Map<string, SyncedDoc>();
 
   constructor(
     readonly userId: string,
     private currentToken: string | null,
     private readonly url?: string,
+    listOwn: OwnListing | null = null,
   ) {
     super();
+    this.verdicts = new ServerVerdicts(userId, listOwn);
     this.library = this.open(libraryDocument(userId));
     this.publicDoc = this.open(PUBLIC_DOCUMENT);
+    // The verdicts can change when the library reaches the server, when it changes, and when the
+    // publisher adds or removes one of the user's own ids in `public` (others' entries change nothing
+    // the server would say about ours, so they cost no request). Only worth asking while online.
+    const askIfOnline = (): void => {
+      if (this.library.status === 'online') this.verdicts.schedule();
+    };
+    this.library.addEventListener('change', askIfOnline);
+    this.library.doc.on('update', askIfOnline);
+    publicMap(this.publicDoc.doc).observe((event) => {
+      const own = workflowsMap(this.library.doc);
+      for (const id of event.keysChanged) {
+        if (own.has(id)) return askIfOnline();
+      }
+    });
     window.addEventListener('offline', this.onOffline);
     window.addEventListener('online', this.onOnline);
   }
@@ -86,6 +107,7 @@ export class Workspace extends EventTarget {
   async destroy(): Promise<void> {
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
+    this.verdicts.stop();
     await Promise.all(this.all.map((d) => d.destroy()));
   }
 }

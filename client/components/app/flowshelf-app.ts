@@ -111,7 +111,7 @@ export class FlowshelfApp extends LitElement {
     if (s.phase === 'ready' && user) {
       if (this.workspace && this.workspace.userId !== user.userId) this.closeWorkspace(false);
       if (!this.workspace) {
-        const ws = new Workspace(user.userId, s.multiuser ? s.token : null);
+        const ws = new Workspace(user.userId, s.multiuser ? s.token : null, undefined, () => s.api.listUserWorkflows());
         ws.addEventListener('expired', () => this.session.expire());
         this.workspace = ws;
         this.workspaceEvents.target = ws;

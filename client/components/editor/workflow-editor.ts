@@ -6,6 +6,8 @@
  * stays live and Save never writes back a stale copy of someone else's edit. Save writes the draft
  * with updateEntryWorkflow, which stores only what changed, so concurrent edits of different parts
  * merge in the document too.
+ * An entry whose id belongs to another library (or to the defaults) is quarantined by the server: it
+ * can never be published or become valid, so Save is refused and Save As (a new id) is offered.
  */
 import type * as Y from 'yjs';
 import { LitElement, css, html, nothing } from 'lit';
@@ -17,6 +19,8 @@ import type { Workspace } from '../../data/workspace.js';
 import type { Route } from '../../data/router.js';
 import { navigate } from '../../data/router.js';
 import { YDocController } from '../../controllers/ydoc-controller.js';
+import { EventController } from '../../controllers/event-controller.js';
+import { ownershipProblem, withheldText, type ServerVerdicts } from '../../data/server-verdicts.js';
 import { merge3 } from '../../data/merge3.js';
 import { jsonEqual, type JsonObject, type JsonValue } from '../../../shared/workflow/json.js';
 import type { Workflow, WorkflowWithoutID } from '../../../shared/workflow/schema.js';
@@ -142,6 +146,7 @@ export class WorkflowEditor extends LitElement {
   @state() private accessor saveAsError = '';
   private loadedKey = '';
   private docs = new YDocController(this, () => this.onStoredChange());
+  private verdictEvents = new EventController<ServerVerdicts>(this);
   private offThumb: (() => void) | null = null;
   @query('dialog.save-as') private accessor saveAsDialog!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
@@ -192,7 +197,10 @@ export class WorkflowEditor extends LitElement {
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
     const synced = this.sourceDoc;
-    this.docs.observe([synced?.doc]);
+    // `public` too when editing: it shows who owns the ids (see quarantineReason).
+    const publicDoc = this.route.name === 'edit' ? this.workspace?.publicDoc.doc : undefined;
+    this.docs.observe([synced?.doc, publicDoc]);
+    this.verdictEvents.target = this.workspace?.verdicts ?? null;
     const key = `${this.workspace?.userId}|${JSON.stringify(this.route)}`;
     if (key !== this.loadedKey && (changed.has('route') || changed.has('workspace'))) {
       this.loadedKey = key;
@@ -252,6 +260,35 @@ export class WorkflowEditor extends LitElement {
     else queueMicrotask(() => recordOpened(own.doc, id, at));
   }
 
+  /** The edited library's owner, and whether it is the signed-in user's own library. */
+  private get libraryOwner(): { ownerId: string; own: boolean } | null {
+    const ws = this.workspace;
+    if (!ws || this.route.name !== 'edit') return null;
+    const ownerId = this.route.ownerId ?? ws.userId;
+    return { ownerId, own: ownerId === ws.userId };
+  }
+
+  /**
+   * Why the edited entry is quarantined (its id belongs to another library or to the defaults): the
+   * server's verdict for the user's own library, else what `public` shows; null when it is not.
+   */
+  get quarantineReason(): string | null {
+    const ws = this.workspace;
+    const owner = this.libraryOwner;
+    const id = this.workflowId;
+    if (!ws || !owner || !id) return null;
+    const verdict = owner.own ? ws.verdicts.get(id)?.invalidReason : undefined;
+    return verdict ?? ownershipProblem(id, owner.ownerId, ws.publicDoc.doc);
+  }
+
+  /** The server's reason for keeping this shared workflow (the user's own) out of `public`. */
+  private get unpublishedReason(): string | null {
+    const ws = this.workspace;
+    const id = this.workflowId;
+    if (!ws || !id || !this.libraryOwner?.own) return null;
+    return ws.verdicts.get(id)?.unpublishedReason ?? null;
+  }
+
   get dirty(): boolean {
     if (!this.draft) return false;
     if (!this.base) return true;
@@ -271,6 +308,12 @@ export class WorkflowEditor extends LitElement {
     const synced = this.sourceDoc;
     const id = this.workflowId;
     if (this.route.name !== 'edit' || !synced || !id || !this.draft) return false;
+    const quarantined = this.quarantineReason;
+    if (quarantined) {
+      // The server would keep it but never take it: the edits stay in the draft for Save As.
+      this.message = `Not saved: ${quarantined}`;
+      return false;
+    }
     try {
       const ok = updateEntryWorkflow(synced.doc, id, { ...this.draft, id } as Workflow);
       if (!ok) {
@@ -415,6 +458,8 @@ export class WorkflowEditor extends LitElement {
     const synced = this.sourceDoc;
     const entry = this.route.name === 'edit' && synced && id ? readEntry(synced.doc, id) : null;
     const thumbUrl = id ? this.thumbnailUrl(id, synced?.doc ?? null) : '';
+    // Shared, but kept out of `public`: quarantined (never published) or withheld by the publisher.
+    const notVisible = entry?.entry.is_public ? (this.quarantineReason ?? this.unpublishedReason) : null;
     const input = (key: (typeof TEXT_FIELDS)[number], label: string) =>
       html`<label class="field"
         >${label}<input name=${key} .value=${String(d[key] ?? '')} ?readonly=${ro}
@@ -429,6 +474,7 @@ export class WorkflowEditor extends LitElement {
               @change=${(e: Event) => setEntryPublic(synced!.doc, id!, (e.target as HTMLInputElement).checked)} />Shared workflow</label
           >`
         : nothing}
+      ${notVisible && this.session.multiuser ? html`<p class="error withheld">${withheldText(notVisible)}</p>` : nothing}
       ${id
         ? html`<div class="thumb">
             <span class="muted">Thumbnail</span>
@@ -460,18 +506,29 @@ export class WorkflowEditor extends LitElement {
     const d = this.draft;
     const isEdit = this.route.name === 'edit';
     const title = d ? d.name || 'Untitled workflow' : this.invalidReason ? 'Invalid workflow' : 'Loading…';
+    const quarantined = isEdit ? this.quarantineReason : null;
     return html`
       <header>
         <button @click=${this.back} aria-label="Back to library">← Library</button>
         <h2>${title}${this.dirty && !this.readonly ? ' •' : ''}</h2>
         ${this.readonly ? html`<span class="badge">Read-only</span>` : nothing}
-        ${isEdit ? html`<button class="primary" ?disabled=${!this.dirty || !d} @click=${() => this.save()}>Save</button>` : nothing}
-        <button ?disabled=${!d} @click=${this.openSaveAs}>Save As</button>
+        ${isEdit
+          ? html`<button class=${quarantined ? '' : 'primary'} ?disabled=${!this.dirty || !d || !!quarantined} @click=${() => this.save()}>
+              Save
+            </button>`
+          : nothing}
+        <button class=${quarantined ? 'primary' : ''} ?disabled=${!d} @click=${this.openSaveAs}>Save As</button>
         <button ?disabled=${!d} @click=${() => d && downloadWorkflow(d)}>Download</button>
         <button @click=${() => this.fileInput.click()}>Load from File</button>
         <input class="load" type="file" accept="application/json,.json" hidden @change=${this.loadFromFile} />
       </header>
       ${this.message ? html`<p class="banner" role="status">${this.message}</p>` : nothing}
+      ${quarantined
+        ? html`<p class="banner quarantine" role="alert">
+            This workflow cannot be saved or shared here. ${quarantined}
+            ${d ? html`<button class="link" @click=${this.openSaveAs}>Save As…</button>` : nothing}
+          </p>`
+        : nothing}
       ${this.missing
         ? html`<p class="banner" role="alert">
             ${this.readonly ? 'This workflow is no longer shared with you.' : 'This workflow was deleted.'} Save As keeps a copy.

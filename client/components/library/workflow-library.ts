@@ -11,6 +11,8 @@ import { sessionContext, workspaceContext } from '../../data/context.js';
 import type { Session } from '../../data/session.js';
 import type { Workspace } from '../../data/workspace.js';
 import { YDocController } from '../../controllers/ydoc-controller.js';
+import { EventController } from '../../controllers/event-controller.js';
+import type { ServerVerdicts } from '../../data/server-verdicts.js';
 import {
   DEFAULT_TAG_GROUPS,
   ORDER_OPTIONS,
@@ -187,6 +189,7 @@ export class WorkflowLibrary extends LitElement {
   @state() accessor direction: Direction = 'DESC';
   @state() private accessor message = '';
   private docs = new YDocController(this);
+  private verdictEvents = new EventController<ServerVerdicts>(this);
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private autoSwitched = false;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
@@ -213,6 +216,7 @@ export class WorkflowLibrary extends LitElement {
 
   override willUpdate(): void {
     this.docs.observe([this.workspace?.library.doc, this.workspace?.publicDoc.doc]);
+    this.verdictEvents.target = this.workspace?.verdicts ?? null;
     if (!this.autoSwitched && this.workspace) {
       // First visit on this device: land where there is something to see (InvokeAI's auto-switch:
       // Recently Opened, else Your Workflows, else Browse Workflows).
@@ -245,7 +249,10 @@ export class WorkflowLibrary extends LitElement {
     const ws = this.workspace;
     if (!ws) return [];
     const u = this.session.user;
-    return libraryItems(ws.library.doc, ws.userId, u?.displayName ?? u?.email ?? null);
+    return libraryItems(ws.library.doc, ws.userId, u?.displayName ?? u?.email ?? null, {
+      publicDoc: ws.publicDoc.doc,
+      verdicts: ws.verdicts.all,
+    });
   }
 
   private setView(view: LibraryView): void {

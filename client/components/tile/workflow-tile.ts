@@ -5,10 +5,14 @@
  *   open (click on the tile), edit, view, download, delete, share (value: the new is_public).
  * Buttons follow reference §6: defaults get View and Download; user workflows Edit/Delete only with
  * canEdit, Download always; the Shared switch only in multiuser mode with canEdit.
+ * The Shared badge claims that others can see the workflow, so it is shown only when they can as far
+ * as the app knows: never for an invalid (or quarantined) entry, which is never published, and a
+ * shared workflow the server keeps out of `public` says so instead ("Shared, but not visible to others").
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { LibraryItem } from '../../data/library-query.js';
+import { withheldText } from '../../data/server-verdicts.js';
 import { sharedStyles } from '../shared-styles.js';
 
 export type TileAction = 'open' | 'edit' | 'view' | 'download' | 'delete' | 'share';
@@ -110,6 +114,10 @@ export class WorkflowTile extends LitElement {
         background: var(--fs-danger);
         color: white;
       }
+      .badge.withheld {
+        background: var(--fs-hover);
+        color: var(--fs-danger);
+      }
       /* its own line, so Edit, Download and Delete stay together on the next one */
       label.check {
         font-size: 0.8rem;
@@ -142,7 +150,9 @@ export class WorkflowTile extends LitElement {
   override render() {
     const item = this.item;
     const isDefault = item.category === 'default';
-    const showShared = this.multiuser && item.isPublic && !isDefault;
+    const sharedSetting = this.multiuser && item.isPublic && !isDefault;
+    const withheld = sharedSetting && !item.invalidReason && item.unpublishedReason ? item.unpublishedReason : null;
+    const showShared = sharedSetting && !item.invalidReason && !withheld;
     return html`
       <article
         data-id=${item.id}
@@ -164,10 +174,12 @@ export class WorkflowTile extends LitElement {
             ${showShared ? html`<span class="badge shared">Shared</span>` : nothing}
             ${isDefault ? html`<span class="badge default">Default</span>` : nothing}
             ${item.invalidReason ? html`<span class="badge invalid" title=${item.invalidReason}>Invalid</span>` : nothing}
+            ${withheld ? html`<span class="badge withheld" title=${withheldText(withheld)}>Not visible to others</span>` : nothing}
           </div>
           ${item.description ? html`<p class="desc">${item.description}</p>` : nothing}
           ${item.tags ? html`<p class="tags">Tags: ${item.tags}</p>` : nothing}
           ${item.invalidReason ? html`<p class="tags error">${item.invalidReason}</p>` : nothing}
+          ${withheld ? html`<p class="tags error withheld">${withheldText(withheld)}</p>` : nothing}
           ${item.source === 'public' && item.category === 'user' && item.ownerName
             ? html`<p class="meta">by ${item.ownerName}</p>`
             : nothing}
