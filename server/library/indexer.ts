@@ -24,7 +24,7 @@
 import type { Database } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { parseDocumentName, libraryDocument } from '../../shared/protocol.js';
-import { openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
+import { entryKeyOf, openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import { Connection } from '../sync/connection.js';
 import type { IndexRow, IndexStore } from './index-store.js';
@@ -219,7 +219,11 @@ export class Indexer {
     map.observeDeep((events, transaction) => {
       for (const event of events) {
         if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) state.touched.add(key);
-        else if (typeof event.path[0] === 'string') state.touched.add(event.path[0]);
+        else {
+          // Not event.path: it is quadratic in the depth (see entryKeyOf).
+          const key = entryKeyOf(doc, event.target);
+          if (key !== null) state.touched.add(key);
+        }
       }
       if (!this.isClientEdit(transaction.origin)) state.urgent = true;
     });

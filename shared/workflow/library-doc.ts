@@ -24,7 +24,7 @@ import * as Y from 'yjs';
 import { describeValue, isPlainObject, type JsonObject } from './json.js';
 import { validateWorkflow, type Workflow } from './schema.js';
 import { withSharedTag } from './tags.js';
-import { applyJsonDiff, jsonToY, yToPlain } from './yjson.js';
+import { applyJsonDiff, jsonToY, pruneDeepTypes, yToPlain } from './yjson.js';
 
 export const LIBRARY_WORKFLOWS_KEY = 'workflows';
 
@@ -191,6 +191,23 @@ export function readEntry(doc: Y.Doc, id: string): LibraryEntryRead | null {
   return readEntryValue(id, map.get(id));
 }
 
+/**
+ * The key of the entry a type nested inside it belongs to, or null (not inside an entry). Walks up
+ * iteratively: Yjs' event.path builds its path with Array.unshift, quadratic in the depth, which a
+ * document stored deep before the update limits makes take seconds per event.
+ */
+export function entryKeyOf(doc: Y.Doc, type: Y.AbstractType<unknown>): string | null {
+  const map = workflowsMap(doc);
+  let at = type;
+  for (;;) {
+    const item = at._item;
+    if (item === null) return null;
+    if (item.parent === map) return typeof item.parentSub === 'string' ? item.parentSub : null;
+    if (!(item.parent instanceof Y.AbstractType)) return null;
+    at = item.parent as Y.AbstractType<unknown>;
+  }
+}
+
 /** Entry ids, sorted (Y.Map iteration order can differ between replicas; sorted order cannot). */
 export function listEntryIds(doc: Y.Doc): string[] {
   return Array.from(workflowsMap(doc).keys()).sort();
@@ -257,6 +274,9 @@ export function updateEntryWorkflow(
   if (!entry) return false;
   const stored = prepareForStore(id, workflow, entry.get('is_public') === true);
   const at = nowIso(opts.now);
+  // Whatever the new workflow does not keep is deleted: a legacy deep one is taken apart safely first.
+  const previous = entry.get('workflow');
+  if (previous instanceof Y.AbstractType) pruneDeepTypes(previous, origin);
   doc.transact(() => {
     const current = entry.get('workflow');
     if (current instanceof Y.Map) applyJsonDiff(current as Y.Map<unknown>, stored);
@@ -317,10 +337,15 @@ export function setEntryThumbnail(doc: Y.Doc, id: string, version: string | null
   return true;
 }
 
-/** Removes an entry (whatever it holds). False if there is none. */
+/**
+ * Removes an entry (whatever it holds). False if there is none. An entry nested deeper than Yjs can
+ * delete in one go (stored before the update limits) is taken apart first (pruneDeepTypes).
+ */
 export function deleteEntry(doc: Y.Doc, id: string, origin?: unknown): boolean {
   const map = workflowsMap(doc);
   if (!map.has(id)) return false;
+  const value: unknown = map.get(id);
+  if (value instanceof Y.AbstractType) pruneDeepTypes(value, origin);
   doc.transact(() => map.delete(id), origin);
   return true;
 }

@@ -66,6 +66,56 @@ export function yToPlain(value: unknown, depth = 0): unknown {
   return foreign === null ? value : new UnreadableValue(foreign);
 }
 
+/**
+ * Yjs deletes a type, and garbage-collects it after, by recursing once per nesting level (Item.delete →
+ * ContentType.delete → …): on Node 20 a chain of 2,000 nested maps overflowed the stack, 1,500 did not.
+ * The update limits keep new content 64 levels deep at most, but a document stored before they existed
+ * can be deeper; pruneDeepTypes takes such content apart this many levels per transaction, bottom up.
+ * Each transaction costs a walk from its top level to the root (Yjs' observer bookkeeping), so fewer,
+ * larger ones are cheaper: 50,000 levels take about 100 transactions, a few seconds, once.
+ */
+export const SAFE_DELETE_DEPTH = 512;
+
+/**
+ * Deletes every part of `root`'s content nested more than SAFE_DELETE_DEPTH levels below it, deepest
+ * first, SAFE_DELETE_DEPTH levels per transaction, so that deleting or replacing `root` afterwards (and
+ * applying that deletion on every replica) recurses through SAFE_DELETE_DEPTH levels at most. Finds
+ * the levels without recursion. Does nothing (and writes nothing) for content of normal depth; returns
+ * how many types it deleted.
+ */
+export function pruneDeepTypes(root: Y.AbstractType<unknown>, origin?: unknown): number {
+  const doc = root.doc;
+  if (doc === null) return 0;
+  const levels: Y.Item[][] = []; // levels[d]: the live type items d levels below root
+  const stack: Array<[Y.AbstractType<unknown>, number]> = [[root, 0]];
+  let deepest = 0;
+  while (stack.length > 0) {
+    const [type, depth] = stack.pop()!;
+    const visit = (item: Y.Item | null): void => {
+      if (item === null || item.deleted || !(item.content instanceof Y.ContentType)) return;
+      (levels[depth + 1] ??= []).push(item);
+      stack.push([item.content.type as Y.AbstractType<unknown>, depth + 1]);
+      deepest = Math.max(deepest, depth + 1);
+    };
+    for (const item of type._map.values()) visit(item);
+    for (let item = type._start; item !== null; item = item.right) visit(item);
+  }
+  let deleted = 0;
+  for (let top = deepest; top > SAFE_DELETE_DEPTH; top -= SAFE_DELETE_DEPTH) {
+    const bottom = Math.max(SAFE_DELETE_DEPTH + 1, top - SAFE_DELETE_DEPTH + 1);
+    doc.transact((transaction) => {
+      // Bottom up: each item's children are deleted already, so its own deletion does not recurse.
+      for (let depth = top; depth >= bottom; depth--) {
+        for (const item of levels[depth] ?? []) {
+          item.delete(transaction);
+          deleted++;
+        }
+      }
+    }, origin);
+  }
+  return deleted;
+}
+
 export class NotJsonError extends Error {
   constructor(
     readonly path: string,

@@ -462,6 +462,31 @@ describe('entries written straight into the document', () => {
     }
   });
 
+  it('an entry nested 50,000 levels deep (stored before the update limits) can be deleted or replaced, and every replica applies that', () => {
+    for (const action of ['delete', 'replace'] as const) {
+      const doc = pool.make();
+      createEntry(doc, 'good-1', asWorkflow(good1), { isPublic: false, now: T0 });
+      // One transaction: Yjs walks up to the root once per transaction and changed type.
+      doc.transact(() => {
+        workflowsMap(doc).set('deep', good());
+        nestDeep(workflowsMap(doc).get('deep')!.get('workflow') as Y.Map<any>);
+      });
+      const replica = pool.replica(doc);
+      const updates: Uint8Array[] = [];
+      doc.on('update', (update: Uint8Array) => updates.push(update));
+      if (action === 'delete') expect(deleteEntry(doc, 'deep')).toBe(true);
+      else expect(updateEntryWorkflow(doc, 'deep', asWorkflow({ ...good1, id: 'deep' }))).toBe(true);
+      // Taken apart in several updates, each applied by the replica as it arrives.
+      expect(updates.length).toBeGreaterThan(1);
+      for (const update of updates) Y.applyUpdate(replica, update);
+      for (const copy of [doc, replica]) {
+        if (action === 'delete') expect(readEntry(copy, 'deep')).toBeNull();
+        else expect(validWorkflow(readEntry(copy, 'deep'))).toStrictEqual({ ...good1, id: 'deep' });
+        expect(validWorkflow(readEntry(copy, 'good-1'))).toStrictEqual(good1);
+      }
+    }
+  });
+
   it('a repeated node id left by a merge is dropped on read and removed by the next save', () => {
     const { doc, id } = libraryWith(good1);
     const nodes = (workflowsMap(doc).get(id)!.get('workflow') as Y.Map<unknown>).get('nodes') as Y.Array<unknown>;
