@@ -19,12 +19,15 @@
 // chain cannot be sent in two halves, the lower one first. An item whose parent cannot be found yet
 // counts as if its parent were a root type: it is checked again with the update that completes it.
 // Items the document has already (a client resending its state) are not checked: they add nothing.
+// Deletions are checked too: one update may not delete a stored type with content nested more than
+// SAFE_DELETE_DEPTH levels below it (only documents stored before these limits have such content).
 //
 // Only v1 updates are read: the sync protocol (y-websocket) carries v1 only (Yjs' pending structs,
 // kept in v2, are converted first).
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
 import { MAX_DOCUMENT_DEPTH, MAX_VALUE_BYTES } from '../../shared/workflow/limits.js';
+import { SAFE_DELETE_DEPTH } from '../../shared/workflow/yjson.js';
 
 export interface UpdateLimits {
   /** Deepest level a type or a plain value may reach below its root type (the root type is 0). */
@@ -118,6 +121,18 @@ class StructReader {
         clock += struct.length;
       }
     }
+  }
+
+  /** The delete set that follows the structs: every range of (client, clock, length) it deletes. */
+  readDeleteSet(): Array<{ client: number; clock: number; length: number }> {
+    const ranges: Array<{ client: number; clock: number; length: number }> = [];
+    const clients = this.count();
+    for (let c = 0; c < clients; c++) {
+      const client = this.uint();
+      const deletes = this.count();
+      for (let d = 0; d < deletes; d++) ranges.push({ client, clock: this.uint(), length: this.uint() });
+    }
+    return ranges;
   }
 
   private readStruct(client: number, clock: number): DecodedStruct {
@@ -342,9 +357,15 @@ class StructReader {
 const utf8 = new TextDecoder();
 
 /** The structs of the update followed by those pending in the doc, each client's sorted by clock. */
-function decodeAll(doc: Y.Doc, update: Uint8Array, limits: UpdateLimits): { structs: DecodedStruct[]; byClient: Map<number, DecodedStruct[]> } {
+function decodeAll(
+  doc: Y.Doc,
+  update: Uint8Array,
+  limits: UpdateLimits,
+): { structs: DecodedStruct[]; byClient: Map<number, DecodedStruct[]>; deletes: Array<{ client: number; clock: number; length: number }> } {
   const structs: DecodedStruct[] = [];
-  new StructReader(update, limits).readStructs(structs);
+  const reader = new StructReader(update, limits);
+  reader.readStructs(structs);
+  const deletes = reader.readDeleteSet();
   const pending = doc.store.pendingStructs?.update;
   // Yjs keeps pending structs in the v2 encoding. They passed this check when they arrived, so their
   // values are within the limits and converting them (Yjs reads values recursively) is safe.
@@ -360,7 +381,61 @@ function decodeAll(doc: Y.Doc, update: Uint8Array, limits: UpdateLimits): { stru
     list.push(struct);
   }
   for (const list of byClient.values()) list.sort((a, b) => a.clock - b.clock);
-  return { structs, byClient };
+  return { structs, byClient, deletes };
+}
+
+/**
+ * Refuses deleting, in one update, a type with live content nested more than SAFE_DELETE_DEPTH levels
+ * below it: Yjs would recurse through all of it (only a document stored before the limits can hold
+ * such content; the app and the API take it apart in steps, see pruneDeepTypes). Looks only at types
+ * the store holds, each subtree once, without recursion.
+ */
+function checkDeletions(doc: Y.Doc, deletes: Array<{ client: number; clock: number; length: number }>): void {
+  // Height of each type's live content (0: no type inside), shared by every range: a type deleted with
+  // its ancestor in the same update is measured once.
+  const height = new Map<Y.AbstractType<unknown>, number>();
+  for (const range of deletes) {
+    const structs = doc.store.clients.get(range.client);
+    if (structs === undefined || range.clock >= Y.getState(doc.store, range.client) || range.length === 0) continue;
+    const end = range.clock + range.length;
+    for (let i = Y.findIndexSS(structs, range.clock); i < structs.length && structs[i]!.id.clock < end; i++) {
+      const struct = structs[i]!;
+      if (!(struct instanceof Y.Item) || struct.deleted || !(struct.content instanceof Y.ContentType)) continue;
+      const root = struct.content.type as Y.AbstractType<unknown>;
+      // Post-order without recursion: a type is measured once all its child types are.
+      const stack: Y.AbstractType<unknown>[] = [root];
+      while (stack.length > 0) {
+        const type = stack[stack.length - 1]!;
+        if (height.has(type)) {
+          stack.pop();
+          continue;
+        }
+        const children = liveChildTypes(type);
+        const unmeasured = children.filter((child) => !height.has(child));
+        if (unmeasured.length > 0) {
+          for (const child of unmeasured) stack.push(child);
+          continue;
+        }
+        const own = children.reduce((highest, child) => Math.max(highest, height.get(child)! + 1), 0);
+        if (own > SAFE_DELETE_DEPTH) {
+          throw new Refusal('too-large', `deletes content nested more than ${SAFE_DELETE_DEPTH} levels deep at once`);
+        }
+        height.set(type, own);
+        stack.pop();
+      }
+    }
+  }
+}
+
+/** The types directly inside a type, not deleted. */
+function liveChildTypes(type: Y.AbstractType<unknown>): Y.AbstractType<unknown>[] {
+  const out: Y.AbstractType<unknown>[] = [];
+  const visit = (item: Y.Item | null): void => {
+    if (item !== null && !item.deleted && item.content instanceof Y.ContentType) out.push(item.content.type as Y.AbstractType<unknown>);
+  };
+  for (const item of type._map.values()) visit(item);
+  for (let item = type._start; item !== null; item = item.right) visit(item);
+  return out;
 }
 
 /** The decoded struct covering an ID, if any (binary search in its client's sorted list). */
@@ -386,8 +461,9 @@ function findDecoded(byClient: Map<number, DecodedStruct[]>, id: StructId): Deco
  */
 export function checkClientUpdate(doc: Y.Doc, update: Uint8Array, limits: UpdateLimits = DEFAULT_UPDATE_LIMITS): UpdateCheck {
   try {
-    const { structs, byClient } = decodeAll(doc, update, limits);
+    const { structs, byClient, deletes } = decodeAll(doc, update, limits);
     new Placement(doc, byClient).check(structs, limits.maxDepth);
+    checkDeletions(doc, deletes);
     return { ok: true };
   } catch (error) {
     if (error instanceof Refusal) return { ok: false, refusal: error.refusal, reason: error.message };

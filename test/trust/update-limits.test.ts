@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import { checkClientUpdate } from '../../server/sync/update-limits.js';
-import { createEntry, MAX_DOCUMENT_DEPTH, MAX_JSON_DEPTH, MAX_VALUE_BYTES, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
+import { createEntry, deleteEntry, MAX_DOCUMENT_DEPTH, MAX_JSON_DEPTH, MAX_VALUE_BYTES, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { DocPool, loadFixtures, prng, userCopy } from '../shared/helpers.js';
 
 const pool = new DocPool();
@@ -198,6 +198,49 @@ describe('value size', () => {
     const client = pool.make();
     const update = updateOf(client, () => change(workflowsMap(client) as unknown as Y.Map<unknown>));
     expect(refusal(pool.make(), update)).toBe(expected);
+  });
+});
+
+describe('deletions', () => {
+  it('deleting a stored entry too deep for Yjs in one update is refused; taken apart by the app, every step passes', () => {
+    // A library stored before the limits: 3,000 levels (Yjs overflows the stack near 2,000).
+    const server = pool.make();
+    server.transact(() => {
+      const entry = new Y.Map<unknown>();
+      workflowsMap(server).set('deep', entry as never);
+      nest(entry, 3_000);
+    });
+    const client = pool.replica(server);
+    const entryItem = (workflowsMap(server).get('deep') as unknown as Y.Map<unknown>)._item!;
+    // A hand-made delete of the entry (a stock client's own Yjs would overflow making it).
+    const encoder = encoding.createEncoder();
+    encoding.writeVarUint(encoder, 0); // no structs
+    encoding.writeVarUint(encoder, 1); // one client in the delete set
+    encoding.writeVarUint(encoder, entryItem.id.client);
+    encoding.writeVarUint(encoder, 1); // one range
+    encoding.writeVarUint(encoder, entryItem.id.clock);
+    encoding.writeVarUint(encoder, 1);
+    expect(checkClientUpdate(server, encoding.toUint8Array(encoder))).toMatchObject({ ok: false, refusal: 'too-large' });
+
+    const updates: Uint8Array[] = [];
+    client.on('update', (update: Uint8Array) => updates.push(update));
+    deleteEntry(client, 'deep');
+    expect(updates.length).toBeGreaterThan(1);
+    for (const update of updates) {
+      expect(checkClientUpdate(server, update)).toEqual({ ok: true });
+      Y.applyUpdate(server, update);
+    }
+    expect(workflowsMap(server).has('deep')).toBe(false);
+  });
+
+  it('deleting real workflows passes', () => {
+    const client = pool.make();
+    loadFixtures().slice(0, 5).forEach((fixture, i) => createEntry(client, `w${i}`, userCopy(fixture, `w${i}`) as unknown as Workflow, { isPublic: false }));
+    const server = pool.replica(client);
+    const update = updateOf(client, () => {
+      for (let i = 0; i < 5; i++) workflowsMap(client).delete(`w${i}`);
+    });
+    expect(checkClientUpdate(server, update)).toEqual({ ok: true });
   });
 });
 
