@@ -1,5 +1,8 @@
 // Password hashing with node:crypto scrypt. The stored form describes itself
 // (`scrypt$N$r$p$salt$hash`, base64) so the cost can be raised later without breaking old hashes.
+// Accounts moved in from InvokeAI keep their passlib bcrypt hash (`$2b$12$...`) until their first
+// successful login, which replaces it with scrypt (users.ts authenticate); bcrypt is only ever verified.
+import bcrypt from 'bcryptjs';
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { BoundedQueue } from '../http/bounded-queue.js';
 
@@ -46,8 +49,66 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, R, P, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
-/** False for a wrong password and for anything that is not a hash this module wrote (e.g. ''). */
+/**
+ * bcrypt as InvokeAI's passlib writes it (`$2b$`; `$2a$`/`$2y$` are the same algorithm): cost, 22
+ * characters of salt, 31 of hash. The cost is bounded because bcryptjs runs on the main thread (in
+ * 100 ms slices): passlib's default is 12 (~0.35 s here), 14 is four times that; anything higher is
+ * refused rather than let one login stall everyone for seconds.
+ */
+const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
+const MIN_BCRYPT_COST = 4;
+export const MAX_BCRYPT_COST = 14;
+
+export type HashScheme = 'scrypt' | 'bcrypt' | 'none' | 'unknown';
+
+/** Which scheme a stored hash is in ('none' for '', the no-password marker). Parameters are not checked here. */
+export function hashScheme(stored: string): HashScheme {
+  if (stored === '') return 'none';
+  if (stored.startsWith('scrypt$')) return 'scrypt';
+  if (BCRYPT.test(stored)) return 'bcrypt';
+  return 'unknown';
+}
+
+/** Why a hash brought from elsewhere (InvokeAI) cannot be kept for logging in, or null when it can. */
+export function foreignHashProblem(stored: string): string | null {
+  const scheme = hashScheme(stored);
+  if (scheme === 'none') return 'it has no password';
+  if (scheme !== 'bcrypt') return 'its password hash is not bcrypt';
+  const cost = Number(BCRYPT.exec(stored)![1]);
+  if (cost < MIN_BCRYPT_COST || cost > MAX_BCRYPT_COST) {
+    return `its bcrypt cost ${cost} is outside ${MIN_BCRYPT_COST}..${MAX_BCRYPT_COST}`;
+  }
+  return null;
+}
+
+/** True when a login that just verified `stored` should replace it with this module's scrypt. */
+export function needsRehash(stored: string): boolean {
+  return hashScheme(stored) === 'bcrypt';
+}
+
+/**
+ * InvokeAI hashes at most 72 bytes of UTF-8 (bcrypt's limit), cutting longer passwords there and
+ * dropping a character split by the cut; the same cut here makes every password InvokeAI accepted
+ * verify. No NFKC: InvokeAI hashed the characters as typed.
+ */
+function invokeAIBcryptInput(password: string): string {
+  const bytes = Buffer.from(password, 'utf8');
+  if (bytes.length <= 72) return password;
+  let end = 72;
+  // Back up over a multi-byte character the cut split (continuation bytes are 10xxxxxx).
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
+
+function verifyBcrypt(password: string, stored: string): Promise<boolean> {
+  if (foreignHashProblem(stored) !== null) return Promise.resolve(false);
+  // Through the same queue as scrypt: at most two password checks at once, whichever the scheme.
+  return hashing.run(() => bcrypt.compare(invokeAIBcryptInput(password), stored));
+}
+
+/** False for a wrong password and for anything that is not a hash this module can verify (e.g. ''). */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  if (hashScheme(stored) === 'bcrypt') return verifyBcrypt(password, stored);
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [n, r, p] = parts.slice(1, 4).map(Number) as [number, number, number];

@@ -2,14 +2,14 @@
 // HTTP API and the CLI cannot disagree: unique lower-cased emails, the untouchable `system` user, and
 // "there is always an active administrator once there was one", and the password rule.
 //
-// A user may have no password (password_hash ''): the `system` user, and users created by an import
-// from InvokeAI. Nobody can log in as them (login answers exactly as for a wrong password, so an
+// A user may have no password (password_hash ''): the `system` user, and users imported from InvokeAI
+// without a hash we can verify. Nobody can log in as them (login answers exactly as for a wrong password, so an
 // import's emails cannot be probed) until an administrator sets one.
 import type { Database } from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem, normalizeEmail } from './emails.js';
-import { decoyHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js';
+import { decoyHash, foreignHashProblem, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
 import { storageErrorOf } from '../storage/storage-errors.js';
 
 export interface User {
@@ -248,6 +248,7 @@ export class UserStore {
       // The time of the last login is bookkeeping, not the user's data: a full disk must not lock
       // everyone out of reading their libraries. Anything but a storage failure is a bug and throws.
       const storage = storageErrorOf(error);
+    if (needsRehash(row.password_hash)) await this.rehash(row, password);
       if (storage === null) throw error;
       console.warn(`recording the login of user ${row.user_id} failed: ${storage.storeMessage}`);
       return toUser(row);
@@ -262,6 +263,51 @@ export class UserStore {
   }
 
   private checkedEmail(raw: string): string {
+  /**
+   * Replaces a just-verified hash of another scheme (InvokeAI's bcrypt) with our scrypt of the same
+   * password, so the old hash is never used again. Only if the hash is still the one verified: a
+   * password set meanwhile wins. Not a password change (no sign-out, no updated_at). A store that
+   * refuses the write (full disk) leaves the old hash for the next login; the login itself goes on.
+   */
+  private async rehash(row: UserRow, password: string): Promise<void> {
+    const hash = await hashPassword(password);
+    try {
+      this.db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(hash, row.user_id, row.password_hash);
+    } catch (error) {
+      const storage = storageErrorOf(error);
+      if (storage === null) throw error;
+      console.warn(`replacing the imported password hash of user ${row.user_id} failed: ${storage.storeMessage}`);
+    }
+  }
+
+  /**
+   * Creates an account moved in from InvokeAI (server/cli/import-invokeai.ts) as it was there: flags,
+   * name, creation time and password hash (passlib bcrypt, verified until the first login rehashes
+   * it). A hash that cannot be verified here becomes no password. Same email rule as create; never
+   * the `system` user.
+   */
+  importAccount(input: { email: string; displayName: string | null; passwordHash: string; isAdmin: boolean; isActive: boolean; createdAt?: string }): User {
+    const email = this.checkedEmail(input.email);
+    const hash = foreignHashProblem(input.passwordHash) === null ? input.passwordHash : '';
+    const now = new Date().toISOString();
+    const userId = randomUUID();
+    try {
+      this.db.transaction(() => {
+        if (this.getByEmail(email)) throw new UserError('duplicate', `User with email ${email} already exists`);
+        this.db
+          .prepare(
+            `INSERT INTO users (user_id, email, display_name, password_hash, is_admin, is_active, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(userId, email, cleanName(input.displayName), hash, input.isAdmin ? 1 : 0, input.isActive ? 1 : 0, input.createdAt ?? now, now);
+      })();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError('duplicate', `User with email ${email} already exists`);
+      throw err;
+    }
+    return this.get(userId)!;
+  }
+
     const problem = emailProblem(raw);
     if (problem) throw new UserError('invalid', `Email ${problem}`);
     return normalizeEmail(raw);
