@@ -92,7 +92,7 @@ function multiuserSource(dir: string): string {
   const file = join(dir, 'invokeai.db');
   const db = invokeaiDatabase(file);
   db.exec(`INSERT INTO users (user_id, email, display_name, password_hash, is_admin) VALUES
-    ('u-alice', 'Alice@Example.com', 'Alice', 'x', FALSE), ('u-carol', 'carol@example.com', 'Carol', 'x', TRUE)`);
+    ('u-alice', 'Alice@Example.com', 'Alice', 'x', FALSE), ('u-carol', 'carol@example.com', 'Carol', 'x', FALSE)`);
   const insert = db.prepare('INSERT INTO workflow_library (workflow_id, workflow, user_id, is_public, created_at, opened_at) VALUES (?, ?, ?, ?, ?, ?)');
   insert.run(IDS.legacy, invokeWorkflow(IDS.legacy, 'Legacy'), 'system', 1, '2025-01-02 03:04:05.678', null);
   insert.run(IDS.alicePrivate, invokeWorkflow(IDS.alicePrivate, 'Alice private'), 'u-alice', 0, '2025-02-01 00:00:00.000', '2025-03-01 10:00:00.000');
@@ -117,7 +117,7 @@ describe('import-invokeai', () => {
     db.close();
 
     const lines = await cli(importInvokeAICommand, [source, '--data-dir', dataDir]);
-    expect(lines.at(-1)).toBe('4 workflow(s) imported, 2 skipped, 1 user(s) created');
+    expect(lines.at(-1)).toBe('4 workflow(s) imported, 2 skipped, 1 user(s) created (0 with their InvokeAI password), 1 existing user(s) kept');
     expect(lines).toContain(`skip default_abc: default workflow (Flowshelf ships its own)`);
     expect(lines.some((l) => l.startsWith(`skip ${IDS.broken}: not a valid workflow (author: `))).toBe(true);
 
@@ -139,7 +139,8 @@ describe('import-invokeai', () => {
     const recent = await asAlice('GET', '/api/v1/workflows?has_been_opened=true');
     expect(recent.body.items.map((i: any) => [i.workflow_id, i.opened_at])).toEqual([[IDS.alicePrivate, '2025-03-01T10:00:00.000Z']]);
     const created = (await asRoot('GET', `/api/v1/auth/users/${carol.user_id}`)).body;
-    expect(created).toMatchObject({ email: 'carol@example.com', display_name: 'Carol', is_admin: false });
+    // Her hash ('x') is no bcrypt hash, so she has no password (test/invokeai/import-accounts.test.ts: real ones).
+    expect(created).toMatchObject({ email: 'carol@example.com', display_name: 'Carol', is_admin: false, is_active: true });
     // No password at all (not a random one): any login answers exactly as a wrong password would.
     const hashOf = (userId: string) => {
       const check = new Database(databaseFile({ dataDir }), { readonly: true });
@@ -165,7 +166,7 @@ describe('import-invokeai', () => {
     await expect(cli(importInvokeAICommand, [source, '--data-dir', dataDir])).rejects.toThrow(/server \(pid \d+\) is running/);
     await ts.close();
     const again = await cli(importInvokeAICommand, [source, '--data-dir', dataDir]);
-    expect(again.at(-1)).toBe('0 workflow(s) imported, 6 skipped, 0 user(s) created');
+    expect(again.at(-1)).toBe('0 workflow(s) imported, 6 skipped, 0 user(s) created (0 with their InvokeAI password), 2 existing user(s) kept');
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {
@@ -179,8 +180,10 @@ describe('import-invokeai', () => {
     db.close();
     const lines = await cli(importInvokeAICommand, [source, '--dry-run', '--data-dir', dataDir]);
     expect(lines).toContain(`would import ${IDS.aliceShared} "Alice shared" for alice@example.com (shared)`);
-    expect(lines).toContain('would create user alice@example.com without a password (an administrator must set one)');
-    expect(lines.at(-1)).toBe('dry run: 4 workflow(s) to import, 2 skipped, 2 user(s) to create');
+    expect(lines).toContain(
+      'would create user alice@example.com (user, active) without a password: its password hash is not bcrypt (an administrator must set one)',
+    );
+    expect(lines.at(-1)).toBe('dry run: 4 workflow(s) to import, 2 skipped, 2 user(s) to create (0 with their InvokeAI password), 0 existing user(s) kept');
     const reopened = openDatabase(databaseFile({ dataDir }));
     cleanups.push(() => reopened.close());
     expect(reopened.prepare('SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM doc_updates) AS docs').get()).toEqual(before);
@@ -193,7 +196,7 @@ describe('import-invokeai', () => {
     db.prepare('INSERT INTO workflow_library (workflow_id, workflow) VALUES (?, ?)').run(IDS.legacy, invokeWorkflow(IDS.legacy, 'Old one'));
     db.close();
     const dataDir = join(dir, 'data');
-    expect((await cli(importInvokeAICommand, [file, '--data-dir', dataDir])).at(-1)).toBe('1 workflow(s) imported, 0 skipped, 0 user(s) created');
+    expect((await cli(importInvokeAICommand, [file, '--data-dir', dataDir])).at(-1)).toBe('1 workflow(s) imported, 0 skipped, 0 user(s) created (0 with their InvokeAI password), 0 existing user(s) kept');
     const ts = await serve(dataDir, false);
     const got = await api(ts)('GET', `/api/v1/workflows/i/${IDS.legacy}`);
     expect(got.body).toMatchObject({ user_id: 'system', is_public: true, name: 'Old one' });
