@@ -5,10 +5,12 @@ import { usersAndSettings } from './0001-users-and-settings.js';
 import { documentStorage } from './0002-document-storage.js';
 import { workflowIndexMigration } from './0003-workflow-index.js';
 import { workflowOwnersMigration } from './0004-workflow-owners.js';
+import { tokenEpochMigration } from './0005-token-epoch.js';
 
 export const migrations: Migration[] = [
   usersAndSettings,
   documentStorage,
   workflowIndexMigration,
   workflowOwnersMigration,
+  tokenEpochMigration,
 ];

@@ -16,6 +16,7 @@ import type { MigrationReport } from './db/migrator.js';
 import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http-exhaustion.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
+import { installJsonBodyParser } from './http/validate.js';
 import { OriginGuard } from './http/origin-guard.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { createStaticHandler } from './http/static.js';
@@ -97,6 +98,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   limitConnectionsPerAddress(app.server, { http: config.maxConnectionsPerIp, upgraded: config.maxSocketsPerIp });
   installErrorHandlers(app);
+  installJsonBodyParser(app);
   // Before any route: foreign Host headers and cross-site writes never reach a handler.
   const originGuard = new OriginGuard(config);
   originGuard.install(app);

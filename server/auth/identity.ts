@@ -27,6 +27,9 @@ export class DatabaseIdentity implements Identity {
     if (!checked.ok) return checked;
     const principal = this.current(checked.claims.userId);
     if (!principal) return { ok: false, reason: 'inactive' };
+    // Issued before the user's last password change: revoked. Told apart from nothing else, as in
+    // InvokeAI, so a stolen token's holder does not learn that the password was just changed.
+    if (principal.tokenEpoch !== checked.claims.tokenEpoch) return { ok: false, reason: 'invalid' };
     return { ok: true, principal, expiresAt: checked.claims.exp * 1000 };
   }
 
@@ -36,7 +39,7 @@ export class DatabaseIdentity implements Identity {
     if (userId === SYSTEM_USER_ID) return null;
     const user = this.users.get(userId);
     if (!user || !user.isActive) return null;
-    return { userId: user.userId, email: user.email, isAdmin: user.isAdmin };
+    return { userId: user.userId, email: user.email, isAdmin: user.isAdmin, tokenEpoch: user.tokenEpoch };
   }
 
   onUserChanged(listener: (userId: string) => void): () => void {

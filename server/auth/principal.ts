@@ -5,6 +5,12 @@ export interface Principal {
   userId: string;
   email: string;
   isAdmin: boolean;
+  /**
+   * Multiuser only: the revocation epoch of the token this principal came from (from a token), or the
+   * user's current one (from `Identity.current`). Open sockets whose token epoch is no longer the
+   * user's are closed with 4401.
+   */
+  tokenEpoch?: number;
 }
 
 export type AuthResult =

@@ -11,6 +11,10 @@ export interface TokenClaims {
   userId: string;
   email: string;
   isAdmin: boolean;
+  /** Whether the session was opened with "remember me": a refreshed token keeps its lifetime. */
+  rememberMe: boolean;
+  /** The user's revocation epoch when the token was issued (0 for tokens from before epochs existed). */
+  tokenEpoch: number;
   /** Expiry, seconds since the epoch (the JWT `exp`). */
   exp: number;
 }
@@ -39,7 +43,7 @@ export class TokenService {
    * mint already-expired tokens with the real secret.
    */
   async sign(
-    user: { userId: string; email: string; isAdmin: boolean },
+    user: { userId: string; email: string; isAdmin: boolean; tokenEpoch?: number },
     options: { rememberMe?: boolean; expiresAt?: number } = {},
   ): Promise<{ token: string; expiresIn: number; exp: number }> {
     const expiresIn = options.rememberMe ? REMEMBER_ME_LIFETIME_SECONDS : TOKEN_LIFETIME_SECONDS;
@@ -49,6 +53,7 @@ export class TokenService {
       email: user.email,
       is_admin: user.isAdmin,
       remember_me: options.rememberMe ?? false,
+      token_epoch: user.tokenEpoch ?? 0,
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setExpirationTime(exp)
@@ -60,11 +65,18 @@ export class TokenService {
   async check(token: string): Promise<VerifyResult> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
-      const { user_id, email, is_admin, exp } = payload;
+      const { user_id, email, is_admin, exp, remember_me, token_epoch } = payload;
       if (typeof user_id !== 'string' || typeof email !== 'string' || typeof is_admin !== 'boolean' || typeof exp !== 'number') {
         return { ok: false, reason: 'invalid' };
       }
-      return { ok: true, claims: { userId: user_id, email, isAdmin: is_admin, exp } };
+      // Both claims are optional, as in InvokeAI: tokens issued before them count as epoch 0.
+      if ((token_epoch !== undefined && !Number.isSafeInteger(token_epoch)) || (remember_me !== undefined && typeof remember_me !== 'boolean')) {
+        return { ok: false, reason: 'invalid' };
+      }
+      return {
+        ok: true,
+        claims: { userId: user_id, email, isAdmin: is_admin, rememberMe: remember_me === true, tokenEpoch: (token_epoch as number | undefined) ?? 0, exp },
+      };
     } catch (err) {
       return { ok: false, reason: err instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }

@@ -23,6 +23,8 @@ export interface User {
   createdAt: string;
   updatedAt: string;
   lastLoginAt: string | null;
+  /** Bumped by every password change: tokens issued under an older epoch are refused (tokens.ts). */
+  tokenEpoch: number;
 }
 
 export interface NewUser {
@@ -63,6 +65,7 @@ interface UserRow {
   created_at: string;
   updated_at: string;
   last_login_at: string | null;
+  token_epoch: number;
 }
 
 /** Blank names are no name. */
@@ -89,6 +92,7 @@ function toUser(row: UserRow): User {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     lastLoginAt: row.last_login_at,
+    tokenEpoch: row.token_epoch,
   };
 }
 
@@ -169,6 +173,7 @@ export class UserStore {
       createdAt: now,
       updatedAt: now,
       lastLoginAt: null,
+      tokenEpoch: 0,
     };
     const duplicate = () => new UserError('duplicate', `User with email ${email} already exists`);
     try {
@@ -207,9 +212,11 @@ export class UserStore {
       this.db
         .prepare(
           `UPDATE users SET display_name = ?, is_admin = ?, is_active = ?, updated_at = ?,
-             password_hash = COALESCE(?, password_hash) WHERE user_id = ?`,
+             password_hash = COALESCE(?, password_hash),
+             -- A new password signs out every session issued before it (InvokeAI's revocation epoch).
+             token_epoch = token_epoch + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END) WHERE user_id = ?`,
         )
-        .run(displayName, isAdmin ? 1 : 0, isActive ? 1 : 0, new Date().toISOString(), hash ?? null, userId);
+        .run(displayName, isAdmin ? 1 : 0, isActive ? 1 : 0, new Date().toISOString(), hash ?? null, hash ?? null, userId);
       return this.get(userId)!;
     })();
     this.emit(userId);

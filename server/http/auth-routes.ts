@@ -1,5 +1,5 @@
 // /api/v1/auth: InvokeAI's auth API (reference §3), same paths, bodies and response shapes.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem } from '../auth/emails.js';
@@ -9,7 +9,8 @@ import { UserError, type User } from '../auth/users.js';
 import type { Services } from '../services.js';
 import { QueueFullError } from './bounded-queue.js';
 import { httpError } from './errors.js';
-import { requireAdmin, requirePrincipal } from './auth-guard.js';
+import { bearerToken, requireAdmin, requirePrincipal } from './auth-guard.js';
+import { clearMediaCookie, installSessionRefresh, setMediaCookie } from './session-refresh.js';
 import { parseOr422 } from './validate.js';
 import type { UserDTO } from '../../shared/api-types.js';
 
@@ -37,6 +38,11 @@ const newPassword = z
   .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
   .max(MAX_PASSWORD_LENGTH, `must be at most ${MAX_PASSWORD_LENGTH} characters`);
 const displayName = z.string().trim().max(200, 'must be at most 200 characters').nullable().optional();
+/**
+ * A field of an update: null means "leave unchanged", as in InvokeAI (its request models default every
+ * field to None and its service skips None). An empty display name still clears it.
+ */
+const unchangedIfNull = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => (v === null ? undefined : v));
 
 const SetupRequest = z.object({ email, display_name: displayName, password: newPassword });
 const LoginRequest = z.object({
@@ -45,16 +51,16 @@ const LoginRequest = z.object({
   remember_me: z.boolean().default(false),
 });
 const ProfileUpdate = z.object({
-  display_name: displayName,
-  current_password: z.string().max(1024).optional(),
-  new_password: newPassword.optional(),
+  display_name: unchangedIfNull(z.string().trim().max(200, 'must be at most 200 characters')),
+  current_password: unchangedIfNull(z.string().max(1024)),
+  new_password: unchangedIfNull(newPassword),
 });
 const AdminCreate = z.object({ email, display_name: displayName, password: newPassword, is_admin: z.boolean().default(false) });
 const AdminUpdate = z.object({
-  display_name: displayName,
-  password: newPassword.optional(),
-  is_admin: z.boolean().optional(),
-  is_active: z.boolean().optional(),
+  display_name: unchangedIfNull(z.string().trim().max(200, 'must be at most 200 characters')),
+  password: unchangedIfNull(newPassword),
+  is_admin: unchangedIfNull(z.boolean()),
+  is_active: unchangedIfNull(z.boolean()),
 });
 const UserIdParams = z.object({ user_id: z.string().min(1).max(64) });
 
@@ -79,6 +85,21 @@ async function store<T>(fn: () => T | Promise<T>): Promise<T> {
 
 export function registerAuthRoutes(app: FastifyInstance, services: Services, options: { throttle?: LoginThrottle } = {}): void {
   const { users, tokens, identity } = services;
+  installSessionRefresh(app, { identity, tokens });
+
+  /**
+   * After a password change of the caller's own account: every token issued before it is refused now,
+   * including the one of this request, so the caller gets a fresh one (X-Refreshed-Token and the media
+   * cookie), with the lifetime of the session it replaces (InvokeAI's _issue_replacement_token).
+   */
+  const issueReplacement = async (request: FastifyRequest, reply: FastifyReply, user: User): Promise<void> => {
+    const presented = bearerToken(request);
+    const checked = presented === undefined ? null : await tokens.check(presented);
+    const rememberMe = checked?.ok === true && checked.claims.rememberMe;
+    const { token, expiresIn } = await tokens.sign(user, { rememberMe });
+    void reply.header('X-Refreshed-Token', token);
+    setMediaCookie(request, reply, token, expiresIn);
+  };
   const throttle = options.throttle ?? new LoginThrottle();
   // The hash unknown emails are checked against is made once; made now, the first unknown-email login
   // does not cost a second scrypt that would tell it apart from a known one.
@@ -104,7 +125,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     return { success: true, user: userDTO(user) };
   });
 
-  app.post('/api/v1/auth/login', async (request) => {
+  app.post('/api/v1/auth/login', async (request, reply) => {
     multiuserOnly('Authentication');
     const body = parseOr422(LoginRequest, request.body);
     const client = clientKey(request.ip);
@@ -129,13 +150,30 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     attempt.succeeded();
     if (!user.isActive) throw httpError(403, 'User account is disabled');
     const { token, expiresIn } = await tokens.sign(user, { rememberMe: body.remember_me });
+    setMediaCookie(request, reply, token, expiresIn);
     return { token, user: userDTO(user), expires_in: expiresIn };
   });
 
   // Tokens are stateless: logging out is the client forgetting its token. Still authenticated, as in
   // InvokeAI, so a client learns when its token was already dead.
-  app.post('/api/v1/auth/logout', async (request) => {
+  app.post('/api/v1/auth/logout', async (request, reply) => {
     await requirePrincipal(identity, request);
+    clearMediaCookie(request, reply);
+    return { success: true };
+  });
+
+  // InvokeAI's app calls this on load so that <img>/<video> requests carry the session. Flowshelf
+  // serves no media that needs it (workflow thumbnails are public, as in InvokeAI) and never reads the
+  // cookie, but sets it exactly as InvokeAI does, so a client written for InvokeAI behaves the same.
+  app.post('/api/v1/auth/media-cookie', async (request, reply) => {
+    await requirePrincipal(identity, request);
+    if (!identity.multiuser) return { success: true };
+    const token = bearerToken(request);
+    const checked = token === undefined ? null : await tokens.check(token);
+    if (token === undefined || !checked?.ok) throw httpError(401, 'Invalid or expired token', { 'WWW-Authenticate': 'Bearer' });
+    const remaining = checked.claims.exp - Math.floor(Date.now() / 1000);
+    if (remaining <= 0) throw httpError(401, 'Invalid or expired token', { 'WWW-Authenticate': 'Bearer' });
+    setMediaCookie(request, reply, token, remaining);
     return { success: true };
   });
 
@@ -146,7 +184,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     return userDTO(user);
   });
 
-  app.patch('/api/v1/auth/me', async (request) => {
+  app.patch('/api/v1/auth/me', async (request, reply) => {
     const principal = await requirePrincipal(identity, request);
     const body = parseOr422(ProfileUpdate, request.body);
     if (body.new_password !== undefined) {
@@ -162,6 +200,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
       attempt.succeeded();
     }
     const user = await store(() => users.update(principal.userId, { displayName: body.display_name, password: body.new_password }));
+    if (body.new_password !== undefined) await issueReplacement(request, reply, user);
     return userDTO(user);
   });
 
@@ -186,15 +225,15 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
 
   app.get('/api/v1/auth/users/:user_id', async (request) => {
     await requireAdmin(identity, request);
-    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+    const { user_id } = parseOr422(UserIdParams, request.params, 'path');
     const user = users.get(user_id);
     if (!user || user.userId === SYSTEM_USER_ID) throw httpError(404, 'User not found');
     return userDTO(user);
   });
 
-  app.patch('/api/v1/auth/users/:user_id', async (request) => {
-    await requireAdmin(identity, request);
-    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+  app.patch('/api/v1/auth/users/:user_id', async (request, reply) => {
+    const admin = await requireAdmin(identity, request);
+    const { user_id } = parseOr422(UserIdParams, request.params, 'path');
     const body = parseOr422(AdminUpdate, request.body);
     const user = await store(() =>
       users.update(user_id, {
@@ -204,12 +243,14 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
         isActive: body.is_active,
       }),
     );
+    // An administrator resetting their own password is not signed out by it (InvokeAI does the same).
+    if (body.password !== undefined && user.userId === admin.userId && user.isActive) await issueReplacement(request, reply, user);
     return userDTO(user);
   });
 
   app.delete('/api/v1/auth/users/:user_id', async (request, reply) => {
     await requireAdmin(identity, request);
-    const { user_id } = parseOr422(UserIdParams, request.params, 'user_id');
+    const { user_id } = parseOr422(UserIdParams, request.params, 'path');
     // Their library, opens, thumbnails and `public` entries go with them before the 204 (UserStore.remove).
     await store(() => users.remove(user_id));
     return reply.code(204).send();

@@ -3,16 +3,35 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { QuotaExceededError, storageErrorOf } from '../storage/storage-errors.js';
 
-/** An error meant for the client: its status and detail are sent as they are. */
+/**
+ * One problem with a request, in FastAPI's validation-error shape (InvokeAI's HTTPValidationError):
+ * where (`["body", "workflow", "nodes", 3, "id"]`, `["query", "per_page"]`, `["path", "user_id"]`),
+ * what (a message fit to show), and pydantic's error type (`missing`, `string_type`, `int_parsing`...).
+ */
+export interface ValidationIssue {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/**
+ * An error meant for the client: its status and detail are sent as they are. As in InvokeAI, a 422's
+ * detail is a list of ValidationIssue and every other status's detail is a string.
+ */
 export class HttpError extends Error {
   override name = 'HttpError';
   constructor(
     readonly status: number,
-    readonly detail: string,
+    readonly detail: string | ValidationIssue[],
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail);
+    super(typeof detail === 'string' ? detail : detail.map((i) => `${i.loc.join('.')}: ${i.msg}`).join('; '));
   }
+}
+
+/** A 422 listing what is wrong with the request, FastAPI's way. */
+export function validationError(issues: ValidationIssue[]): HttpError {
+  return new HttpError(422, issues);
 }
 
 export function httpError(status: number, detail: string, headers?: Record<string, string>): HttpError {

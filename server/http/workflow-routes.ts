@@ -7,7 +7,7 @@ import type { Identity } from '../auth/principal.js';
 import { ORDER_BY_VALUES, type Viewer } from '../library/index-store.js';
 import { LibraryError, type LibraryService } from '../library/library-service.js';
 import { requirePrincipal } from './auth-guard.js';
-import { httpError } from './errors.js';
+import { httpError, validationError, type ValidationIssue } from './errors.js';
 import { thumbnailWebp } from './thumbnail-image.js';
 import { parseOr422 } from './validate.js';
 
@@ -58,8 +58,9 @@ const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
 
 const ListQuery = z.object({
   page: queryInt(0).default(0),
-  // InvokeAI accepts per_page=0 and then divides by it (500); at least 1 here.
-  per_page: queryInt(1, 10_000).optional(),
+  // No upper bound, as in InvokeAI's schema (only what SQLite's LIMIT and a JS number hold exactly).
+  // 0 means "no paging", as InvokeAI's `if per_page:` reads it: everything, in one page.
+  per_page: queryInt(0).optional(),
   order_by: z.enum(ORDER_BY_VALUES as [string, ...string[]]).default('name'),
   direction: z.enum(['ASC', 'DESC']).default('ASC'),
   categories: repeated(category),
@@ -88,16 +89,43 @@ const IdParams = z.object({ workflow_id: z.string().min(1) });
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 
+/** "nodes.3.id" → ["nodes", 3, "id"]: FastAPI's loc has list indexes as numbers. */
+function pathSegments(dotted: string): (string | number)[] {
+  return dotted.split('.').map((segment) => (/^(0|[1-9]\d*)$/.test(segment) ? Number(segment) : segment));
+}
+
+/**
+ * The service's 422 for a workflow as FastAPI's validation error. `bodyField` is where the workflow was
+ * in the request (`workflow` in a JSON body, `file` for an upload); a stored entry that is not valid
+ * (GET of one's own quarantined workflow) is located at the path's id.
+ */
+function workflowIssue(error: LibraryError, bodyField: string): ValidationIssue {
+  if (error.invalidField === undefined) return { loc: ['path', 'workflow_id'], msg: error.detail, type: 'value_error' };
+  const prefix = error.invalidField === 'workflow' ? 'workflow' : `workflow.${error.invalidField}`;
+  const message = error.detail.startsWith(`${prefix}: `) ? error.detail.slice(prefix.length + 2) : error.detail;
+  const within = error.invalidField === 'workflow' ? [] : pathSegments(error.invalidField);
+  if (message === 'Required') return { loc: ['body', bodyField, ...within], msg: 'Field required', type: 'missing' };
+  return { loc: ['body', bodyField, ...within], msg: message, type: 'value_error' };
+}
+
 /** Maps the service's refusals to HTTP errors ({"detail": ...}). */
-function handle(fn: Handler): Handler {
+function handle(fn: Handler, bodyField = 'workflow'): Handler {
   return async (request, reply) => {
     try {
       return await fn(request, reply);
     } catch (error) {
-      if (error instanceof LibraryError) throw httpError(error.status, error.detail);
+      if (error instanceof LibraryError) {
+        if (error.status === 422) throw validationError([workflowIssue(error, bodyField)]);
+        throw httpError(error.status, error.detail);
+      }
       throw error;
     }
   };
+}
+
+/** A required upload part that is not there. */
+function missingPart(field: string, message = 'Field required'): never {
+  throw validationError([{ loc: ['body', field], msg: message, type: 'missing' }]);
 }
 
 /** InvokeAI returns JSON null from several endpoints. */
@@ -107,7 +135,7 @@ function sendNull(reply: FastifyReply): FastifyReply {
 
 /** The first file part named `field` of a multipart request, read into memory; 422 if absent. */
 async function uploadedFile(request: FastifyRequest, field: string): Promise<{ data: Buffer; mimetype: string; filename: string }> {
-  if (!request.isMultipart()) throw httpError(422, `${field}: Field required (send multipart/form-data)`);
+  if (!request.isMultipart()) missingPart(field, 'Field required (send multipart/form-data)');
   for await (const part of request.parts({ limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } })) {
     if (part.type === 'file' && part.fieldname === field) {
       const data = await part.toBuffer();
@@ -116,7 +144,7 @@ async function uploadedFile(request: FastifyRequest, field: string): Promise<{ d
     }
     if (part.type === 'file') await part.toBuffer();
   }
-  throw httpError(422, `${field}: Field required`);
+  missingPart(field);
 }
 
 /** Longest file name offered on download, in characters (file systems allow 255 bytes). */
@@ -144,7 +172,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
     const p = await requirePrincipal(identity, request);
     return { userId: p.userId, isAdmin: p.isAdmin, multiuser: identity.multiuser };
   };
-  const idOf = (request: FastifyRequest) => parseOr422(IdParams, request.params, 'workflow_id').workflow_id;
+  const idOf = (request: FastifyRequest) => parseOr422(IdParams, request.params, 'path').workflow_id;
 
   void app.register(
     async (scope) => {
@@ -153,7 +181,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
       scope.get('/', handle(async (request) => {
         const viewer = await viewerOf(request);
         const q = parseOr422(ListQuery, request.query, 'query');
-        const perPage = q.per_page ?? null;
+        const perPage = q.per_page === undefined || q.per_page === 0 ? null : q.per_page;
         // InvokeAI's offset is page * per_page, and a page past the end has no items. Past 2^53 the
         // product is no longer an integer SQLite takes as an offset; any such page is far past the
         // end, so it is answered as one (asking for the last representable page, echoing the page asked).
@@ -270,10 +298,10 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         try {
           json = JSON.parse(upload.data.toString('utf8'));
         } catch {
-          throw httpError(422, 'file: not valid JSON');
+          throw validationError([{ loc: ['body', 'file'], msg: 'not valid JSON', type: 'json_invalid' }]);
         }
         return library.create(viewer, json);
-      }));
+      }, 'file'));
     },
     { prefix: '/api/v1/workflows' },
   );

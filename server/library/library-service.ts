@@ -34,6 +34,8 @@ export class LibraryError extends Error {
   constructor(
     readonly status: number,
     readonly detail: string,
+    /** For an invalid workflow in a request: the dotted path of the failing field ("nodes.3.id", or "workflow" for the value itself). */
+    readonly invalidField?: string,
   ) {
     super(detail);
   }
@@ -96,7 +98,7 @@ export function thumbnailUrl(workflowId: string, version: string | null): string
 
 /** 422 whose detail names the failing field as it appears in the request body ("workflow.meta.version: ..."). */
 function invalidWorkflow(field: string, error: string): LibraryError {
-  return new LibraryError(422, field === 'workflow' ? error : `workflow.${error}`);
+  return new LibraryError(422, field === 'workflow' ? error : `workflow.${error}`, field);
 }
 
 export class LibraryService {

@@ -387,6 +387,11 @@ export class SyncServer {
       connection.close(CloseCode.Forbidden, 'access withdrawn');
       return;
     }
+    // The socket's token was issued before the user's last password change: that session is signed out.
+    if (connection.principal.tokenEpoch !== undefined && current.tokenEpoch !== connection.principal.tokenEpoch) {
+      connection.close(CloseCode.Unauthorized, 'session revoked');
+      return;
+    }
     connection.principal = current;
     connection.access = access;
   }

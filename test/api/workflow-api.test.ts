@@ -67,46 +67,68 @@ describe('validation and InvokeAI quirks', () => {
     expect(res.status).toBe(403);
   });
 
-  it('a body that fails validation is a 422 whose detail names the field, and nothing is created', async () => {
+  it('a body that fails validation is a 422 in FastAPI\'s shape naming the field, and nothing is created', async () => {
     const before = (await asAlice('GET', '/api/v1/workflows?categories=user')).body.total;
     const bad = await asAlice('POST', '/api/v1/workflows', { workflow: userWorkflow('x', { meta: { version: 'one', category: 'user' } }) });
-    expect(bad.status).toBe(422);
-    expect(bad.body.detail).toMatch(/^workflow\.meta\.version: /);
+    expect(bad).toMatchObject({
+      status: 422,
+      body: { detail: [{ loc: ['body', 'workflow', 'meta', 'version'], msg: 'Invalid workflow meta version: one', type: 'value_error' }] },
+    });
     const missing = await asAlice('POST', '/api/v1/workflows', { workflow: { ...userWorkflow('x'), nodes: undefined } });
-    expect(missing.body.detail).toMatch(/^workflow\.nodes: /);
+    expect(missing.body).toEqual({ detail: [{ loc: ['body', 'workflow', 'nodes'], msg: 'Field required', type: 'missing' }] });
+    const badNode = userWorkflow('x');
+    badNode.nodes = [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 7 }];
+    const node = await asAlice('POST', '/api/v1/workflows', { workflow: badNode });
+    expect(node.body.detail).toEqual([{ loc: ['body', 'workflow', 'nodes', 3, 'id'], msg: expect.stringMatching(/string/), type: 'value_error' }]);
     const none = await asAlice('POST', '/api/v1/workflows', {});
-    expect(none).toMatchObject({ status: 422, body: { detail: 'workflow: Field required' } });
+    expect(none).toMatchObject({ status: 422, body: { detail: [{ loc: ['body', 'workflow'], msg: 'Field required', type: 'missing' }] } });
     expect((await asAlice('GET', '/api/v1/workflows?categories=user')).body.total).toBe(before);
   });
 
-  it('bad query values are a 422 naming the parameter', async () => {
-    const cases: [string, string][] = [
-      ['order_by=size', 'order_by'],
-      ['direction=UP', 'direction'],
-      ['categories=project', 'categories.0'],
-      ['is_public=maybe', 'is_public'],
-      ['per_page=0', 'per_page'],
-      ['page=-1', 'page'],
+  it('bad query values are a 422 in FastAPI\'s shape naming the parameter', async () => {
+    const cases: [string, (string | number)[], string][] = [
+      ['order_by=size', ['query', 'order_by'], 'enum'],
+      ['direction=UP', ['query', 'direction'], 'enum'],
+      ['categories=project', ['query', 'categories', 0], 'enum'],
+      ['is_public=maybe', ['query', 'is_public'], 'bool_parsing'],
+      ['per_page=-1', ['query', 'per_page'], 'greater_than_equal'],
+      ['page=-1', ['query', 'page'], 'greater_than_equal'],
+      ['page=abc', ['query', 'page'], 'int_parsing'],
     ];
-    for (const [query, field] of cases) {
+    for (const [query, loc, type] of cases) {
       const res = await asAlice('GET', `/api/v1/workflows?${query}`);
       expect(res.status, query).toBe(422);
-      expect(res.body.detail, query).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
+      expect(res.body.detail, query).toEqual([{ loc, msg: expect.any(String), type }]);
     }
-    expect(await asAlice('GET', '/api/v1/workflows/counts_by_category')).toMatchObject({ status: 422, body: { detail: 'categories: Field required' } });
+    expect(await asAlice('GET', '/api/v1/workflows/counts_by_category')).toMatchObject({
+      status: 422,
+      body: { detail: [{ loc: ['query', 'categories'], msg: 'Field required', type: 'missing' }] },
+    });
   });
 
   it('an out-of-range page or per_page says the allowed range, not "not an integer"', async () => {
     const exact: [string, string][] = [
-      ['page=-1', 'page: Input should be greater than or equal to 0'],
-      ['per_page=0', 'per_page: Input should be greater than or equal to 1'],
-      ['per_page=10001', 'per_page: Input should be less than or equal to 10000'],
-      ['per_page=1.5', 'per_page: Input should be a valid integer'],
-      ['page=abc', 'page: Input should be a valid integer'],
+      ['page=-1', 'Input should be greater than or equal to 0'],
+      ['per_page=-5', 'Input should be greater than or equal to 0'],
+      ['per_page=1.5', 'Input should be a valid integer'],
+      ['page=abc', 'Input should be a valid integer'],
     ];
-    for (const [query, detail] of exact) {
-      expect(await asAlice('GET', `/api/v1/workflows?${query}`), query).toMatchObject({ status: 422, body: { detail } });
+    for (const [query, msg] of exact) {
+      const res = await asAlice('GET', `/api/v1/workflows?${query}`);
+      expect(res.status, query).toBe(422);
+      expect(res.body.detail[0].msg, query).toBe(msg);
     }
+  });
+
+  it('per_page above 10,000 is accepted, and per_page=0 answers everything in one page, as InvokeAI does', async () => {
+    const all = await asAlice('GET', '/api/v1/workflows?categories=user');
+    expect(all.status).toBe(200);
+    const big = await asAlice('GET', '/api/v1/workflows?categories=user&per_page=50000');
+    expect(big).toMatchObject({ status: 200, body: { page: 0, per_page: 50000, pages: all.body.total > 0 ? 1 : 0, total: all.body.total } });
+    expect(big.body.items).toHaveLength(all.body.total);
+    const zero = await asAlice('GET', '/api/v1/workflows?categories=user&per_page=0&page=3');
+    expect(zero).toMatchObject({ status: 200, body: { page: 3, per_page: all.body.total, pages: 1, total: all.body.total } });
+    expect(zero.body.items).toHaveLength(all.body.total);
   });
 
   it('the shared tag follows is_public, also when a later save from the editor drops it', async () => {
@@ -212,6 +234,6 @@ describe('JSON file export and import', () => {
     expect(res.body.workflow_id).not.toBe(json.id);
     expect(res.body.workflow.nodes).toEqual(json.nodes);
     const bad = await upload('/api/v1/workflows/import', 'POST', bob.token, 'file', Buffer.from('{nope'), 'application/json');
-    expect(bad).toEqual({ status: 422, body: { detail: 'file: not valid JSON' } });
+    expect(bad).toEqual({ status: 422, body: { detail: [{ loc: ['body', 'file'], msg: 'not valid JSON', type: 'json_invalid' }] } });
   });
 });
