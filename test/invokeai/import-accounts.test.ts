@@ -297,4 +297,52 @@ describe('import-invokeai keeps the accounts', () => {
     // Shorter than the cut is a different password, in InvokeAI and here.
     expect((await anyone('POST', '/api/v1/auth/login', { email: 'alice@example.com', password: PEOPLE.alice.password.slice(0, -1) })).status).toBe(401);
   });
+
+  it("a thumbnail over its owner's storage quota is skipped with one line naming it; a hash that cannot be verified gives no password", async () => {
+    const dir = tempDir();
+    const source = join(dir, 'invokeai.db');
+    invokeaiDatabase(source);
+    // Alice has many large workflows (about 1.5 MB stored): her library alone is over a 1 MB quota.
+    const big = fixtures().find((f) => f.file === 'Tiled Upscaling (Beta).json')!.json;
+    const db = new Database(source);
+    const ids = Array.from({ length: 30 }, (_, i) => `33333333-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (const id of ids) {
+      db.prepare('INSERT INTO workflow_library (workflow_id, workflow, user_id, is_public) VALUES (?, ?, ?, 0)').run(
+        id,
+        JSON.stringify({ ...big, id, meta: { ...big.meta, category: 'user' } }),
+        'u-alice',
+      );
+    }
+    // Bob's hash with a cost bcryptjs would spend minutes on, and Carol's of a scheme we do not verify.
+    db.prepare("UPDATE users SET password_hash = ? WHERE user_id = 'u-bob'").run(`$2b$31$${'a'.repeat(53)}`);
+    db.prepare("UPDATE users SET password_hash = ? WHERE user_id = 'u-carol'").run('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA');
+    // An InvokeAI account (not InvokeAI's system row) under the email of Flowshelf's system user.
+    db.prepare("UPDATE users SET user_id = 'u-imposter' WHERE user_id = 'system'").run();
+    db.close();
+    const folder = join(dir, 'thumbs');
+    mkdirSync(folder);
+    const thumb = join(folder, `${ids[0]}.webp`);
+    writeFileSync(thumb, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#08f' } }).png().toBuffer());
+    const dataDir = join(dir, 'data');
+
+    const bad = await run('cli.js', ['import-invokeai', source, '--thumbnails', folder, '--user-quota-mb', 'lots', '--data-dir', dataDir]);
+    expect([bad.code, bad.stderr.split('\n')[0]]).toEqual([2, 'flowshelf import-invokeai: --user-quota-mb must be an integer from 0 to 1048576, got "lots" (see: flowshelf help import-invokeai)']);
+
+    const done = await run('cli.js', ['import-invokeai', source, '--thumbnails', folder, '--data-dir', dataDir], { FLOWSHELF_USER_QUOTA_MB: '1' });
+    expect(done.code, done.stderr).toBe(0);
+    const lines = done.stdout.trimEnd().split('\n');
+    expect(lines).toContain('create user bob@example.com (user, active) without a password: its bcrypt cost 31 is outside 4..14 (an administrator must set one)');
+    expect(lines).toContain('create user carol@example.com (user, inactive) without a password: its password hash is not bcrypt (an administrator must set one)');
+    expect(lines).toContain("skip user system@system.invokeai: the email of Flowshelf's system user (their workflows are skipped too)");
+    expect(lines.find((l) => l.startsWith(`skip thumbnail ${thumb}: `))).toMatch(/: Your library is over its storage quota \(\d+\.\d of 1\.0 MB\)/);
+    expect(lines.at(-1)).toBe(
+      '36 workflow(s) imported, 0 skipped, 5 user(s) created (3 with their InvokeAI password), 0 existing user(s) kept; thumbnails: 0 imported, 35 missing, 1 refused',
+    );
+    expect(hashOf(dataDir, 'bob@example.com')).toBe('');
+    const ts = await serve(dataDir);
+    const refused = await api(ts)('POST', '/api/v1/auth/login', { email: 'bob@example.com', password: PEOPLE.bob.password });
+    expect([refused.status, refused.body]).toEqual([401, { detail: 'Incorrect email or password' }]);
+    const imposter = await api(ts)('POST', '/api/v1/auth/login', { email: 'system@system.invokeai', password: SYSTEM.password });
+    expect([imposter.status, imposter.body]).toEqual([401, { detail: 'Incorrect email or password' }]);
+  });
 });
