@@ -4,9 +4,12 @@
 // - Unknown keys are KEPT at every level (InvokeAI: extra="ignore" drops them), so a workflow read back
 //   is exactly the JSON that was stored. The one exception: `id` in a WorkflowWithoutID body is dropped,
 //   because the server assigns the id.
-// - Every node and every edge must be an object with a non-empty string `id`, unique within its array.
-//   InvokeAI does not check nodes and edges at all, but the library document merges concurrent edits by
-//   matching nodes and edges by id (contract §4), and every workflow InvokeAI's editor writes has them.
+// - Every node must be an object with a non-empty string `id`, unique among the nodes; every edge an
+//   object whose `id`, when it has one, is a non-empty string unique among the edges. InvokeAI does not
+//   check nodes and edges at all, but the library document merges concurrent edits by matching nodes
+//   and edges by id (contract §4), and every workflow InvokeAI's editor writes has them. Edges without
+//   an id (InvokeAI's model takes any object, and hand-written files have them) are kept as sent; an
+//   edges array with one of them merges as a whole value (shared/workflow/yjson.ts).
 // - Values must be JSON all the way down (no NaN, Infinity, undefined, functions), nested at most
 //   MAX_JSON_DEPTH levels, with no string or key longer than MAX_VALUE_BYTES (limits.ts): the same
 //   limits hold for every update a client sends (server/sync/update-limits.ts), so what REST accepts
@@ -50,6 +53,11 @@ const GraphItemSchema = z.looseObject({
   id: z.string().min(1, 'must be a non-empty string'),
 });
 
+/** An edge: any JSON object; an id, if present, is a non-empty string. */
+const EdgeSchema = z.looseObject({
+  id: z.string().min(1, 'must be a non-empty string').optional(),
+});
+
 const workflowShape = {
   name: z.string(),
   author: z.string(),
@@ -61,17 +69,18 @@ const workflowShape = {
   exposedFields: z.array(ExposedFieldSchema),
   meta: WorkflowMetaSchema,
   nodes: z.array(GraphItemSchema),
-  edges: z.array(GraphItemSchema),
+  edges: z.array(EdgeSchema),
   form: z.looseObject({}).nullable().optional(),
 };
 
-type GraphItem = z.infer<typeof GraphItemSchema>;
+type GraphItem = { id?: string | undefined } & Record<string, unknown>;
 
 /** Rules across items: unique ids (the document merges by id) and at most one workflow_return node. */
 function checkGraph(workflow: { nodes: GraphItem[]; edges: GraphItem[] }, ctx: z.RefinementCtx): void {
   for (const [key, label] of [['nodes', 'node'], ['edges', 'edge']] as const) {
     const seen = new Set<string>();
     workflow[key].forEach((item, index) => {
+      if (item.id === undefined) return;
       if (seen.has(item.id)) {
         ctx.addIssue({ code: 'custom', path: [key, index, 'id'], message: `Duplicate ${label} id: ${item.id}` });
       }
