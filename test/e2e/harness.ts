@@ -190,3 +190,30 @@ export function e2eSuite(serverArgs: string[] = [], setup?: (app: App) => Promis
     },
   };
 }
+
+/**
+ * A small valid InvokeAI workflow (noise → l2i) for the e2e suites; `overrides` replaces top-level
+ * fields (author, tags, notes, edges...).
+ */
+export function twoNodeWorkflow(name: string, overrides: Record<string, unknown> = {}) {
+  const node = (id: string, type: string, x: number) => ({
+    id,
+    type: 'invocation',
+    data: { id, type, version: '1.0.0', nodePack: 'invokeai', label: '', notes: '', isOpen: true, isIntermediate: true, useCache: true, inputs: {} },
+    position: { x, y: 40 },
+  });
+  return {
+    name,
+    author: 'Alice',
+    description: 'Two nodes',
+    version: '1.0.0',
+    contact: '',
+    tags: 'portrait',
+    notes: '',
+    exposedFields: [],
+    meta: { version: '3.0.0', category: 'user' },
+    nodes: [node('n1', 'noise', 0), node('n2', 'l2i', 420)],
+    edges: [{ id: 'e1', source: 'n1', sourceHandle: 'noise', target: 'n2', targetHandle: 'latents', type: 'default' }],
+    ...overrides,
+  };
+}

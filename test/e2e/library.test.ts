@@ -14,30 +14,9 @@ import {
   signIn,
   e2eSuite,
   tile,
+  twoNodeWorkflow,
   waitForStatus,
 } from './harness.js';
-
-function twoNodeWorkflow(name: string) {
-  const node = (id: string, type: string, x: number) => ({
-    id,
-    type: 'invocation',
-    data: { id, type, version: '1.0.0', nodePack: 'invokeai', label: '', notes: '', isOpen: true, isIntermediate: true, useCache: true, inputs: {} },
-    position: { x, y: 40 },
-  });
-  return {
-    name,
-    author: 'Alice',
-    description: 'Two nodes',
-    version: '1.0.0',
-    contact: '',
-    tags: 'portrait',
-    notes: '',
-    exposedFields: [],
-    meta: { version: '3.0.0', category: 'user' },
-    nodes: [node('n1', 'noise', 0), node('n2', 'l2i', 420)],
-    edges: [{ id: 'e1', source: 'n1', sourceHandle: 'noise', target: 'n2', targetHandle: 'latents', type: 'default' }],
-  };
-}
 
 /** A small picture for a workflow's thumbnail: a diagonal gradient with a few "nodes". */
 async function thumbnailPng(from: string, to: string): Promise<Buffer> {

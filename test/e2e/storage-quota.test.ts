@@ -3,28 +3,10 @@
 // across a reload), and sends it once space has been freed.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { PASSWORD, api, createUsers, e2eSuite, signIn, waitForStatus } from './harness.js';
+import { PASSWORD, api, createUsers, e2eSuite, signIn, twoNodeWorkflow, waitForStatus } from './harness.js';
 
 function workflow(name: string, notes: string) {
-  const node = (id: string, type: string, x: number) => ({
-    id,
-    type: 'invocation',
-    data: { id, type, version: '1.0.0', nodePack: 'invokeai', label: '', notes: '', isOpen: true, isIntermediate: true, useCache: true, inputs: {} },
-    position: { x, y: 40 },
-  });
-  return {
-    name,
-    author: 'Bob',
-    description: 'Two nodes',
-    version: '1.0.0',
-    contact: '',
-    tags: '',
-    notes,
-    exposedFields: [],
-    meta: { version: '3.0.0', category: 'user' },
-    nodes: [node('n1', 'noise', 0), node('n2', 'l2i', 420)],
-    edges: [],
-  };
+  return twoNodeWorkflow(name, { author: 'Bob', tags: '', notes, edges: [] });
 }
 
 let bobToken: string;

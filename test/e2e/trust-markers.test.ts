@@ -7,28 +7,10 @@ import { createEntry } from '../../shared/workflow/library-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 import type { WorkflowListItemDTO } from '../../shared/api-types.js';
 import { connect, synced } from '../sync/clients.js';
-import { PASSWORD, api, createUsers, e2eSuite, showView, signIn, tile, waitForStatus } from './harness.js';
+import { PASSWORD, api, createUsers, e2eSuite, showView, signIn, tile, twoNodeWorkflow, waitForStatus } from './harness.js';
 
 function workflow(name: string, notes = '') {
-  const node = (id: string, type: string, x: number) => ({
-    id,
-    type: 'invocation',
-    data: { id, type, version: '1.0.0', nodePack: 'invokeai', label: '', notes: '', isOpen: true, isIntermediate: true, useCache: true, inputs: {} },
-    position: { x, y: 40 },
-  });
-  return {
-    name,
-    author: 'tester',
-    description: '',
-    version: '1.0.0',
-    contact: '',
-    tags: '',
-    notes,
-    exposedFields: [],
-    meta: { version: '3.0.0', category: 'user' },
-    nodes: [node('n1', 'noise', 0), node('n2', 'l2i', 420)],
-    edges: [],
-  };
+  return twoNodeWorkflow(name, { author: 'tester', description: '', tags: '', notes, edges: [] });
 }
 
 let aliceToken: string;

@@ -66,3 +66,17 @@ export function rawSocket(url: string, options?: WebSocket.ClientOptions): RawSo
   const opened = new Promise<void>((resolve) => ws.on('open', () => resolve()));
   return { ws, frames, closed, opened };
 }
+
+export interface Watched extends Client {
+  /** Close reasons the server sent, in order (e.g. 'storage full'). */
+  closeReasons: string[];
+}
+
+/** The client, also recording the reason of every close the server sent. */
+export function watched(client: Client): Watched {
+  const closeReasons: string[] = [];
+  client.provider.on('connection-close', (event) => {
+    if (event) closeReasons.push(event.reason);
+  });
+  return Object.assign(client, { closeReasons });
+}

@@ -18,7 +18,7 @@ import { CloseCode, libraryDocument, SYSTEM_USER_ID } from '../../shared/protoco
 import { userWorkflow } from '../api/fixtures.js';
 import { prng } from '../shared/helpers.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { connect, synced, waitFor, type Client } from '../sync/clients.js';
+import { type Client, connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
 import { startSyncNode, type SyncNode } from '../sync/sync-node.js';
 
 /** Not the library's `workflows` map: these bytes are for the store only, not for the indexer. */
@@ -28,19 +28,6 @@ const KIB64 = 64 * 1024;
 /** 64 KiB that differ per write. */
 function payload(tag: string): string {
   return (tag + ':').padEnd(KIB64, tag.slice(-1));
-}
-
-interface Watched extends Client {
-  /** Close reasons the server sent, in order (e.g. 'storage full'). */
-  closeReasons: string[];
-}
-
-function watched(client: Client): Watched {
-  const closeReasons: string[] = [];
-  client.provider.on('connection-close', (event) => {
-    if (event) closeReasons.push(event.reason);
-  });
-  return Object.assign(client, { closeReasons });
 }
 
 /** Every line the server logs (console.warn/error), so tests can count them and look for stacks and secrets. */

@@ -11,7 +11,7 @@ import { CloseCode, libraryDocument } from '../../shared/protocol.js';
 import { userWorkflow } from '../api/fixtures.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { prng } from '../shared/helpers.js';
-import { connect, synced, waitFor, type Client } from '../sync/clients.js';
+import { type Client, connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
 
 const QUOTA = 1024 * 1024;
 const MAP = 'quota-test';
@@ -27,18 +27,6 @@ function noisePng(seed: number): Promise<Buffer> {
   const pixels = Buffer.alloc(256 * 256 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.floor(random() * 256);
   return sharp(pixels, { raw: { width: 256, height: 256, channels: 3 } }).png().toBuffer();
-}
-
-interface Watched extends Client {
-  closeReasons: string[];
-}
-
-function watched(client: Client): Watched {
-  const closeReasons: string[] = [];
-  client.provider.on('connection-close', (event) => {
-    if (event) closeReasons.push(event.reason);
-  });
-  return Object.assign(client, { closeReasons });
 }
 
 /** Bytes stored for a document (snapshot + log), read from the database file. */
