@@ -18,7 +18,6 @@
 // are, new strangers are refused (503) until the window frees room, so a spray can fill the table but
 // never unlock anything in it. Memory is bounded by maxClients x clientBudget entries. Memory only: a
 // restart forgets everything (including trust).
-import { isIP } from 'node:net';
 import { BoundedQueue } from '../http/bounded-queue.js';
 import { normalizeEmail } from './emails.js';
 
@@ -52,19 +51,6 @@ export interface Attempt {
   succeeded(): void;
   /** The check never ran (its lane was full): the failure is forgiven. */
   cancelled(): void;
-}
-
-/** The throttle's key for a client address: IPv4 as is, IPv6 by its /64 prefix. */
-export function clientKey(address: string | undefined): string {
-  if (address === undefined || address === '') return 'unknown';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (isIP(address) !== 6) return address;
-  const [head = '', tail = ''] = address.toLowerCase().split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 export class LoginThrottle {

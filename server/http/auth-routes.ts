@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem } from '../auth/emails.js';
-import { clientKey, LoginThrottle, type Verdict } from '../auth/login-throttle.js';
+import { LoginThrottle, type Verdict } from '../auth/login-throttle.js';
+import { clientAddressKey } from '../client-address.js';
 import { decoyHash, generatePassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/passwords.js';
 import { UserError, type User } from '../auth/users.js';
 import type { Services } from '../services.js';
@@ -128,7 +129,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
   app.post('/api/v1/auth/login', async (request, reply) => {
     multiuserOnly('Authentication');
     const body = parseOr422(LoginRequest, request.body);
-    const client = clientKey(request.ip);
+    const client = clientAddressKey(request.ip);
     const verdict = throttle.check(body.email, client);
     if (!verdict.ok) refused(verdict);
     // Counted as a failure before the (slow, asynchronous) password check and forgiven on success:
@@ -190,7 +191,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     if (body.new_password !== undefined) {
       if (!body.current_password) throw httpError(400, 'Current password is required to set a new password');
       // A stolen token must not become a way to guess the password: same limits as logging in.
-      const client = clientKey(request.ip);
+      const client = clientAddressKey(request.ip);
       const verdict = throttle.check(principal.email, client);
       if (!verdict.ok) refused(verdict);
       const attempt = throttle.begin(principal.email, client);

@@ -1,7 +1,8 @@
 // Password hashing, email rules and the login throttle, on their own.
 import { describe, expect, it } from 'vitest';
 import { emailProblem, normalizeEmail } from '../../server/auth/emails.js';
-import { clientKey, LoginThrottle } from '../../server/auth/login-throttle.js';
+import { LoginThrottle } from '../../server/auth/login-throttle.js';
+import { clientAddressKey as clientKey } from '../../server/client-address.js';
 import { generatePassword, hashPassword, verifyPassword } from '../../server/auth/passwords.js';
 
 describe('password hashes', () => {
@@ -119,7 +120,7 @@ describe('LoginThrottle', () => {
   it('keys IPv6 clients by their /64 and IPv4-mapped addresses as IPv4', () => {
     expect(clientKey('2001:db8:1:2:aaaa::1')).toBe(clientKey('2001:db8:1:2:ffff:1:2:3'));
     expect(clientKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('::1')).toBe('0:0:0:0::/64');
+    expect(clientKey('::1')).toBe('::/64');
     expect(clientKey('::ffff:127.0.0.2')).toBe('127.0.0.2');
     expect(clientKey('192.0.2.1')).toBe('192.0.2.1');
   });
