@@ -13,7 +13,7 @@ import { UserStore } from './auth/users.js';
 import { databaseFile, projectRoot, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { MigrationReport } from './db/migrator.js';
-import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http-exhaustion.js';
+import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http/exhaustion.js';
 import { registerAuthRoutes } from './http/auth-routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { installJsonBodyParser } from './http/validate.js';

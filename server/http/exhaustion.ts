@@ -4,7 +4,7 @@
 // upgraded (the sync server applies its own caps to them, with close codes).
 import type { Server, ServerOptions } from 'node:http';
 import type { Socket } from 'node:net';
-import { clientAddressKey } from './client-address.js';
+import { clientAddressKey } from '../client-address.js';
 
 export interface HttpTimeouts {
   /** Time to receive a whole request (headers and body); then 408 and the connection is closed. */
