@@ -37,11 +37,18 @@ export class NetworkError extends Error {
 function detailText(body: unknown, status: number): string {
   const detail = (body as { detail?: unknown } | null)?.detail;
   if (typeof detail === 'string') return detail;
-  // FastAPI-style validation lists: [{loc, msg}]; show the first one with its field.
+  // A 422 is FastAPI's validation list, [{loc: ["body", "workflow", "nodes", 3, "id"], msg, type}, ...]:
+  // each problem as "workflow.nodes.3.id: msg" (where in the request it was, body/query/path, is left
+  // out: the user never sees the request), all of them on one line.
   if (Array.isArray(detail) && detail.length > 0) {
-    const first = detail[0] as { loc?: unknown[]; msg?: string };
-    const field = Array.isArray(first.loc) ? first.loc.filter((p) => p !== 'body').join('.') : '';
-    return field ? `${field}: ${first.msg ?? 'invalid'}` : (first.msg ?? `Request failed (${status})`);
+    return detail
+      .map((item) => {
+        const { loc, msg } = (item ?? {}) as { loc?: unknown[]; msg?: unknown };
+        const text = typeof msg === 'string' && msg !== '' ? msg : 'invalid';
+        const field = Array.isArray(loc) ? loc.filter((p, i) => !(i === 0 && (p === 'body' || p === 'query' || p === 'path'))).join('.') : '';
+        return field ? `${field}: ${text}` : text;
+      })
+      .join('; ');
   }
   if (detail && typeof detail === 'object') return JSON.stringify(detail);
   return `Request failed (${status})`;
@@ -52,11 +59,15 @@ export class Api {
    * @param base origin + '/api/v1' (no trailing slash)
    * @param getToken the current bearer token, or null
    * @param onUnauthorized called when an authenticated call answers 401 (token expired or revoked)
+   * @param onRefreshedToken called with the fresh token a successful call answered with in
+   *   `X-Refreshed-Token` (the server's sliding session, or the caller's new session after a password
+   *   change): the caller keeps it and uses it from then on
    */
   constructor(
     private readonly base: string,
     private readonly getToken: () => string | null,
     private readonly onUnauthorized: () => void = () => {},
+    private readonly onRefreshedToken: (token: string) => void = () => {},
   ) {}
 
   private async request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
@@ -75,6 +86,8 @@ export class Api {
     } catch (err) {
       throw new NetworkError(err);
     }
+    const refreshed = res.ok ? res.headers.get('X-Refreshed-Token') : null;
+    if (refreshed) this.onRefreshedToken(refreshed);
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     let json: unknown = null;

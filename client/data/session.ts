@@ -52,7 +52,27 @@ export class Session extends EventTarget {
 
   constructor(apiBase = `${location.origin}/api/v1`) {
     super();
-    this.api = new Api(apiBase, () => this.token, () => this.expire());
+    this.api = new Api(
+      apiBase,
+      () => this.token,
+      () => this.expire(),
+      (token) => this.refreshed(token),
+    );
+  }
+
+  /**
+   * The server sent a fresh token (X-Refreshed-Token): the session slides on, and after a password
+   * change this is the one token still honoured (every older one, this session's included, is revoked).
+   * Kept and announced, so the sockets reconnect with it. It is only ever issued for a token the server
+   * still accepted, so a session marked expired by a socket closed for the password change is signed in
+   * again with it.
+   */
+  private refreshed(token: string): void {
+    if (!this.multiuser || !this.user || token === this.token) return;
+    this.token = token;
+    localStorage.setItem(TOKEN_KEY, token);
+    if (this.phase === 'expired') this.phase = 'ready';
+    this.changed();
   }
 
   private changed(): void {
