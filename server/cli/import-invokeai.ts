@@ -460,14 +460,26 @@ async function run(args: string[], io: CliIO): Promise<void> {
     const store = new SqliteStore(db);
     const index = new IndexStore(db);
     // The server's own quota, measured on the stored document as the server counts it (snapshot + log).
+    // A library does not change between its owner's thumbnails (their versions are written after the
+    // last one), so it is measured once per owner, not loaded again for each of hundreds of images.
+    const measured = new Map<string, number>();
     const quota = new UserQuota({
       db,
       limitBytes,
       documentBytes: async (name) => {
-        const stored = await store.load(name);
-        return (stored.snapshot?.length ?? 0) + stored.updates.reduce((sum, u) => sum + u.length, 0);
+        let bytes = measured.get(name);
+        if (bytes === undefined) {
+          const stored = await store.load(name);
+          bytes = (stored.snapshot?.length ?? 0) + stored.updates.reduce((sum, u) => sum + u.length, 0);
+          measured.set(name, bytes);
+        }
+        return bytes;
       },
     });
+    const changeLibrary = (userId: string, change: (doc: Y.Doc) => void) => {
+      measured.delete(libraryDocument(userId));
+      return changeStoredLibrary(store, userId, change);
+    };
     await importWorkflows(
       source,
       {
@@ -485,7 +497,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
             createdAt: invokeTimestamp(user.created_at) ?? undefined,
           }).userId,
         has: (userId, id) => readStoredLibrary(store, userId, (doc) => workflowsMap(doc).has(id)),
-        write: (userId, items) => changeStoredLibrary(store, userId, (doc) => writeEntries(doc, items)),
+        write: (userId, items) => changeLibrary(userId, (doc) => writeEntries(doc, items)),
         // As LibraryService.setThumbnail: quota, then the image, and only then its version in the library.
         storeThumbnail: async (userId, workflowId, webp) => {
           await quota.assertThumbnailFits(userId, workflowId, webp.length);
@@ -495,7 +507,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
           return version;
         },
         recordThumbnails: (userId, versions) =>
-          changeStoredLibrary(store, userId, (doc) => {
+          changeLibrary(userId, (doc) => {
             for (const [workflowId, version] of versions) setEntryThumbnail(doc, workflowId, version);
           }),
       },
