@@ -35,11 +35,11 @@ export interface LoginResponse {
   expires_in: number;
 }
 
-/** PATCH /auth/me */
+/** PATCH /auth/me. null, as absent, leaves a field unchanged (InvokeAI's UserProfileUpdateRequest). */
 export interface ProfileUpdate {
-  display_name?: string;
-  current_password?: string;
-  new_password?: string;
+  display_name?: string | null;
+  current_password?: string | null;
+  new_password?: string | null;
 }
 
 /** POST /auth/users */
@@ -50,12 +50,29 @@ export interface UserCreate {
   is_admin: boolean;
 }
 
-/** PATCH /auth/users/{user_id} */
+/** PATCH /auth/users/{user_id}. null, as absent, leaves a field unchanged (InvokeAI's AdminUserUpdateRequest). */
 export interface UserUpdate {
-  display_name?: string;
-  password?: string;
-  is_admin?: boolean;
-  is_active?: boolean;
+  display_name?: string | null;
+  password?: string | null;
+  is_admin?: boolean | null;
+  is_active?: boolean | null;
+}
+
+/** POST /auth/media-cookie */
+export interface MediaCookieResponse {
+  success: boolean;
+}
+
+/** One item of a 422's detail: FastAPI's ValidationError (where, what, pydantic's error type). */
+export interface ValidationErrorItem {
+  loc: (string | number)[];
+  msg: string;
+  type: string;
+}
+
+/** Every 422: FastAPI's HTTPValidationError. Other error statuses answer {"detail": "<message>"}. */
+export interface HTTPValidationError {
+  detail: ValidationErrorItem[];
 }
 
 /** InvokeAI's WorkflowRecordDTOBase: what every workflow record carries. Timestamps are ISO-8601 UTC. */

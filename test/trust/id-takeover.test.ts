@@ -149,7 +149,7 @@ describe('workflow ids cannot be taken over', () => {
     // B reading the id gets their own quarantined copy explained, not A's workflow replaced.
     const bobGet = await api(s.ts, bob.token)('GET', `/api/v1/workflows/i/${id}`);
     expect(bobGet.status).toBe(422);
-    expect(bobGet.body.detail).toMatch(/belongs to another library/);
+    expect(bobGet.body.detail[0].msg).toMatch(/belongs to another library/);
     await expectOwnedByAlice(s.ts, id, users, aliceImage);
 
     // After a restart that rebuilds the whole index from the documents (B's library may well be
