@@ -379,8 +379,15 @@ export async function importWorkflows(
   return summary;
 }
 
-/** Writes planned workflows into one library, keeping InvokeAI's timestamps and sharing. */
+/**
+ * Writes planned workflows into one library, keeping InvokeAI's timestamps and sharing. One
+ * transaction, so the library gets one update rather than one per workflow merged afterwards.
+ */
 function writeEntries(doc: Y.Doc, items: Planned[]): void {
+  doc.transact(() => writeEntriesNow(doc, items));
+}
+
+function writeEntriesNow(doc: Y.Doc, items: Planned[]): void {
   const now = new Date().toISOString();
   for (const { row, workflow } of items) {
     const createdAt = invokeTimestamp(row.created_at) ?? now;
