@@ -3,7 +3,7 @@
 // with passlib bcrypt hashes, imported by the built CLI, then every user logs in over HTTP with the
 // password they had in InvokeAI, and again once the first login has rehashed it to scrypt.
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -316,6 +316,11 @@ describe('import-invokeai keeps the accounts', () => {
     // Bob's hash with a cost bcryptjs would spend minutes on, and Carol's of a scheme we do not verify.
     db.prepare("UPDATE users SET password_hash = ? WHERE user_id = 'u-bob'").run(`$2b$31$${'a'.repeat(53)}`);
     db.prepare("UPDATE users SET password_hash = ? WHERE user_id = 'u-carol'").run('$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA');
+    db.prepare('INSERT INTO workflow_library (workflow_id, workflow, user_id, is_public) VALUES (?, ?, ?, 0)').run(
+      '../outside',
+      JSON.stringify({ ...big, id: '../outside', meta: { ...big.meta, category: 'user' } }),
+      'u-admin',
+    );
     // An InvokeAI account (not InvokeAI's system row) under the email of Flowshelf's system user.
     db.prepare("UPDATE users SET user_id = 'u-imposter' WHERE user_id = 'system'").run();
     db.close();
@@ -323,6 +328,12 @@ describe('import-invokeai keeps the accounts', () => {
     mkdirSync(folder);
     const thumb = join(folder, `${ids[0]}.webp`);
     writeFileSync(thumb, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#08f' } }).png().toBuffer());
+    // A file over the upload limit is refused before it is read (a sparse file: no disk used).
+    const huge = join(folder, `${ids[1]}.webp`);
+    closeSync(openSync(huge, 'w'));
+    truncateSync(huge, 32 * 1024 * 1024 + 1);
+    // A crafted id naming a file outside the folder finds nothing there.
+    writeFileSync(join(dir, 'outside.webp'), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).webp().toBuffer());
     const dataDir = join(dir, 'data');
 
     const bad = await run('cli.js', ['import-invokeai', source, '--thumbnails', folder, '--user-quota-mb', 'lots', '--data-dir', dataDir]);
@@ -334,9 +345,11 @@ describe('import-invokeai keeps the accounts', () => {
     expect(lines).toContain('create user bob@example.com (user, active) without a password: its bcrypt cost 31 is outside 4..14 (an administrator must set one)');
     expect(lines).toContain('create user carol@example.com (user, inactive) without a password: its password hash is not bcrypt (an administrator must set one)');
     expect(lines).toContain("skip user system@system.invokeai: the email of Flowshelf's system user (their workflows are skipped too)");
+    expect(lines).toContain(`skip thumbnail ${huge}: larger than the 33554432-byte upload limit`);
+    expect(lines).toContain('import ../outside "Upscaler - SD1.5, Tiled" for admin@example.com (private, no thumbnail)');
     expect(lines.find((l) => l.startsWith(`skip thumbnail ${thumb}: `))).toMatch(/: Your library is over its storage quota \(\d+\.\d of 1\.0 MB\)/);
     expect(lines.at(-1)).toBe(
-      '36 workflow(s) imported, 0 skipped, 5 user(s) created (3 with their InvokeAI password), 0 existing user(s) kept; thumbnails: 0 imported, 35 missing, 1 refused',
+      '37 workflow(s) imported, 0 skipped, 5 user(s) created (3 with their InvokeAI password), 0 existing user(s) kept; thumbnails: 0 imported, 35 missing, 2 refused',
     );
     expect(hashOf(dataDir, 'bob@example.com')).toBe('');
     const ts = await serve(dataDir);
