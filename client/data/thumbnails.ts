@@ -4,36 +4,18 @@
 // a shared workflow) shows a new thumbnail as soon as its document syncs, and the HTTP cache can keep
 // each version for a year.
 //
-// Entries written before the server recorded versions have no `thumbnail` field: for those the URL
-// falls back to the entry's updated_at plus a counter bumped when this tab uploads or removes one.
-const versions = new Map<string, number>();
-const listeners = new Set<() => void>();
+// Only an entry with a version has an image to ask for. An entry without one (null: removed; absent:
+// never set, as for every workflow created without an image) gets no request at all: asking anyway
+// cost one 404 per workflow in the library. An image stored before the server recorded versions in
+// the documents (development databases before the version field existed) shows once it is uploaded
+// again.
 
-export function thumbnailVersion(id: string): number {
-  return versions.get(id) ?? 0;
-}
-
-export function bumpThumbnail(id: string): void {
-  versions.set(id, thumbnailVersion(id) + 1);
-  listeners.forEach((l) => l());
-}
-
-export function onThumbnailChange(listener: () => void): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-/**
- * The image URL for a workflow, '' when it has none. `thumbnail` is the document's version: a string,
- * null (no image) or undefined (not recorded: the legacy cache-buster above).
- */
+/** The image URL for a workflow, '' when the document records no thumbnail version for it. */
 export function thumbnailSrc(
-  urlOf: (id: string, cacheBuster: string) => string,
-  item: { id: string; updatedAt: string; thumbnail?: string | null | undefined },
+  urlOf: (id: string, version: string) => string,
+  item: { id: string; thumbnail?: string | null | undefined },
 ): string {
-  if (item.thumbnail === null) return '';
-  if (typeof item.thumbnail === 'string') return urlOf(item.id, item.thumbnail);
-  return urlOf(item.id, `${item.updatedAt}-${thumbnailVersion(item.id)}`);
+  return typeof item.thumbnail === 'string' ? urlOf(item.id, item.thumbnail) : '';
 }
 
 /** Converts any image the browser can decode to a PNG of at most `max` px per side. */

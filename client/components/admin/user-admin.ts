@@ -93,7 +93,13 @@ export class UserAdmin extends LitElement {
 
   @consume({ context: sessionContext }) accessor session!: Session;
   @state() private accessor editing: UserDTO | null = null;
-  @state() private accessor error = '';
+  /**
+   * Two error lines, never one shared: what the Add/Edit dialog refused (e.g. a taken email) belongs
+   * to that dialog and must not linger on the page once the dialog is done; the page line is for the
+   * row actions (activate, remove). Each is cleared by the next success of its own kind.
+   */
+  @state() private accessor dialogError = '';
+  @state() private accessor pageError = '';
   @query('dialog.user') private accessor dialog!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
 
@@ -104,7 +110,7 @@ export class UserAdmin extends LitElement {
 
   private openDialog(user: UserDTO | null): void {
     this.editing = user;
-    this.error = '';
+    this.dialogError = '';
     openFormDialog(this.dialog, {
       email: user?.email ?? '',
       display_name: user?.display_name ?? '',
@@ -118,6 +124,7 @@ export class UserAdmin extends LitElement {
     const form = e.target as HTMLFormElement;
     const f = (n: string) => formField(form, n);
     const password = f('password').value;
+    this.dialogError = '';
     try {
       if (this.editing) {
         await this.session.api.updateUser(this.editing.user_id, {
@@ -135,18 +142,20 @@ export class UserAdmin extends LitElement {
         });
       }
       this.dialog.close();
+      this.pageError = '';
       void this.users.run();
     } catch (err) {
-      this.error = (err as Error).message;
+      this.dialogError = (err as Error).message;
     }
   }
 
   private async setActive(user: UserDTO, active: boolean): Promise<void> {
     try {
       await this.session.api.updateUser(user.user_id, { is_active: active });
+      this.pageError = '';
       void this.users.run();
     } catch (err) {
-      this.error = (err as Error).message;
+      this.pageError = (err as Error).message;
     }
   }
 
@@ -160,9 +169,10 @@ export class UserAdmin extends LitElement {
     if (!confirmed) return;
     try {
       await this.session.api.deleteUser(user.user_id);
+      this.pageError = '';
       void this.users.run();
     } catch (err) {
-      this.error = (err as Error).message;
+      this.pageError = (err as Error).message;
     }
   }
 
@@ -174,7 +184,7 @@ export class UserAdmin extends LitElement {
         <h2>Users</h2>
         <button class="primary" @click=${() => this.openDialog(null)}>Add user</button>
       </div>
-      ${this.error && !this.dialog?.open ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.pageError ? html`<p class="error page-error" role="alert">${this.pageError}</p>` : nothing}
       ${this.users.render({
         pending: () => html`<p class="muted">Loading users…</p>`,
         error: (err) => html`<p class="error" role="alert">Could not load users: ${(err as Error).message}</p>`,
@@ -204,7 +214,7 @@ export class UserAdmin extends LitElement {
           className: 'user',
           title: this.editing ? 'Edit user' : 'Add user',
           submitLabel: this.editing ? 'Save' : 'Add user',
-          error: this.error,
+          error: this.dialogError,
           onSubmit: this.submit,
         },
         html`<label class="field">Email<input name="email" type="email" required ?readonly=${!!this.editing} /></label>

@@ -20,6 +20,7 @@ import type { Route } from '../../data/router.js';
 import { navigate } from '../../data/router.js';
 import { YDocController } from '../../controllers/ydoc-controller.js';
 import { EventController } from '../../controllers/event-controller.js';
+import { UndoController } from '../../controllers/undo-controller.js';
 import { ownershipProblem, withheldText, type ServerVerdicts } from '../../data/server-verdicts.js';
 import { merge3 } from '../../data/merge3.js';
 import { jsonEqual, type JsonObject, type JsonValue } from '../../../shared/workflow/json.js';
@@ -36,7 +37,7 @@ import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
 import { recordOpened } from '../../../shared/workflow/opened-doc.js';
 import { downloadWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
 import { setPendingDraft, takePendingDraft } from '../../data/draft-store.js';
-import { bumpThumbnail, onThumbnailChange, thumbnailSrc, toPngThumbnail } from '../../data/thumbnails.js';
+import { thumbnailSrc, toPngThumbnail } from '../../data/thumbnails.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -147,19 +148,11 @@ export class WorkflowEditor extends LitElement {
   private loadedKey = '';
   private docs = new YDocController(this, () => this.onStoredChange());
   private verdictEvents = new EventController<ServerVerdicts>(this);
-  private offThumb: (() => void) | null = null;
+  /** undo/redo of this device's own edits of the draft (see data/draft-history.ts) */
+  readonly undo = new UndoController<Draft>(this);
   @query('dialog.save-as') private accessor saveAsDialog!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
   @query('input.load') private accessor fileInput!: HTMLInputElement;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    this.offThumb = onThumbnailChange(() => this.requestUpdate());
-  }
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.offThumb?.();
-  }
 
   private get sourceDoc() {
     const ws = this.workspace;
@@ -196,6 +189,8 @@ export class WorkflowEditor extends LitElement {
   }
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    // Any draft change not taken in as stored or as a reset is the user's own edit: undoable.
+    if (this.draft && this.draft !== this.undo.history.value) this.undo.history.edit(this.draft);
     const synced = this.sourceDoc;
     // `public` too when editing: it shows who owns the ids (see quarantineReason).
     const publicDoc = this.route.name === 'edit' ? this.workspace?.publicDoc.doc : undefined;
@@ -206,12 +201,14 @@ export class WorkflowEditor extends LitElement {
       this.loadedKey = key;
       this.base = null;
       this.draft = null;
+      this.undo.history.reset(null);
       this.missing = false;
       this.message = '';
       if (this.route.name === 'new') {
         const d = takePendingDraft();
         if (d) {
           this.draft = d;
+          this.undo.history.reset(d);
           this.base = null;
         } else {
           navigate({ name: 'library' });
@@ -227,6 +224,7 @@ export class WorkflowEditor extends LitElement {
   private onStoredChange(opening = false): void {
     if (this.route.name === 'new') return;
     const { workflow: theirs, invalid } = this.readStored();
+    if (this.draft && this.draft !== this.undo.history.value) this.undo.history.edit(this.draft);
     this.invalidReason = invalid;
     if (!theirs) {
       // Still loading from IndexedDB, or gone: keep showing the draft with a notice if we had one.
@@ -237,11 +235,13 @@ export class WorkflowEditor extends LitElement {
     if (!this.base || !this.draft) {
       this.base = theirs;
       this.draft = structuredClone(theirs);
+      this.undo.history.reset(this.draft);
       if (opening || this.route.name === 'edit') this.markOpened();
       return;
     }
     if (jsonEqual(this.base as unknown as JsonValue, theirs as unknown as JsonValue)) return;
     this.draft = merge3(this.base as unknown as JsonValue, this.draft as unknown as JsonValue, theirs as unknown as JsonValue) as unknown as Draft;
+    this.undo.history.takeStored(this.draft);
     this.base = theirs;
   }
 
@@ -295,13 +295,26 @@ export class WorkflowEditor extends LitElement {
     return !jsonEqual(this.base as unknown as JsonValue, this.draft as unknown as JsonValue);
   }
 
-  private change(patch: Partial<Draft>): void {
+  /**
+   * An edit of the draft. Edits with the same `mergeKey` in a row are one undo step; typing into one
+   * details field is one such run.
+   */
+  private change(patch: Partial<Draft>, mergeKey?: string): void {
     if (!this.draft || this.readonly) return;
+    const keys = Object.keys(patch);
+    const typing = keys.length === 1 && (TEXT_FIELDS as readonly string[]).concat('description', 'notes').includes(keys[0]!);
     this.draft = { ...this.draft, ...patch };
+    this.undo.history.edit(this.draft, mergeKey ?? (typing ? `details:${keys[0]}` : undefined));
   }
 
   private onGraphChange(e: CustomEvent<GraphChange>): void {
-    this.change(e.detail as unknown as Partial<Draft>);
+    const { mergeKey, ...patch } = e.detail;
+    this.change(patch as unknown as Partial<Draft>, mergeKey);
+  }
+
+  /** After an undo or a redo (UndoHost). */
+  showDraft(draft: Draft): void {
+    this.draft = draft;
   }
 
   save(): boolean {
@@ -328,6 +341,7 @@ export class WorkflowEditor extends LitElement {
     const stored = this.readStored().workflow;
     this.base = stored;
     this.draft = stored ? structuredClone(stored) : this.draft;
+    this.undo.history.takeStored(this.draft);
     this.message = 'Workflow Saved';
     return true;
   }
@@ -421,8 +435,8 @@ export class WorkflowEditor extends LitElement {
     const id = this.workflowId;
     if (!file || !id) return;
     try {
+      // The image shows when its new version reaches this device in the library document.
       await this.session.api.setThumbnail(id, await toPngThumbnail(file));
-      bumpThumbnail(id);
       this.message = 'Workflow thumbnail updated';
     } catch (err) {
       this.message = `Failed to update thumbnail: ${(err as Error).message}`;
@@ -434,7 +448,6 @@ export class WorkflowEditor extends LitElement {
     if (!id) return;
     try {
       await this.session.api.deleteThumbnail(id);
-      bumpThumbnail(id);
       this.message = 'Workflow thumbnail removed';
     } catch (err) {
       this.message = `Failed to update thumbnail: ${(err as Error).message}`;
@@ -446,10 +459,10 @@ export class WorkflowEditor extends LitElement {
     const urlOf = (wid: string, version: string) => this.session.api.thumbnailUrl(wid, version);
     if (doc && this.route.name === 'view') {
       const e = readPublicEntry(doc, id);
-      return thumbnailSrc(urlOf, { id, updatedAt: e?.updated_at ?? '', thumbnail: e?.thumbnail ?? null });
+      return thumbnailSrc(urlOf, { id, thumbnail: e?.thumbnail });
     }
     const read = doc ? readEntry(doc, id) : null;
-    return thumbnailSrc(urlOf, { id, updatedAt: '', thumbnail: read?.entry.thumbnail });
+    return thumbnailSrc(urlOf, { id, thumbnail: read?.entry.thumbnail });
   }
 
   private renderDetails(d: Draft) {
@@ -511,6 +524,7 @@ export class WorkflowEditor extends LitElement {
       <header>
         <button @click=${this.back} aria-label="Back to library">← Library</button>
         <h2>${title}${this.dirty && !this.readonly ? ' •' : ''}</h2>
+        ${d ? this.undo.renderButtons() : nothing}
         ${this.readonly ? html`<span class="badge">Read-only</span>` : nothing}
         ${isEdit
           ? html`<button class=${quarantined ? '' : 'primary'} ?disabled=${!this.dirty || !d || !!quarantined} @click=${() => this.save()}>
