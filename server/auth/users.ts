@@ -248,6 +248,7 @@ export class UserStore {
       return null;
     }
     if (!(await verifyPassword(password, row.password_hash))) return null;
+    if (needsRehash(row.password_hash)) await this.rehash(row, password);
     const now = new Date().toISOString();
     try {
       this.db.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(now, row.user_id);
@@ -255,7 +256,6 @@ export class UserStore {
       // The time of the last login is bookkeeping, not the user's data: a full disk must not lock
       // everyone out of reading their libraries. Anything but a storage failure is a bug and throws.
       const storage = storageErrorOf(error);
-    if (needsRehash(row.password_hash)) await this.rehash(row, password);
       if (storage === null) throw error;
       console.warn(`recording the login of user ${row.user_id} failed: ${storage.storeMessage}`);
       return toUser(row);
@@ -263,13 +263,6 @@ export class UserStore {
     return { ...toUser(row), lastLoginAt: now };
   }
 
-  /** True when `password` is this user's current password. */
-  async checkPassword(userId: string, password: string): Promise<boolean> {
-    const row = this.db.prepare('SELECT password_hash FROM users WHERE user_id = ?').get(userId) as { password_hash: string } | undefined;
-    return row !== undefined && (await verifyPassword(password, row.password_hash));
-  }
-
-  private checkedEmail(raw: string): string {
   /**
    * Replaces a just-verified hash of another scheme (InvokeAI's bcrypt) with our scrypt of the same
    * password, so the old hash is never used again. Only if the hash is still the one verified: a
@@ -315,6 +308,13 @@ export class UserStore {
     return this.get(userId)!;
   }
 
+  /** True when `password` is this user's current password. */
+  async checkPassword(userId: string, password: string): Promise<boolean> {
+    const row = this.db.prepare('SELECT password_hash FROM users WHERE user_id = ?').get(userId) as { password_hash: string } | undefined;
+    return row !== undefined && (await verifyPassword(password, row.password_hash));
+  }
+
+  private checkedEmail(raw: string): string {
     const problem = emailProblem(raw);
     if (problem) throw new UserError('invalid', `Email ${problem}`);
     return normalizeEmail(raw);
