@@ -1,7 +1,9 @@
 // The library list computed in the browser from the documents, with the same semantics as the REST
 // list (reference §2 `get_many` and §6 view table), so the app needs no server to filter or sort:
 // - tags: a selected tag matches as a case-insensitive substring of the tags string (SQL LIKE), OR
-//   between selected tags;
+//   between selected tags; so spellings that differ only in case ("Text to Image 2", "text to image 2")
+//   are one tag to every filter, and the tag panel lists them once (REST's GET /tags, like InvokeAI's,
+//   lists both spellings, each counting the same workflows);
 // - query: the trimmed query as a case-insensitive substring of name, description or tags;
 // - order: by one column in the given direction, null opened_at first ascending, last descending.
 //   REST has no secondary key (SQLite returns ties in any order); we break ties by id so tiles do not
@@ -97,11 +99,26 @@ export function viewItems(view: LibraryView, own: LibraryItem[], publicItems: Li
   }
 }
 
-/** Views force an order (reference §6): recent is opened_at DESC, shared is name ASC. */
+/**
+ * Recent is always opened_at DESC (it has no order control). Every other view lists in the chosen
+ * order; switching to shared chooses name ASC (viewSwitchOrder), which the user may then change, as
+ * in InvokeAI (reference §6: its sort control is hidden only in recent).
+ */
 export function effectiveOrder(q: ListQuery): { orderBy: OrderBy; direction: Direction } {
   if (q.view === 'recent') return { orderBy: 'opened_at', direction: 'DESC' };
-  if (q.view === 'shared') return { orderBy: 'name', direction: 'ASC' };
   return { orderBy: q.orderBy, direction: q.direction };
+}
+
+/** The order a switch to `view` sets (InvokeAI's workflowLibraryViewChanged); null: keep the current one. */
+export function viewSwitchOrder(view: LibraryView): { orderBy: OrderBy; direction: Direction } | null {
+  if (view === 'recent') return { orderBy: 'opened_at', direction: 'DESC' };
+  if (view === 'shared') return { orderBy: 'name', direction: 'ASC' };
+  return null;
+}
+
+/** Whether a view offers the Order by control (every view but recent). */
+export function viewHasOrderControl(view: LibraryView): boolean {
+  return view !== 'recent';
 }
 
 function sortKey(item: LibraryItem, orderBy: OrderBy): string | number | null {
@@ -147,9 +164,33 @@ export function listItems(q: ListQuery, own: LibraryItem[], publicItems: Library
   return sortItems(items, orderBy, direction);
 }
 
-/** Distinct tags of the given items, sorted like GET /tags (case-sensitive). */
+/** Tags that differ only in case are one tag (every tag filter matches case-insensitively). */
+export function sameTag(a: string, b: string): boolean {
+  return lower(a.trim()) === lower(b.trim());
+}
+
+/** Whether `tag`, in any spelling, is among the selected tags. */
+export function isTagSelected(selected: readonly string[], tag: string): boolean {
+  return selected.some((t) => sameTag(t, tag));
+}
+
+/**
+ * Distinct tags of the given items, one per case-insensitive spelling, sorted like GET /tags
+ * (case-sensitive). A tag spelled several ways is shown as its most used spelling; on a tie, the
+ * first of them in that sort.
+ */
 export function distinctTags(items: LibraryItem[]): string[] {
-  return [...new Set(items.flatMap((i) => splitTags(i.tags)))].sort();
+  const uses = new Map<string, Map<string, number>>();
+  for (const tag of items.flatMap((i) => splitTags(i.tags))) {
+    const spellings = uses.get(lower(tag)) ?? new Map<string, number>();
+    spellings.set(tag, (spellings.get(tag) ?? 0) + 1);
+    uses.set(lower(tag), spellings);
+  }
+  const shown = [...uses.values()].map((spellings) => {
+    const sorted = [...spellings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return sorted.reduce((best, next) => (next[1] > best[1] ? next : best))[0];
+  });
+  return shown.sort();
 }
 
 /**

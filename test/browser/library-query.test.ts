@@ -82,12 +82,27 @@ describe('library list semantics (same as the REST list)', () => {
     expect(listed.find((i) => i.id === 'c')!.source).to.equal('library');
   });
 
-  it('shared lists public user workflows by name and ignores tag selection; browse lists defaults', () => {
-    expect(listItems(q({ view: 'shared', direction: 'DESC', selectedTags: ['x'] }), own, pub).map((i) => i.id)).to.deep.equal([
-      's0',
-      's1',
-    ]);
+  it('shared lists public user workflows in the chosen order and ignores tag selection; browse lists defaults', () => {
+    expect(listItems(q({ view: 'shared', selectedTags: ['x'] }), own, pub).map((i) => i.id)).to.deep.equal(['s0', 's1']);
+    expect(listItems(q({ view: 'shared', direction: 'DESC' }), own, pub).map((i) => i.id)).to.deep.equal(['s1', 's0']);
     expect(listItems(q({ view: 'defaults' }), own, pub).map((i) => i.id)).to.deep.equal(['d1']);
+  });
+
+  it('lists a tag spelled in several cases once, in its most used spelling, and counts and filters every spelling', () => {
+    const items = [
+      item('t1', { tags: 'Text to Image 2, flux' }),
+      item('t2', { tags: 'text to image 2' }),
+      item('t3', { tags: 'Text to Image 2' }),
+      item('t4', { tags: 'FLUX' }),
+      item('t5', { tags: 'portrait' }),
+    ];
+    // flux/FLUX: one use each, the tie goes to the first in the case-sensitive sort.
+    expect(distinctTags(items)).to.deep.equal(['FLUX', 'Text to Image 2', 'portrait']);
+    expect([...countsByTag(['Text to Image 2', 'FLUX'], items)]).to.deep.equal([
+      ['Text to Image 2', 3],
+      ['FLUX', 2],
+    ]);
+    expect(listItems(q({ selectedTags: ['text to image 2'] }), items, []).map((i) => i.id)).to.deep.equal(['t1', 't2', 't3']);
   });
 
   it('counts each tag over the view and lists distinct tags sorted case-sensitively', () => {

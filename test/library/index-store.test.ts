@@ -167,6 +167,17 @@ describe('tags and counts', () => {
     expect(store.countsByTag(admin, ['flux'], {})).toEqual({ flux: 2 });
   });
 
+  it('tag spellings that differ in case are one tag to the filter and the counts; /tags lists both, as InvokeAI', () => {
+    store.upsert(row('t1', 'bob', { tags: 'Text to Image 2' }));
+    store.upsert(row('t2', 'bob', { tags: 'text to image 2' }));
+    expect(ids(bob, { categories: ['user'], tags: ['TEXT TO IMAGE 2'] })).toEqual(['t1', 't2']);
+    expect(store.countsByTag(bob, ['Text to Image 2', 'text to image 2'], { categories: ['user'] })).toEqual({
+      'Text to Image 2': 2,
+      'text to image 2': 2,
+    });
+    expect(store.tags(bob, { categories: ['user'] }).filter((t) => /image/i.test(t))).toEqual(['Text to Image 2', 'text to image 2']);
+  });
+
   it('counts_by_category applies the owner filter when user is asked for', () => {
     expect(store.countsByCategory(bob, ['user', 'default'], {})).toEqual({ user: 2, default: 1 });
     expect(store.countsByCategory(bob, ['user'], { isPublic: true })).toEqual({ user: 3 });

@@ -18,9 +18,13 @@ import {
   ORDER_OPTIONS,
   countsByTag,
   distinctTags,
+  isTagSelected,
   listItems,
   matchesQuery,
+  sameTag,
+  viewHasOrderControl,
   viewItems,
+  viewSwitchOrder,
   type Direction,
   type LibraryItem,
   type LibraryView,
@@ -259,6 +263,11 @@ export class WorkflowLibrary extends LitElement {
     this.autoSwitched = true;
     if (view === this.view) return;
     this.view = view;
+    const order = viewSwitchOrder(view);
+    if (order) {
+      this.orderBy = order.orderBy;
+      this.direction = order.direction;
+    }
     // As in InvokeAI, switching views clears the search.
     this.searchText = '';
     this.query = '';
@@ -278,7 +287,9 @@ export class WorkflowLibrary extends LitElement {
   }
 
   private toggleTag(tag: string, on: boolean): void {
-    this.selectedTags = on ? [...this.selectedTags, tag] : this.selectedTags.filter((t) => t !== tag);
+    // Every spelling of the tag goes: a selection saved under another case must not stay behind.
+    const others = this.selectedTags.filter((t) => !sameTag(t, tag));
+    this.selectedTags = on ? [...others, tag] : others;
   }
 
   private canEdit(item: LibraryItem): boolean {
@@ -378,14 +389,14 @@ export class WorkflowLibrary extends LitElement {
       .map((g) => {
         const counts = countsByTag(g.tags, base);
         // Tags with no workflow are hidden (reference §6), except ones the user has selected.
-        const shown = g.tags.filter((t) => (counts.get(t) ?? 0) > 0 || this.selectedTags.includes(t));
+        const shown = g.tags.filter((t) => (counts.get(t) ?? 0) > 0 || isTagSelected(this.selectedTags, t));
         if (shown.length === 0) return nothing;
         return html`<h4>${g.label}</h4>
           ${shown.map(
             (t) => html`<label
               ><input
                 type="checkbox"
-                .checked=${this.selectedTags.includes(t)}
+                .checked=${isTagSelected(this.selectedTags, t)}
                 @change=${(e: Event) => this.toggleTag(t, (e.target as HTMLInputElement).checked)}
               />${t}<span class="count">${counts.get(t) ?? 0}</span></label
             >`,
@@ -448,15 +459,19 @@ export class WorkflowLibrary extends LitElement {
             />
             ${this.searchText ? html`<button aria-label="Clear search" @click=${this.clearSearch}>✕</button>` : nothing}
           </div>
-          ${this.view === 'recent' || this.view === 'shared'
+          ${!viewHasOrderControl(this.view)
             ? nothing
             : html`<label class="check"
                   >Order by
-                  <select aria-label="Order by" @change=${(e: Event) => (this.orderBy = (e.target as HTMLSelectElement).value as OrderBy)}>
+                  <select
+                    aria-label="Order by"
+                    .value=${this.orderBy}
+                    @change=${(e: Event) => (this.orderBy = (e.target as HTMLSelectElement).value as OrderBy)}
+                  >
                     ${ORDER_OPTIONS.map((o) => html`<option value=${o.value} ?selected=${o.value === this.orderBy}>${o.label}</option>`)}
                   </select></label
                 >
-                <select aria-label="Direction" @change=${(e: Event) => (this.direction = (e.target as HTMLSelectElement).value as Direction)}>
+                <select aria-label="Direction" .value=${this.direction} @change=${(e: Event) => (this.direction = (e.target as HTMLSelectElement).value as Direction)}>
                   <option value="ASC" ?selected=${this.direction === 'ASC'}>Ascending</option>
                   <option value="DESC" ?selected=${this.direction === 'DESC'}>Descending</option>
                 </select>`}
