@@ -42,6 +42,9 @@ export default {
   plugins: [
     esbuildPlugin({
       ts: true,
+      // JSON modules (shared/node-templates/templates.json) served as JS: esbuild's es2022 output drops
+      // the `with { type: 'json' }` attribute, and Chromium refuses a JSON module imported without it.
+      json: true,
       target: 'es2022',
       tsconfig: fileURLToPath(new URL('./client/tsconfig.json', import.meta.url)),
     }),
