@@ -30,6 +30,10 @@ export interface NodeActions {
   setOpen(node: JsonObject, open: boolean): void;
   setInputValue(node: JsonObject, field: string, value: JsonValue): void;
   setNotes(node: JsonObject, notes: string): void;
+  /** the node itself got the focus (Tab, a click on it) */
+  nodeFocus(e: FocusEvent, node: JsonObject): void;
+  /** a key on the node itself (not on one of its fields) */
+  nodeKey(e: KeyboardEvent, node: JsonObject): void;
 }
 
 /** How one node is to be drawn now. */
@@ -51,6 +55,19 @@ export const nodeStyles = css`
   .node.selected rect.box {
     stroke: var(--fs-accent);
     stroke-width: 2.5;
+  }
+  .node:focus {
+    outline: none;
+  }
+  .node:focus-visible rect.box {
+    stroke: var(--fs-accent);
+    stroke-width: 3;
+    stroke-dasharray: 6 3;
+  }
+  circle.handle:focus-visible {
+    outline: none;
+    stroke: var(--fs-accent);
+    stroke-width: 4;
   }
   .node rect.head {
     fill: var(--fs-hover);
@@ -168,12 +185,23 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
   const collapsed = isCollapsed(node);
   const inputs = collapsed ? [] : nodeInputs(node);
   const outputs = isNotes || collapsed ? [] : nodeOutputs(node, edges);
+  const title = nodeTitle(node);
+  // Enter or Space on a handle acts as its click (keyboard connecting).
+  const press = (e: KeyboardEvent, act: (e: Event) => void) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    e.stopPropagation();
+    act(e);
+  };
   return svg`<g class="node ${selected ? 'selected' : ''}" data-node-id=${String(node.id)}
+      tabindex="0" role="group" aria-roledescription="node" aria-label=${title} aria-selected=${selected ? 'true' : 'false'}
+      @focus=${(e: FocusEvent) => e.target === e.currentTarget && actions.nodeFocus(e, node)}
+      @keydown=${(e: KeyboardEvent) => e.target === e.currentTarget && actions.nodeKey(e, node)}
       transform="translate(${pos.x},${pos.y})">
     <rect class="box" width=${NODE_WIDTH} height=${h} rx="8"></rect>
     <rect class="head" width=${NODE_WIDTH} height=${HEADER_HEIGHT} rx="8"
       @pointerdown=${(e: PointerEvent) => actions.headPointerDown(e, node)}></rect>
-    <text x="12" y="20">${nodeTitle(node)}</text>
+    <text x="12" y="20">${title}</text>
     ${isNotes || readonly ? nothing : renderToggle(node, collapsed, actions)}
     ${isNotes
       ? svg`<foreignObject x="0" y=${HEADER_HEIGHT} width=${NODE_WIDTH} height=${NOTES_HEIGHT}>
@@ -185,7 +213,9 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
             <div class="row"><span title=${f.name}>${f.label}</span>${renderFieldValue(view, actions, f.name, f.value)}</div>
           </foreignObject>
           <circle class="handle in" r="6" cx="0" cy=${HEADER_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT / 2}
-            data-field=${f.name} @pointerdown=${(e: Event) => e.stopPropagation()}
+            data-field=${f.name} tabindex=${readonly ? '-1' : '0'} role="button" aria-label=${`Connect to ${title} ${f.label}`}
+            @pointerdown=${(e: Event) => e.stopPropagation()}
+            @keydown=${(e: KeyboardEvent) => press(e, (ev) => actions.inputHandleClick(ev, node, f.name))}
             @click=${(e: Event) => actions.inputHandleClick(e, node, f.name)}><title>${f.name}</title></circle>`,
         )}
     ${outputs.map((o, i) => {
@@ -193,7 +223,9 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
       return svg`<text x=${NODE_WIDTH - 12} y=${HEADER_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT / 2 + 4}
           text-anchor="end" style="font-weight:400;font-size:11px">${o}</text>
         <circle class="handle out ${pending ? 'pending' : ''}" r="6" cx=${NODE_WIDTH} cy=${HEADER_HEIGHT + i * ROW_HEIGHT + ROW_HEIGHT / 2}
-          data-output=${o} @pointerdown=${(e: Event) => e.stopPropagation()}
+          data-output=${o} tabindex=${readonly ? '-1' : '0'} role="button" aria-label=${`Connect from ${title} ${o}`}
+          aria-pressed=${pending ? 'true' : 'false'} @pointerdown=${(e: Event) => e.stopPropagation()}
+          @keydown=${(e: KeyboardEvent) => press(e, (ev) => actions.outputHandleClick(ev, node, o))}
           @click=${(e: Event) => actions.outputHandleClick(e, node, o)}><title>${o}</title></circle>`;
     })}
   </g>`;

@@ -2,23 +2,25 @@
  * fs-workflow-graph: the node graph drawn in SVG. Nodes are boxes with a title and their input
  * fields (graph-node.ts); edges are curves from an output handle (right) to an input handle (left)
  * (graph-edge.ts). The interactions live in controllers (controllers/): the viewport (fit, zoom,
- * pan), pointer gestures, the selection and click-to-connect.
- * Properties: nodes, edges, exposedFields (JSON arrays of the draft), readonly.
- * Interactions (not in readonly): drag a node by its title; edit input values in place; click an
- * output handle then an input handle to connect; click a node or edge to select it, then use the
- * toolbar (or Delete) to remove it; add nodes and input fields from the toolbar; drag the background
- * to pan, wheel to zoom.
- * Event `fs-graph-change` (detail: {nodes, edges, exposedFields}) on every edit.
+ * pan), pointer gestures (drag, pan, box select), the selection, click-to-connect and the keys.
+ * Properties: nodes, edges, exposedFields (JSON arrays of the draft), readonly, fitKey (a new value
+ * fits the view again: another workflow was opened or loaded).
+ * Interactions (not in readonly): drag nodes by their title (snapped to the grid when Snap is on);
+ * edit input values in place; click (or Enter on) an output handle then an input handle to connect;
+ * click a node or edge to select it, Shift+click to add to the selection, Shift+drag (or drag in
+ * Select mode) to box select; copy, paste, duplicate, delete and move the selection with the keys of
+ * hotkeys.ts; add nodes and input fields from the toolbar; auto layout; drag the background to pan,
+ * wheel or the zoom buttons to zoom; the minimap to move around.
+ * Event `fs-graph-change` (detail: {nodes, edges, exposedFields, mergeKey?}) on every edit.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
 import {
   NODE_WIDTH,
   addEdge,
   addInputField,
   bounds,
-  moveNode,
   newInvocationNode,
   nodeData,
   nodePosition,
@@ -27,19 +29,33 @@ import {
   setNodeData,
   type Point,
 } from './graph-model.js';
+import { boundsOf, copyNodes, moveNodesBy, nodesInRect, pasteNodes, placeNodes, type GraphClip, type Rect } from './graph-edits.js';
+import { autoLayout } from './graph-layout.js';
 import { nodeStyles, renderGraphNode, type NodeActions } from './graph-node.js';
 import { edgeStyles, renderGraphEdge } from './graph-edge.js';
+import { minimapStyles, renderMinimap } from './graph-minimap.js';
 import { ViewportController, type ViewBox } from './controllers/viewport-controller.js';
 import { PointerController } from './controllers/pointer-controller.js';
 import { SelectionController } from './controllers/selection-controller.js';
 import { ConnectController } from './controllers/connect-controller.js';
+import { GraphKeysController } from './controllers/graph-keys-controller.js';
+import type { HotkeysDialog } from './hotkeys-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
+import './hotkeys-dialog.js';
 
 export interface GraphChange {
   nodes: JsonObject[];
   edges: JsonObject[];
   exposedFields: JsonObject[];
+  /** changes with the same key in a row are one undo step (one drag); absent: a step of its own */
+  mergeKey?: string;
 }
+
+/**
+ * What Copy took, for Paste in any graph of this tab (the in-app clipboard, as InvokeAI's: the system
+ * clipboard would need a permission prompt to read).
+ */
+let clipboard: GraphClip | null = null;
 
 @customElement('fs-workflow-graph')
 export class WorkflowGraph extends LitElement {
@@ -47,6 +63,7 @@ export class WorkflowGraph extends LitElement {
     sharedStyles,
     nodeStyles,
     edgeStyles,
+    minimapStyles,
     css`
       :host {
         display: flex;
@@ -69,13 +86,49 @@ export class WorkflowGraph extends LitElement {
       .toolbar input {
         width: 10rem;
       }
-      svg {
+      .view-tools {
+        display: flex;
+        gap: 0.3rem;
+        margin-left: auto;
+        flex-wrap: wrap;
+      }
+      .view-tools button[aria-pressed='true'] {
+        background: var(--fs-hover);
+        border-color: var(--fs-accent);
+      }
+      .stage {
+        position: relative;
+        flex: 1;
+        display: flex;
+        min-height: 18rem;
+      }
+      svg.canvas {
         flex: 1;
         width: 100%;
         min-height: 18rem;
         touch-action: none;
         user-select: none;
         cursor: grab;
+      }
+      svg.canvas.selecting {
+        cursor: crosshair;
+      }
+      svg.canvas:focus-visible {
+        outline: 2px solid var(--fs-accent);
+        outline-offset: -2px;
+      }
+      rect.marquee {
+        fill: color-mix(in srgb, var(--fs-accent) 12%, transparent);
+        stroke: var(--fs-accent);
+        stroke-dasharray: 4 3;
+      }
+      .sr-only {
+        position: absolute;
+        width: 1px;
+        height: 1px;
+        overflow: hidden;
+        clip-path: inset(50%);
+        white-space: nowrap;
       }
     `,
   ];
@@ -84,12 +137,21 @@ export class WorkflowGraph extends LitElement {
   @property({ attribute: false }) accessor edges: JsonObject[] = [];
   @property({ attribute: false }) accessor exposedFields: JsonObject[] = [];
   @property({ type: Boolean }) accessor readonly = false;
-  @query('svg') private accessor svgEl!: SVGSVGElement | null;
+  /** a new value fits the view to the nodes (another workflow opened or loaded) */
+  @property({ attribute: false }) accessor fitKey: unknown = undefined;
+  /** drag positions land on the 25-unit grid */
+  @state() accessor snap = false;
+  /** a background drag draws a selection box instead of panning (touch screens have no Shift) */
+  @state() accessor selectMode = false;
+  @state() accessor showMinimap = true;
+  @query('svg.canvas') private accessor svgEl!: SVGSVGElement | null;
+  @query('fs-hotkeys-dialog') private accessor hotkeys!: HotkeysDialog;
 
   readonly viewport = new ViewportController(this);
   readonly selection = new SelectionController(this);
   readonly connect = new ConnectController(this);
   private readonly pointer = new PointerController(this, this.viewport);
+  private readonly keys = new GraphKeysController(this);
 
   get svgElement(): SVGSVGElement | null {
     return this.svgEl;
@@ -99,8 +161,12 @@ export class WorkflowGraph extends LitElement {
     return bounds(this.nodes, this.edges);
   }
 
-  moveNodeTo(id: string, to: Point): void {
-    this.emit({ nodes: moveNode(this.nodes, id, to) });
+  override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('fitKey') && changed.get('fitKey') !== undefined) this.viewport.fit();
+    if (changed.has('nodes') || changed.has('edges')) {
+      // An undo, a remote edit or a delete may take selected things away.
+      this.selection.retain(new Set(this.nodes.map((n) => String(n.id))), new Set(this.edges.map((e) => String(e.id))));
+    }
   }
 
   private emit(change: Partial<GraphChange>): void {
@@ -108,18 +174,123 @@ export class WorkflowGraph extends LitElement {
     this.dispatchEvent(new CustomEvent<GraphChange>('fs-graph-change', { detail, bubbles: true, composed: true }));
   }
 
-  /** Fits the view to the nodes (first render and the "Fit" button). */
+  // ---- PointerHost ----
+
+  placeNodes(to: ReadonlyMap<string, Point>, mergeKey: string): void {
+    this.emit({ nodes: placeNodes(this.nodes, to), mergeKey });
+  }
+
+  selectInRect(rect: Rect, additive: boolean): void {
+    const hit = nodesInRect(this.nodes, this.edges, rect);
+    this.selection.set(additive ? [...this.selection.nodes, ...hit] : hit, additive ? this.selection.edges : []);
+  }
+
+  // ---- GraphKeysHost ----
+
+  /** Fits the view to the nodes (first render, another workflow, the Fit button, Shift+1). */
   fit(): void {
     this.viewport.fit();
   }
+
+  zoom(factor: number): void {
+    this.viewport.zoom(factor);
+  }
+
+  selectAll(): void {
+    this.selection.set(this.nodes.map((n) => String(n.id)));
+  }
+
+  removeSelected(): void {
+    const s = this.selection;
+    if (s.empty || this.readonly) return;
+    let wf: GraphChange = { nodes: this.nodes, edges: this.edges, exposedFields: this.exposedFields };
+    wf = { ...wf, edges: wf.edges.filter((e) => !s.hasEdge(String(e.id))) };
+    for (const id of s.nodes) wf = removeNode(wf, id);
+    s.clear();
+    this.emit(wf);
+    this.svgEl?.focus();
+  }
+
+  copySelection(): void {
+    if (this.selection.nodes.size === 0) return;
+    clipboard = copyNodes(this.nodes, this.edges, this.selection.nodes);
+  }
+
+  paste(): void {
+    if (!clipboard || clipboard.nodes.length === 0 || this.readonly) return;
+    this.insertCopy(clipboard);
+  }
+
+  duplicateSelection(): void {
+    if (this.selection.nodes.size === 0 || this.readonly) return;
+    this.insertCopy(copyNodes(this.nodes, this.edges, this.selection.nodes));
+  }
+
+  private insertCopy(clip: GraphClip): void {
+    const { nodes, edges, pastedIds } = pasteNodes(this.nodes, this.edges, clip, () => crypto.randomUUID());
+    this.emit({ nodes, edges });
+    this.selection.set(pastedIds);
+    this.revealNodes(nodes.filter((n) => pastedIds.includes(String(n.id))), edges);
+  }
+
+  moveSelectionBy(dx: number, dy: number): void {
+    if (this.selection.nodes.size === 0) return;
+    this.emit({ nodes: moveNodesBy(this.nodes, this.selection.nodes, dx, dy), mergeKey: 'keys:move' });
+  }
+
+  escape(): boolean {
+    if (this.connect.pending) {
+      this.connect.cancel();
+      return true;
+    }
+    if (this.selection.empty) return false;
+    this.selection.clear();
+    return true;
+  }
+
+  leaveField(from: EventTarget): void {
+    const row = from instanceof Element ? from.closest('g.node') : null;
+    if (row instanceof SVGGElement) row.focus();
+  }
+
+  showHotkeys(): void {
+    void this.hotkeys.show();
+  }
+
+  // ---- view ----
+
+  /** Pans (keeping the zoom) so that these nodes are on screen, when some are not. */
+  private revealNodes(nodes: JsonObject[], edges: JsonObject[]): void {
+    const r = boundsOf(nodes, edges);
+    const v = this.viewport.view;
+    if (!r || (r.x >= v.x && r.y >= v.y && r.x + r.w <= v.x + v.w && r.y + r.h <= v.y + v.h)) return;
+    this.centreOn({ x: r.x + r.w / 2, y: r.y + r.h / 2 });
+  }
+
+  private centreOn = (p: Point): void => {
+    const v = this.viewport.view;
+    this.viewport.view = { ...v, x: p.x - v.w / 2, y: p.y - v.h / 2 };
+  };
+
+  private layout(): void {
+    if (this.readonly || this.nodes.length === 0) return;
+    this.emit({ nodes: autoLayout(this.nodes, this.edges) });
+    // The layout's box, not the old one: fit once the new positions are back in.
+    void this.updateComplete.then(() => this.viewport.fit());
+  }
+
+  // ---- node and edge actions ----
 
   private readonly nodeActions: NodeActions = {
     headPointerDown: (e, node) => {
       e.stopPropagation();
       const id = String(node.id);
-      this.selection.set([id]);
-      if (this.readonly) return;
-      this.pointer.startNodeDrag(e, id, nodePosition(node));
+      const sel = this.selection;
+      if (e.shiftKey) sel.addNode(id, true);
+      else if (!sel.hasNode(id)) sel.set([id]);
+      if (this.readonly || !sel.hasNode(id)) return;
+      const origins = new Map(this.nodes.filter((n) => sel.hasNode(String(n.id))).map((n) => [String(n.id), nodePosition(n)]));
+      this.pointer.startNodeDrag(e, id, origins);
     },
     inputHandleClick: (e, node, field) => {
       e.stopPropagation();
@@ -135,28 +306,42 @@ export class WorkflowGraph extends LitElement {
     setOpen: (node, open) => this.emit({ nodes: setNodeData(this.nodes, String(node.id), { isOpen: open }) }),
     setInputValue: (node, field, value: JsonValue) => this.emit({ nodes: setInputValue(this.nodes, String(node.id), field, value) }),
     setNotes: (node, notes) => this.emit({ nodes: setNodeData(this.nodes, String(node.id), { notes }) }),
+    nodeFocus: (_e, node) => {
+      // Tabbing to a node selects it (a listbox's habit), unless it is part of the selection already.
+      const id = String(node.id);
+      if (!this.selection.hasNode(id)) this.selection.set([id]);
+      this.revealNodes([node], this.edges);
+    },
+    nodeKey: (e, node) => {
+      const id = String(node.id);
+      if (e.key === 'Enter') {
+        // Into the node: its first field or handle.
+        e.preventDefault();
+        const g = this.renderRoot.querySelector(`g.node[data-node-id="${CSS.escape(id)}"]`);
+        g?.querySelector<HTMLElement | SVGElement>('input, textarea, select, button, [tabindex="0"]')?.focus();
+      } else if (e.key === ' ') {
+        e.preventDefault();
+        if (e.shiftKey) this.selection.addNode(id, true);
+        else this.selection.set([id]);
+      }
+    },
   };
 
   private onEdgePointerDown = (e: PointerEvent, edge: JsonObject): void => {
     e.stopPropagation();
-    this.selection.set([], [String(edge.id)]);
+    if (e.shiftKey) this.selection.addEdge(String(edge.id), true);
+    else this.selection.set([], [String(edge.id)]);
   };
 
   private onBackgroundDown(e: PointerEvent): void {
     if (e.target !== this.svgEl) return;
-    this.selection.clear();
     this.connect.cancel();
+    if (e.shiftKey || this.selectMode) {
+      this.pointer.startBox(e, e.shiftKey);
+      return;
+    }
+    this.selection.clear();
     this.pointer.startPan(e);
-  }
-
-  removeSelected(): void {
-    const s = this.selection;
-    if (s.empty || this.readonly) return;
-    let wf: GraphChange = { nodes: this.nodes, edges: this.edges, exposedFields: this.exposedFields };
-    wf = { ...wf, edges: wf.edges.filter((e) => !s.hasEdge(String(e.id))) };
-    for (const id of s.nodes) wf = removeNode(wf, id);
-    s.clear();
-    this.emit(wf);
   }
 
   private addNode(): void {
@@ -178,11 +363,21 @@ export class WorkflowGraph extends LitElement {
     this.emit({ nodes: addInputField(this.nodes, nodeId, name) });
   }
 
-  private onKey(e: KeyboardEvent): void {
-    const tag = (e.composedPath()[0] as HTMLElement | undefined)?.tagName ?? '';
-    if (tag === 'INPUT' || tag === 'TEXTAREA') return;
-    if (e.key === 'Delete' || e.key === 'Backspace') this.removeSelected();
-    if (e.key === 'Escape') this.connect.cancel();
+  private renderViewTools() {
+    const toggle = (label: string, pressed: boolean, flip: () => void, title: string) =>
+      html`<button aria-pressed=${pressed ? 'true' : 'false'} title=${title} @click=${flip}>${label}</button>`;
+    return html`<div class="view-tools" role="group" aria-label="View">
+      <button aria-label="Zoom in" title="Zoom in (+)" @click=${() => this.zoom(1 / 1.2)}>+</button>
+      <button aria-label="Zoom out" title="Zoom out (-)" @click=${() => this.zoom(1.2)}>−</button>
+      <button @click=${this.fit} title="Fit the view (Shift+1)">Fit</button>
+      ${this.readonly
+        ? nothing
+        : html`${toggle('Select', this.selectMode, () => (this.selectMode = !this.selectMode), 'Drag on the canvas selects (Shift+drag always does)')}
+            ${toggle('Snap', this.snap, () => (this.snap = !this.snap), 'Snap to grid')}
+            <button @click=${this.layout} title="Arrange the nodes along their connections">Auto layout</button>`}
+      ${toggle('Minimap', this.showMinimap, () => (this.showMinimap = !this.showMinimap), 'Show the minimap')}
+      <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Shift+?)" @click=${this.showHotkeys}>?</button>
+    </div>`;
   }
 
   override render() {
@@ -192,6 +387,8 @@ export class WorkflowGraph extends LitElement {
     const singleId = sel.singleNode;
     const selNode = singleId === null ? undefined : byId.get(singleId);
     const pending = this.connect.pending;
+    const box = this.pointer.box;
+    const selectedCount = sel.nodes.size + sel.edges.size;
     return html`
       <div class="toolbar" role="toolbar" aria-label="Graph tools">
         ${this.readonly
@@ -212,36 +409,52 @@ export class WorkflowGraph extends LitElement {
                 ${sel.nodes.size === 0 && sel.edges.size > 0 ? 'Remove edge' : 'Remove node'}
               </button>
               ${pending ? html`<span class="muted">Click an input to connect (Esc cancels)</span>` : nothing}`}
-        <button @click=${this.fit} style="margin-left:auto">Fit</button>
+        ${this.renderViewTools()}
       </div>
-      <svg
-        tabindex="0"
-        role="img"
-        aria-label="Workflow graph"
-        viewBox="${v.x} ${v.y} ${v.w} ${v.h}"
-        @pointerdown=${this.onBackgroundDown}
-        @pointermove=${this.pointer.onMove}
-        @pointerup=${this.pointer.onUp}
-        @pointercancel=${this.pointer.onUp}
-        @wheel=${this.viewport.onWheel}
-        @keydown=${this.onKey}
-      >
-        ${this.edges.map((e) =>
-          renderGraphEdge({ edge: e, nodesById: byId, edges: this.edges, selected: sel.hasEdge(String(e.id)) }, this.onEdgePointerDown),
-        )}
-        ${this.nodes.map((n) =>
-          renderGraphNode(
-            {
-              node: n,
-              edges: this.edges,
-              selected: sel.hasNode(String(n.id)),
-              readonly: this.readonly,
-              pendingOutput: pending && pending.source === n.id ? pending.sourceHandle : null,
-            },
-            this.nodeActions,
-          ),
-        )}
-      </svg>
+      <div class="stage">
+        <svg
+          class="canvas ${this.selectMode ? 'selecting' : ''}"
+          tabindex="0"
+          role="group"
+          aria-roledescription="workflow graph"
+          aria-label="Workflow graph"
+          aria-describedby="graph-help"
+          viewBox="${v.x} ${v.y} ${v.w} ${v.h}"
+          @pointerdown=${this.onBackgroundDown}
+          @pointermove=${this.pointer.onMove}
+          @pointerup=${this.pointer.onUp}
+          @pointercancel=${this.pointer.onUp}
+          @wheel=${this.viewport.onWheel}
+        >
+          ${this.edges.map((e) =>
+            renderGraphEdge({ edge: e, nodesById: byId, edges: this.edges, selected: sel.hasEdge(String(e.id)) }, this.onEdgePointerDown),
+          )}
+          ${this.nodes.map((n) =>
+            renderGraphNode(
+              {
+                node: n,
+                edges: this.edges,
+                selected: sel.hasNode(String(n.id)),
+                readonly: this.readonly,
+                pendingOutput: pending && pending.source === n.id ? pending.sourceHandle : null,
+              },
+              this.nodeActions,
+            ),
+          )}
+          ${box ? svg`<rect class="marquee" x=${box.x} y=${box.y} width=${box.w} height=${box.h}></rect>` : nothing}
+        </svg>
+        ${this.showMinimap && this.nodes.length > 0
+          ? renderMinimap(
+              { nodes: this.nodes, edges: this.edges, content: this.contentBounds(), view: v, isSelected: (id) => sel.hasNode(id) },
+              this.centreOn,
+            )
+          : nothing}
+        <p id="graph-help" class="sr-only">
+          Tab moves between nodes and their fields. Arrow keys move the selected nodes. Shift+? lists every key.
+        </p>
+        <p class="sr-only" role="status">${selectedCount > 0 ? `${selectedCount} selected` : ''}</p>
+      </div>
+      <fs-hotkeys-dialog></fs-hotkeys-dialog>
     `;
   }
 }
