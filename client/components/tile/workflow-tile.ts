@@ -110,9 +110,10 @@ export class WorkflowTile extends LitElement {
         background: var(--fs-hover);
         color: var(--fs-text);
       }
+      /* not --fs-danger: the dark scheme's light red under white text is 2.8:1 */
       .badge.invalid {
-        background: var(--fs-danger);
-        color: white;
+        background: var(--fs-badge-danger);
+        color: var(--fs-badge-danger-text);
       }
       .badge.withheld {
         background: var(--fs-hover);
