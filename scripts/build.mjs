@@ -45,6 +45,18 @@ await build({
   sourcemap: 'inline',
   logLevel: 'warning',
 });
+// Transpiled alone, the node templates' JSON import would lose its `with { type: 'json' }` (target node20),
+// which Node then refuses: that one module is bundled instead, with the JSON inlined.
+await build({
+  entryPoints: [join(root, 'shared', 'node-templates', 'index.ts')],
+  outfile: join(root, 'dist', 'shared', 'node-templates', 'index.js'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+});
 
 const clientOut = join(root, 'dist', 'client');
 await mkdir(clientOut, { recursive: true });
