@@ -44,6 +44,10 @@ import { sharedStyles } from '../shared-styles.js';
 import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../graph/workflow-graph.js';
 import '../dialogs/confirm-dialog.js';
+import '../form/workflow-form.js';
+import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
+import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
+import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
 
 type Draft = WorkflowWithoutID & { id?: string };
 
@@ -53,6 +57,7 @@ const TEXT_FIELDS = ['name', 'author', 'version', 'contact', 'tags'] as const;
 export class WorkflowEditor extends LitElement {
   static override styles = [
     sharedStyles,
+    modeSwitchStyles,
     css`
       :host {
         display: grid;
@@ -85,6 +90,19 @@ export class WorkflowEditor extends LitElement {
       }
       fs-workflow-graph {
         flex: 1;
+      }
+      /* View mode: the form beside the read-only graph; Edit mode: the builder atop the side panel. */
+      :host([data-mode='view']) {
+        grid-template-columns: minmax(18rem, 30rem) 1fr 20rem;
+      }
+      fs-workflow-form.form-view {
+        padding: 0.8rem;
+        overflow: auto;
+        border-right: 1px solid var(--fs-border);
+      }
+      details.form-builder summary {
+        cursor: pointer;
+        font-weight: 600;
       }
       aside {
         border-left: 1px solid var(--fs-border);
@@ -130,6 +148,13 @@ export class WorkflowEditor extends LitElement {
           border-left: none;
           border-top: 1px solid var(--fs-border);
         }
+        :host([data-mode='view']) {
+          grid-template-columns: 1fr;
+          grid-template-rows: none;
+        }
+        fs-workflow-form.form-view {
+          border-right: none;
+        }
       }
     `,
   ];
@@ -147,6 +172,7 @@ export class WorkflowEditor extends LitElement {
   @state() private accessor saveAsError = '';
   private loadedKey = '';
   private docs = new YDocController(this, () => this.onStoredChange());
+  private modes = new EditorModeController(this);
   private verdictEvents = new EventController<ServerVerdicts>(this);
   /** undo/redo of this device's own edits of the draft (see data/draft-history.ts) */
   readonly undo = new UndoController<Draft>(this);
@@ -189,6 +215,7 @@ export class WorkflowEditor extends LitElement {
   }
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    this.dataset['mode'] = this.mode; // lays out the form and the graph (see the styles)
     // Any draft change not taken in as stored or as a reset is the user's own edit: undoable.
     if (this.draft && this.draft !== this.undo.history.value) this.undo.history.edit(this.draft);
     const synced = this.sourceDoc;
@@ -287,6 +314,15 @@ export class WorkflowEditor extends LitElement {
     const id = this.workflowId;
     if (!ws || !id || !this.libraryOwner?.own) return null;
     return ws.verdicts.get(id)?.unpublishedReason ?? null;
+  }
+
+  /** View (the form, the graph read-only) or Edit (the graph editor and the form builder). */
+  get mode(): EditorMode {
+    return this.modes.modeFor(JSON.stringify(this.route), !this.readonly);
+  }
+
+  private onFormChange(e: CustomEvent<FormChange>): void {
+    this.change(e.detail as unknown as Partial<Draft>);
   }
 
   get dirty(): boolean {
@@ -479,6 +515,12 @@ export class WorkflowEditor extends LitElement {
           @input=${(e: Event) => this.change({ [key]: (e.target as HTMLInputElement).value })}
       /></label>`;
     return html`<aside aria-label="Details">
+      ${this.mode === 'edit'
+        ? html`<details class="form-builder" open>
+            <summary>Form</summary>
+            <fs-workflow-form mode="edit" .workflow=${d as unknown as FormWorkflow} @fs-form-change=${this.onFormChange}></fs-workflow-form>
+          </details>`
+        : nothing}
       <h3>Details</h3>
       ${input('name', 'Name')}
       ${entry && this.session.multiuser
@@ -526,6 +568,7 @@ export class WorkflowEditor extends LitElement {
         <h2>${title}${this.dirty && !this.readonly ? ' •' : ''}</h2>
         ${d ? this.undo.renderButtons() : nothing}
         ${this.readonly ? html`<span class="badge">Read-only</span>` : nothing}
+        ${d ? modeSwitch(this.mode, !this.readonly, (mode) => this.modes.choose(JSON.stringify(this.route), mode)) : nothing}
         ${isEdit
           ? html`<button class=${quarantined ? '' : 'primary'} ?disabled=${!this.dirty || !d || !!quarantined} @click=${() => this.save()}>
               Save
@@ -549,12 +592,16 @@ export class WorkflowEditor extends LitElement {
           </p>`
         : nothing}
       ${d
-        ? html`<div class="canvas">
+        ? html`${this.mode === 'view'
+              ? html`<fs-workflow-form class="form-view" mode="view" ?readonly=${this.readonly} .workflow=${d as unknown as FormWorkflow}
+                  @fs-form-change=${this.onFormChange}></fs-workflow-form>`
+              : nothing}
+            <div class="canvas">
               <fs-workflow-graph
                 .nodes=${d.nodes as JsonObject[]}
                 .edges=${d.edges as JsonObject[]}
                 .exposedFields=${d.exposedFields as unknown as JsonObject[]}
-                ?readonly=${this.readonly}
+                ?readonly=${this.readonly || this.mode === 'view'}
                 @fs-graph-change=${this.onGraphChange}
               ></fs-workflow-graph>
             </div>

@@ -1,0 +1,181 @@
+// What a form's node field shows: its label, description and the widget for its value, worked out
+// from the node in the draft, the form element's settings and the node's template (InvokeAI's
+// InputFieldRenderer rules). Pure, so the widget choice is tested apart from the drawing. Without a
+// template (an unknown node type) the value's own JSON type decides, and nothing is ever rewritten.
+import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
+import type { FieldIdentifier, NodeFieldElement } from '../../../shared/workflow/form.js';
+import {
+  fieldTitle,
+  inputTemplate,
+  nodeTitle,
+  templateFor,
+  type InputTemplate,
+  type TemplateLookup,
+} from '../../../shared/node-templates/index.js';
+
+export type FieldWidget =
+  | { kind: 'number'; integer: boolean; value: number | undefined; min?: number; max?: number; step: number | 'any' }
+  | { kind: 'text'; multiline: boolean; value: string }
+  | { kind: 'select'; value: string; options: { value: string; label: string }[] }
+  | { kind: 'boolean'; value: boolean }
+  /** Models, images, collections: shown, not edited here (they need InvokeAI's pickers). */
+  | { kind: 'chip'; text: string };
+
+export type FormFieldView =
+  | { found: true; nodeId: string; fieldName: string; label: string; nodeLabel: string; description: string; widget: FieldWidget }
+  | { found: false; nodeId: string; fieldName: string; problem: string };
+
+function obj(v: unknown): JsonObject | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
+}
+
+/** The node's input instance (`data.inputs[fieldName]`) as stored, or undefined. */
+export function inputInstance(node: JsonObject | undefined, fieldName: string): JsonObject | undefined {
+  return obj(obj(obj(node?.data)?.inputs)?.[fieldName]);
+}
+
+const MODEL_TYPE = /Model/;
+const MEDIA_TYPE = /^(Image|Video|Board)Field$/;
+
+function chipText(value: JsonValue | undefined, typeName: string | undefined): string {
+  if (Array.isArray(value)) {
+    if (value.length === 0) return 'Empty list';
+    const names = value.map((v) => chipText(v, undefined)).join(', ');
+    return `${value.length} item${value.length === 1 ? '' : 's'}: ${names}`;
+  }
+  const o = obj(value);
+  if (o) {
+    // A model identifier ({key, hash, name, base, type}), a LoRA ({lora: model, weight}), an image
+    // ({image_name}), a video ({video_id}), a board ({board_id}).
+    const model = obj(o.lora) ?? obj(o.model);
+    if (model && typeof model.name === 'string') return `${model.name}${typeof o.weight === 'number' ? ` × ${o.weight}` : ''}`;
+    if (typeof o.name === 'string') return typeof o.base === 'string' ? `${o.name} (${o.base})` : o.name;
+    for (const key of ['image_name', 'video_id', 'board_id']) if (typeof o[key] === 'string') return o[key] as string;
+    return JSON.stringify(o);
+  }
+  if (value === undefined || value === null) {
+    if (typeName && MODEL_TYPE.test(typeName)) return 'No model selected';
+    if (typeName === 'ImageField') return 'No image selected';
+    if (typeName === 'VideoField') return 'No video selected';
+    return 'Not set';
+  }
+  return String(value);
+}
+
+function numberWidget(t: InputTemplate | undefined, integer: boolean, value: JsonValue | undefined, el: NodeFieldElement): FieldWidget {
+  const s = el.data.settings;
+  const fromSettings = s && (s.type === 'integer-field-config' || s.type === 'float-field-config') ? s : undefined;
+  // An exclusive bound of an integer is the next integer; of a float it stays (the browser allows the
+  // bound itself, InvokeAI does the same).
+  const exMin = t?.exclusiveMinimum;
+  const exMax = t?.exclusiveMaximum;
+  const min = fromSettings?.min ?? t?.minimum ?? (exMin === undefined ? undefined : integer ? exMin + 1 : exMin);
+  const max = fromSettings?.max ?? t?.maximum ?? (exMax === undefined ? undefined : integer ? exMax - 1 : exMax);
+  const step = t?.multipleOf ?? (integer ? 1 : 'any');
+  return {
+    kind: 'number',
+    integer,
+    value: typeof value === 'number' ? value : undefined,
+    ...(min === undefined ? {} : { min }),
+    ...(max === undefined ? {} : { max }),
+    step,
+  };
+}
+
+/** The widget for a value, by the template's type when there is one, else by the value's JSON type. */
+export function widgetFor(el: NodeFieldElement, t: InputTemplate | undefined, value: JsonValue | undefined): FieldWidget {
+  const typeName = t?.type.name;
+  // A field that takes one value or a list holds one value here unless it already holds a list.
+  const single = !t || t.type.cardinality === 'SINGLE' || (t.type.cardinality === 'SINGLE_OR_COLLECTION' && !Array.isArray(value));
+  const settings = el.data.settings;
+  if (single && (typeName === 'IntegerField' || typeName === 'FloatField')) return numberWidget(t, typeName === 'IntegerField', value, el);
+  if (single && typeName === 'BooleanField') return { kind: 'boolean', value: value === true };
+  if (single && t?.enum && t.enum.length > 0) {
+    const current = typeof value === 'string' ? value : '';
+    const options = t.enum.map((v) => ({ value: v, label: v }));
+    // A stored value the template does not list is kept and shown, never replaced.
+    if (current && !t.enum.includes(current)) options.unshift({ value: current, label: `${current} (not offered by this node)` });
+    return { kind: 'select', value: current, options };
+  }
+  if (single && typeName === 'StringField') {
+    const text = typeof value === 'string' ? value : '';
+    if (settings?.type === 'string-field-config' && settings.component === 'dropdown' && Array.isArray(settings.options)) {
+      const options = settings.options.map((o) => ({ value: o.value, label: o.label || o.value }));
+      if (!options.some((o) => o.value === text)) options.unshift({ value: text, label: text || '(empty)' });
+      return { kind: 'select', value: text, options };
+    }
+    const component = settings?.type === 'string-field-config' ? settings.component : t?.uiComponent;
+    return { kind: 'text', multiline: component === 'textarea', value: text };
+  }
+  if (t) return { kind: 'chip', text: chipText(value, typeName) };
+  // No template: the value decides.
+  if (typeof value === 'number') return numberWidget(undefined, false, value, el);
+  if (typeof value === 'boolean') return { kind: 'boolean', value };
+  if (typeof value === 'string') {
+    const multiline = settings?.type === 'string-field-config' ? settings.component === 'textarea' : /prompt/i.test(el.data.fieldIdentifier.fieldName) || value.includes('\n');
+    return { kind: 'text', multiline, value };
+  }
+  return { kind: 'chip', text: chipText(value, undefined) };
+}
+
+/**
+ * Everything the form shows for one node field element. A field whose node or input is gone is
+ * reported (InvokeAI: "Unknown field ... edit the workflow to fix"), never dropped from the form.
+ */
+export function formFieldView(el: NodeFieldElement, nodes: readonly JsonObject[], lookup: TemplateLookup = templateFor): FormFieldView {
+  const { nodeId, fieldName } = el.data.fieldIdentifier;
+  const node = nodes.find((n) => n.id === nodeId);
+  if (!node) return { found: false, nodeId, fieldName, problem: `Unknown field "${fieldName}": its node is not in the workflow` };
+  const data = obj(node.data) ?? {};
+  const instance = inputInstance(node, fieldName);
+  if (node.type !== 'invocation' || !instance) {
+    return { found: false, nodeId, fieldName, problem: `Unknown field "${fieldName}": the node ${nodeTitle(data)} has no such input` };
+  }
+  const template = typeof data.type === 'string' ? lookup(data.type) : undefined;
+  const t = template ? inputTemplate(template, fieldName) : undefined;
+  const description = (typeof instance.description === 'string' && instance.description) || t?.description || '';
+  return {
+    found: true,
+    nodeId,
+    fieldName,
+    label: fieldTitle(fieldName, t, instance),
+    nodeLabel: nodeTitle(data, template),
+    description,
+    widget: widgetFor(el, t, instance.value),
+  };
+}
+
+export interface PickableField extends FieldIdentifier {
+  label: string;
+  typeName?: string;
+}
+
+/**
+ * The fields a user can put in the form, per node (InvokeAI: inputs a user can set directly, i.e. not
+ * connection-only and not fed by an edge), in the template's display order, else the stored order.
+ */
+export function pickableFields(
+  nodes: readonly JsonObject[],
+  edges: readonly JsonObject[],
+  lookup: TemplateLookup = templateFor,
+): { nodeId: string; nodeLabel: string; fields: PickableField[] }[] {
+  const connected = new Set(edges.map((e) => `${String(e.target)}/${String(e.targetHandle)}`));
+  const out: { nodeId: string; nodeLabel: string; fields: PickableField[] }[] = [];
+  for (const node of nodes) {
+    if (node.type !== 'invocation' || typeof node.id !== 'string') continue;
+    const data = obj(node.data) ?? {};
+    const inputs = obj(data.inputs) ?? {};
+    const template = typeof data.type === 'string' ? lookup(data.type) : undefined;
+    const names = template
+      ? template.inputs.filter((i) => !i.uiHidden && i.input !== 'connection' && i.name in inputs).map((i) => i.name)
+      : Object.keys(inputs);
+    const fields = names
+      .filter((name) => !connected.has(`${node.id}/${name}`))
+      .map((name) => {
+        const t = template ? inputTemplate(template, name) : undefined;
+        return { nodeId: node.id as string, fieldName: name, label: fieldTitle(name, t, obj(inputs[name])), ...(t ? { typeName: t.type.name } : {}) };
+      });
+    if (fields.length > 0) out.push({ nodeId: node.id, nodeLabel: nodeTitle(data, template), fields });
+  }
+  return out;
+}

@@ -1,0 +1,355 @@
+import { expect } from 'chai';
+import { setViewport } from '@web/test-runner-commands';
+import '../../client/components/form/workflow-form.js';
+import '../../client/components/editor/workflow-editor.js';
+import type { FormChange, FormWorkflow, WorkflowForm } from '../../client/components/form/workflow-form.js';
+import type { WorkflowEditor } from '../../client/components/editor/workflow-editor.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import { templateFor } from '../../shared/node-templates/index.js';
+import { createEntry, readEntry } from '../../shared/workflow/library-doc.js';
+import type { BuilderForm, FormElement } from '../../shared/workflow/form.js';
+import type { Workflow } from '../../shared/workflow/schema.js';
+import { deepAll, mount, waitFor, workflow } from './helpers.js';
+
+/** The 11 default workflows that carry a form (test/shared/form.test.ts checks there are exactly 11). */
+const WITH_FORM = [
+  'CogView4_TextToImage.json',
+  'Extend Video - Wan 2.2 Lightning w_ Concept LoRAs.json',
+  'Extend Video - Wan 2.2 Lightning.json',
+  'Extend Video to Image - Wan 2.2 Lightning.json',
+  'Image to Video - Wan 2.2 Lightning w_ Concept LoRAs.json',
+  'Image to Video - Wan 2.2 Lightning.json',
+  'Image to Video - Wan 2.2 TI2V-5B (Low Quality).json',
+  'Interpolate 2 Images to Video - Wan 2.2 Lightning.json',
+  'Text to Video - Wan 2.2 Lightning w_ Concept LoRAs.json',
+  'Text to Video - Wan 2.2 Lightning.json',
+  'Text to Video - Wan 2.2 TI2V-5B (Low Quality).json',
+];
+
+type Json = Record<string, any>;
+
+/** A default workflow file (the test server turns .json into a module: its default export). */
+async function defaultWorkflow(file: string): Promise<Json> {
+  const mod = (await import(`/server/library/default-workflows/${encodeURIComponent(file)}`)) as { default: Json };
+  return structuredClone(mod.default);
+}
+
+async function mountForm(wf: FormWorkflow, mode: 'view' | 'edit', opts: { live?: boolean } = {}): Promise<WorkflowForm> {
+  const el = document.createElement('fs-workflow-form');
+  el.mode = mode;
+  el.workflow = wf;
+  // As the editor does: every change goes into the workflow the form is drawn from.
+  if (opts.live !== false) el.addEventListener('fs-form-change', (e: CustomEvent<FormChange>) => (el.workflow = { ...el.workflow!, ...e.detail }));
+  document.body.append(el);
+  await el.updateComplete;
+  return el;
+}
+
+const q = <E extends Element = HTMLElement>(root: WorkflowForm, sel: string) => root.shadowRoot!.querySelector<E>(sel);
+const qa = <E extends Element = HTMLElement>(root: WorkflowForm, sel: string) => [...root.shadowRoot!.querySelectorAll<E>(sel)];
+const nodeInput = (wf: { nodes: unknown[] }, nodeId: string, field: string) =>
+  (wf.nodes.find((n) => (n as Json).id === nodeId) as Json).data.inputs[field] as Json;
+
+describe('fs-workflow-form', () => {
+  afterEach(() => document.querySelectorAll('fs-workflow-form, test-host').forEach((e) => e.remove()));
+
+  it('renders the form of each of the 11 default workflows that have one, with the labels, values and layout of the JSON', async () => {
+    for (const file of WITH_FORM) {
+      const wf = await defaultWorkflow(file);
+      const form = wf.form as BuilderForm;
+      const el = await mountForm(wf as FormWorkflow, 'view');
+      expect(q(el, '.missing'), file).to.equal(null);
+      let fields = 0;
+      for (const element of Object.values(form.elements) as FormElement[]) {
+        const box = q(el, `[data-element-id="${element.id}"]`);
+        expect(box, `${file} ${element.id}`).to.not.equal(null);
+        if (element.type === 'heading') expect(box!.querySelector('h3')!.textContent, file).to.equal(element.data.content);
+        if (element.type === 'text') expect(box!.querySelector('p.text')!.textContent, file).to.equal(element.data.content);
+        if (element.type === 'divider') expect(box!.querySelector('hr'), file).to.not.equal(null);
+        if (element.type === 'container') {
+          const c = box!.querySelector(':scope > .container')!;
+          expect(c.classList.contains(element.data.layout), `${file} ${element.id} layout`).to.equal(true);
+          // children drawn in the JSON's order
+          expect([...c.children].map((x) => x.getAttribute('data-element-id')).filter(Boolean)).to.deep.equal(element.data.children);
+        }
+        if (element.type !== 'node-field') continue;
+        fields++;
+        const { nodeId, fieldName } = element.data.fieldIdentifier;
+        const node = wf.nodes.find((n: Json) => n.id === nodeId);
+        const input = node.data.inputs[fieldName];
+        const fieldTemplate = templateFor(node.data.type)!.inputs.find((i) => i.name === fieldName)!;
+        const expectedLabel = input.label?.trim() ? input.label : fieldTemplate.title;
+        const label = box!.querySelector('label')!;
+        expect(label.textContent!.trim(), `${file} ${nodeId}.${fieldName}`).to.equal(expectedLabel);
+        const control = box!.querySelector<HTMLElement>(`#${label.htmlFor}`)!;
+        const where = `${file} ${expectedLabel}`;
+        const type = fieldTemplate.type.name;
+        if (type === 'IntegerField' || type === 'FloatField') {
+          expect((control as HTMLInputElement).type, where).to.equal('number');
+          expect((control as HTMLInputElement).valueAsNumber, where).to.equal(input.value);
+        } else if (type === 'StringField') {
+          const multiline = element.data.settings?.component === 'textarea' || (!element.data.settings && fieldTemplate.uiComponent === 'textarea');
+          expect(control.tagName, where).to.equal(multiline ? 'TEXTAREA' : 'INPUT');
+          expect((control as HTMLTextAreaElement).value, where).to.equal(input.value);
+        } else if (fieldTemplate.enum) {
+          expect(control.tagName, where).to.equal('SELECT');
+          expect((control as HTMLSelectElement).value, where).to.equal(input.value);
+          expect([...(control as HTMLSelectElement).options].map((o) => o.value), where).to.include.members(fieldTemplate.enum);
+        } else {
+          // models, images, videos, LoRA lists: read-only chips saying what the workflow holds
+          expect(control.tagName, where).to.equal('OUTPUT');
+          const text = control.textContent!.trim();
+          if (input.value === undefined) expect(text, where).to.match(/^No (model|image|video) selected$|^Not set$/);
+          else if (Array.isArray(input.value) && input.value.length === 0) expect(text, where).to.equal('Empty list');
+          else expect(text, where).to.not.equal('');
+        }
+        const desc = box!.querySelector('.description');
+        const description = input.description || fieldTemplate.description;
+        expect(desc?.textContent ?? null, where).to.equal(element.data.showDescription !== false && description ? description : null);
+      }
+      expect(fields, file).to.equal(Object.values(form.elements).filter((e: Json) => e.type === 'node-field').length);
+      el.remove();
+    }
+  });
+
+  it('shows the exposed fields of a workflow without a form (InvokeAI linear view), or says there is no form', async () => {
+    const wf = workflow('w1', { exposedFields: [{ nodeId: 'n1', fieldName: 'seed' }] }) as unknown as FormWorkflow;
+    const el = await mountForm(wf, 'view');
+    expect(q(el, '.note')!.textContent).to.contain('exposed fields');
+    expect(q<HTMLInputElement>(el, '.field input')!.valueAsNumber).to.equal(1);
+    expect(q(el, '.field label')!.textContent).to.equal('Seed');
+    el.workflow = workflow('w1') as unknown as FormWorkflow;
+    await el.updateComplete;
+    expect(q(el, '.empty')!.textContent).to.contain('This workflow has no form.');
+  });
+
+  it('edits write the value into the node input the form points at, and refuse a number out of bounds', async () => {
+    const wf = (await defaultWorkflow('Text to Video - Wan 2.2 Lightning.json')) as FormWorkflow;
+    const form = wf.form as BuilderForm;
+    const el = await mountForm(wf, 'view');
+    const steps = Object.values(form.elements).find((e) => e.type === 'node-field' && e.data.fieldIdentifier.fieldName === 'steps')!;
+    const { nodeId } = (steps as Extract<FormElement, { type: 'node-field' }>).data.fieldIdentifier;
+    const input = q<HTMLInputElement>(el, `[data-element-id="${steps.id}"] input`)!;
+    input.value = '6';
+    input.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(6);
+    // Wan's steps are > 0: 0 is refused with the browser's reason, and the node keeps 6.
+    input.value = '0';
+    input.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(6);
+    expect(q(el, `[data-element-id="${steps.id}"] .error`)!.textContent).to.not.equal('');
+    expect(input.getAttribute('aria-invalid')).to.equal('true');
+
+    const prompt = Object.values(form.elements).find((e) => e.type === 'node-field' && e.data.fieldIdentifier.fieldName === 'prompt')!;
+    const promptNode = (prompt as Extract<FormElement, { type: 'node-field' }>).data.fieldIdentifier.nodeId;
+    const area = q<HTMLTextAreaElement>(el, `[data-element-id="${prompt.id}"] textarea`)!;
+    area.value = 'a lighthouse at dusk\nslow pan';
+    area.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, promptNode, 'prompt')).to.deep.include({ name: 'prompt', value: 'a lighthouse at dusk\nslow pan' });
+    // Nothing else in the node changed: label and description stay.
+    expect(nodeInput(el.workflow!, promptNode, 'prompt')).to.deep.equal({ ...nodeInput(wf, promptNode, 'prompt'), value: 'a lighthouse at dusk\nslow pan' });
+  });
+
+  it('in a read-only view the values are shown and cannot be changed', async () => {
+    const wf = (await defaultWorkflow('CogView4_TextToImage.json')) as FormWorkflow;
+    const el = document.createElement('fs-workflow-form');
+    el.workflow = wf;
+    el.readonly = true;
+    let changes = 0;
+    el.addEventListener('fs-form-change', () => changes++);
+    document.body.append(el);
+    await el.updateComplete;
+    const area = q<HTMLTextAreaElement>(el, 'textarea')!;
+    expect(area.readOnly).to.equal(true);
+    area.value = 'x';
+    area.dispatchEvent(new Event('input'));
+    expect(changes).to.equal(0);
+    expect(q(el, '.builder-tools')).to.equal(null);
+  });
+
+  it('builds a form: add heading, container and node fields where the selection says, move, remove; the JSON is InvokeAI form', async () => {
+    const wf = workflow('w1', {
+      nodes: [
+        {
+          id: 'n1',
+          type: 'invocation',
+          data: { id: 'n1', type: 'noise', label: '', inputs: { seed: { name: 'seed', label: '', value: 7 }, width: { name: 'width', label: '', value: 512 } } },
+          position: { x: 0, y: 0 },
+        },
+      ],
+      edges: [],
+    }) as unknown as FormWorkflow;
+    const el = await mountForm(wf, 'edit');
+    const click = async (label: string) => {
+      const b = qa<HTMLButtonElement>(el, 'button').find((x) => x.textContent!.trim() === label || x.getAttribute('aria-label') === label);
+      if (!b) throw new Error(`no button ${label}`);
+      b.click();
+      await el.updateComplete;
+    };
+    const pick = async (fieldName: string) => {
+      const select = q<HTMLSelectElement>(el, 'select.field-picker')!;
+      select.value = `n1\u0000${fieldName}`;
+      await click('+ Node field');
+    };
+    const formNow = () => el.workflow!.form as BuilderForm;
+    const outline = (f: BuilderForm, id = f.rootElementId): string => {
+      const e = f.elements[id]!;
+      if (e.type === 'container') return `${e.data.layout}[${e.data.children.map((c) => outline(f, c)).join(' ')}]`;
+      if (e.type === 'node-field') return `field:${e.data.fieldIdentifier.fieldName}`;
+      if (e.type === 'heading' || e.type === 'text') return `${e.type}:${e.data.content}`;
+      return e.type;
+    };
+
+    expect(q(el, '.empty')!.textContent).to.contain('The form is empty');
+    await click('+ Heading');
+    const heading = q<HTMLInputElement>(el, 'input.content')!;
+    heading.value = 'Noise';
+    heading.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    await click('+ Container'); // selected after adding: what follows goes into it
+    await pick('seed');
+    await pick('width');
+    expect(outline(formNow())).to.equal('column[heading:Noise row[field:seed field:width]]');
+    // A field already in the form is offered no more.
+    expect(qa<HTMLOptionElement>(el, 'select.field-picker option').filter((o) => o.disabled).map((o) => o.value.split('\u0000')[1])).to.deep.equal(['seed', 'width']);
+
+    await click('Move field Width up');
+    expect(outline(formNow())).to.equal('column[heading:Noise row[field:width field:seed]]');
+    await click('Move field Width up'); // out of the container, before it
+    expect(outline(formNow())).to.equal('column[heading:Noise field:width row[field:seed]]');
+    const layout = q<HTMLSelectElement>(el, 'select[aria-label="Layout of container"]')!;
+    layout.value = 'column';
+    layout.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    await click('Remove field Seed');
+    expect(outline(formNow())).to.equal('column[heading:Noise field:width column[]]');
+
+    // The JSON has InvokeAI shape: ids of the type, parent links, integer settings, descriptions shown.
+    const f = formNow();
+    expect(f.rootElementId).to.equal('root');
+    const width = Object.values(f.elements).find((e) => e.type === 'node-field')!;
+    expect(width).to.deep.equal({
+      id: width.id,
+      type: 'node-field',
+      parentId: 'root',
+      data: {
+        fieldIdentifier: { nodeId: 'n1', fieldName: 'width' },
+        settings: { type: 'integer-field-config', showShuffle: false, component: 'number-input' },
+        showDescription: true,
+      },
+    });
+    expect(width.id).to.match(/^node-field-[0-9A-Za-z]{10}$/);
+    expect(Object.keys(f.elements)).to.have.length(4);
+    // The built form is drawn in view mode with the node's value.
+    el.mode = 'view';
+    await el.updateComplete;
+    expect(q<HTMLInputElement>(el, '.field input')!.valueAsNumber).to.equal(512);
+    expect(q(el, 'h3.heading')!.textContent).to.equal('Noise');
+  });
+
+  it('starts building from the exposed fields when the workflow has no form yet', async () => {
+    const wf = workflow('w1', { exposedFields: [{ nodeId: 'n1', fieldName: 'seed' }] }) as unknown as FormWorkflow;
+    const changes: FormChange[] = [];
+    const el = await mountForm(wf, 'edit');
+    el.addEventListener('fs-form-change', (e: CustomEvent<FormChange>) => changes.push(e.detail));
+    qa<HTMLButtonElement>(el, 'button').find((b) => b.textContent!.trim() === '+ Divider')!.click();
+    const form = (changes[0] as { form: BuilderForm }).form;
+    const root = form.elements[form.rootElementId]!;
+    expect(root.type === 'container' && root.data.children.map((c) => form.elements[c]!.type)).to.deep.equal(['node-field', 'divider']);
+  });
+
+  it('keeps a broken form as it is, with the reason, and builds nothing on it', async () => {
+    const broken = { elements: { root: { id: 'root', type: 'container', data: { layout: 'column', children: ['gone'] } } }, rootElementId: 'root' };
+    const wf = { ...(workflow('w1') as unknown as FormWorkflow), form: broken };
+    let changes = 0;
+    const el = await mountForm(wf, 'edit', { live: false });
+    el.addEventListener('fs-form-change', () => changes++);
+    expect(q(el, '[role=alert]')!.textContent).to.contain('missing element "gone"');
+    expect(qa<HTMLButtonElement>(el, '.builder-tools button').every((b) => b.disabled)).to.equal(true);
+    expect(changes).to.equal(0);
+  });
+});
+
+describe('fs-workflow-editor modes', () => {
+  type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
+  let m: Mounted | undefined;
+  afterEach(async () => {
+    await setViewport({ width: 800, height: 600 });
+    await m?.cleanup();
+    m = undefined;
+  });
+
+  async function openOwn(wf: Workflow): Promise<Mounted> {
+    const mm = await mount<WorkflowEditor>('fs-workflow-editor');
+    createEntry(mm.ws.library.doc, wf.id, wf, { isPublic: false });
+    mm.el.route = { name: 'edit', ownerId: null, id: wf.id };
+    await waitFor(() => mm.el.draft);
+    await mm.el.updateComplete;
+    return mm;
+  }
+
+  async function ownDefault(file: string): Promise<Workflow> {
+    const wf = await defaultWorkflow(file);
+    return { ...wf, id: 'own-1', meta: { ...wf.meta, category: 'user' } } as Workflow;
+  }
+
+  it('opens an own workflow in Edit on a wide screen: graph editable, builder beside; View shows the form and a read-only graph', async () => {
+    m = await openOwn(await ownDefault('CogView4_TextToImage.json'));
+    expect(m.el.mode).to.equal('edit');
+    const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
+    expect(graph.readonly).to.equal(false);
+    expect(deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!.mode).to.equal('edit');
+    deepAll<HTMLButtonElement>(m.el, '[role=group][aria-label=Mode] button').find((b) => b.textContent === 'View')!.click();
+    await m.el.updateComplete;
+    expect(m.el.mode).to.equal('view');
+    expect(graph.readonly).to.equal(true);
+    const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    expect(form.mode).to.equal('view');
+    await form.updateComplete;
+    expect(deepAll(form, 'h3.heading')[0]!.textContent).to.equal('Text to Image - CogView4');
+  });
+
+  it('on a phone the form is the default view, before the graph, and editing it changes the node the graph draws; Save stores it', async () => {
+    await setViewport({ width: 390, height: 844 });
+    m = await openOwn(await ownDefault('CogView4_TextToImage.json'));
+    expect(m.el.mode).to.equal('view');
+    const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    await form.updateComplete;
+    const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
+    // The form comes first on the page and fits the screen.
+    expect(form.getBoundingClientRect().top).to.be.lessThan(graph.getBoundingClientRect().top);
+    expect(form.getBoundingClientRect().right).to.be.at.most(390);
+    const area = deepAll<HTMLTextAreaElement>(form, 'textarea')[0]!;
+    expect(area.getBoundingClientRect().width).to.be.greaterThan(300);
+    area.value = 'a gnome reading a map';
+    area.dispatchEvent(new Event('input'));
+    await m.el.updateComplete;
+    const promptNodeId = 'a4569d8b-6a43-44b9-8919-4ceec6682904';
+    expect(nodeInput(m.el.draft!, promptNodeId, 'prompt').value).to.equal('a gnome reading a map');
+    await graph.updateComplete;
+    expect(graph.nodes.find((n) => n.id === promptNodeId)).to.equal(m.el.draft!.nodes.find((n) => n.id === promptNodeId));
+    expect(m.el.save()).to.equal(true);
+    const stored = readEntry(m.ws.library.doc, 'own-1')!;
+    expect(stored.valid && nodeInput(stored.workflow, promptNodeId, 'prompt').value).to.equal('a gnome reading a map');
+    // And Edit is one tap away.
+    deepAll<HTMLButtonElement>(m.el, '[role=group][aria-label=Mode] button').find((b) => b.textContent === 'Edit')!.click();
+    await m.el.updateComplete;
+    expect(m.el.mode).to.equal('edit');
+  });
+
+  it('a workflow built in the form builder is saved with its form', async () => {
+    m = await openOwn(workflow('w1') as Workflow);
+    const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    await form.updateComplete;
+    deepAll<HTMLButtonElement>(form, 'button').find((b) => b.textContent!.trim() === '+ Text')!.click();
+    await m.el.updateComplete;
+    expect(m.el.dirty).to.equal(true);
+    expect(m.el.save()).to.equal(true);
+    const stored = readEntry(m.ws.library.doc, 'w1')!;
+    const f = (stored.valid ? stored.workflow.form : null) as BuilderForm | null;
+    expect(f && Object.values(f.elements).map((e) => e.type).sort()).to.deep.equal(['container', 'text']);
+  });
+});
