@@ -64,6 +64,8 @@ export class SyncedDoc extends EventTarget {
   private destroyed = false;
   private readonly url: string;
   private token: string | null;
+  /** The token the socket opened with (the provider reads its params at each connect). */
+  private tokenInUse: string | null = null;
   /** resolves once the IndexedDB copy is loaded into the doc */
   readonly loaded: Promise<void>;
 
@@ -142,6 +144,7 @@ export class SyncedDoc extends EventTarget {
     // 'connecting' is emitted on every retry, also while the server is unreachable, and a failed
     // attempt emits no 'disconnected': only an open socket counts as syncing, every close as offline.
     provider.on('status', ({ status }) => {
+      if (status === 'connecting') this.tokenInUse = this.token;
       if (status === 'connected') this.setStatus('syncing');
     });
     provider.on('connection-close', (event) => {
@@ -160,6 +163,12 @@ export class SyncedDoc extends EventTarget {
       }
     });
     provider.on('closed', ({ code }) => {
+      // The socket's token was refused, but the session has slid on to a newer one since this socket
+      // opened (X-Refreshed-Token, or the fresh token of a password change): carry on with that one.
+      if (code === CloseCode.Unauthorized && this.token !== null && this.token !== this.tokenInUse) {
+        this.reconnectWithToken(this.token);
+        return;
+      }
       if (code === CloseCode.Unauthorized) this.setStatus('unauthorized');
       else if (code === CloseCode.Forbidden) this.setStatus('forbidden');
       else if (code === CloseCode.QuotaExceeded) this.setStatus('over-quota');
@@ -182,6 +191,20 @@ export class SyncedDoc extends EventTarget {
   goOnline(): void {
     if (!this.provider || this.status === 'unauthorized' || this.status === 'forbidden') return;
     this.provider.connect();
+  }
+
+  /**
+   * The session has a new token. An open socket keeps the one it opened with (reconnecting every
+   * socket on each sliding refresh would resync every document after every REST write); the new one
+   * is used at the next connect, and at once by a socket that was refused (4401).
+   */
+  useToken(token: string | null): void {
+    if (this.status === 'unauthorized') {
+      this.reconnectWithToken(token);
+      return;
+    }
+    this.token = token;
+    if (this.provider) this.provider.params = token ? { token } : {};
   }
 
   /** A new token after a 4401: the provider reads params on each connect. */

@@ -94,14 +94,17 @@ export class Workspace extends EventTarget {
     return { status, pending: this.library.pending, storageProblem: this.library.storageProblem };
   }
 
-  /** After a new login of the same user: every socket reconnects with the new token. */
   get token(): string | null {
     return this.currentToken;
   }
 
+  /**
+   * A new token of the same user (a sign-in after an expiry, a sliding refresh, a password change):
+   * refused sockets reconnect with it at once, open ones use it at their next connect.
+   */
   setToken(token: string | null): void {
     this.currentToken = token;
-    for (const d of this.all) d.reconnectWithToken(token);
+    for (const d of this.all) d.useToken(token);
   }
 
   async destroy(): Promise<void> {

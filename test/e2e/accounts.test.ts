@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { PASSWORD, SCREENSHOTS, api, e2eSuite, signIn } from './harness.js';
+import { PASSWORD, SCREENSHOTS, api, e2eSuite, signIn, twoNodeWorkflow } from './harness.js';
 
 const suite = e2eSuite([]);
 const newDevice = (): Promise<Page> => suite.newDevice();
@@ -65,6 +65,50 @@ describe('accounts', () => {
     await api(suite.app, 'PATCH', `/auth/users/${bob.user_id}`, { is_active: false }, token);
     await page.getByRole('alert').filter({ hasText: 'Access lost' }).waitFor();
     await page.locator('fs-status-chip [data-status=forbidden]').waitFor();
+  });
+
+  it('keeps its open sockets when the session slides on, and stays signed in and syncing after a password change', async () => {
+    await api(suite.app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    const page = await newDevice();
+    let socketsOpened = 0;
+    page.on('websocket', () => socketsOpened++);
+    await signIn(page, 'alice@example.test');
+    await page.locator('fs-status-chip [data-status=online]').waitFor();
+    const opened = socketsOpened;
+    // Tokens carry whole seconds: a refresh within the second of the sign-in would be the same token.
+    const signedInToken = (await page.evaluate(`localStorage.getItem('auth_token')`)) as string;
+    const signedInBy = Math.floor(Date.now() / 1000);
+    await expect.poll(() => Date.now() / 1000 >= signedInBy + 1, { timeout: 3000 }).toBe(true);
+
+    // A write through REST answers with X-Refreshed-Token: the app keeps the new token for its next
+    // connect, and its sockets stay as they are (each reconnect would resync every document).
+    await page.getByRole('button', { name: /Alice/ }).click();
+    await page.getByRole('menuitem', { name: 'Profile' }).click();
+    let profile = page.getByRole('dialog', { name: 'Profile' });
+    await profile.getByLabel('Display name').fill('Alice Liddell');
+    await profile.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: /Alice Liddell/ }).waitFor();
+    expect(await page.evaluate(`localStorage.getItem('auth_token')`)).not.toBe(signedInToken);
+    const { token } = await api<{ token: string }>(suite.app, 'POST', '/auth/login', { email: 'alice@example.test', password: PASSWORD });
+    await api(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Arrives on the open socket') }, token);
+    await page.getByText('Arrives on the open socket').first().waitFor();
+    expect(socketsOpened).toBe(opened);
+
+    // A password change signs out every other session and closes its sockets (4401); this one carries
+    // on with the fresh token whichever arrives first, the close or the answer.
+    await page.getByRole('button', { name: /Alice Liddell/ }).click();
+    await page.getByRole('menuitem', { name: 'Profile' }).click();
+    profile = page.getByRole('dialog', { name: 'Profile' });
+    await profile.getByLabel('Current password').fill(PASSWORD);
+    await profile.getByLabel('New password', { exact: true }).fill('a-new-password-2');
+    await profile.getByLabel('Confirm new password').fill('a-new-password-2');
+    await profile.getByRole('button', { name: 'Save' }).click();
+    await profile.waitFor({ state: 'hidden' });
+    await page.locator('fs-status-chip [data-status=online]').waitFor();
+    const fresh = await api<{ token: string }>(suite.app, 'POST', '/auth/login', { email: 'alice@example.test', password: 'a-new-password-2' });
+    await api(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('After the password change') }, fresh.token);
+    await page.getByText('After the password change').first().waitFor();
+    expect(await page.getByRole('dialog', { name: 'Session expired' }).count()).toBe(0);
   });
 
   it('changes the display name in the profile and signs out removing this device\'s copy', async () => {
