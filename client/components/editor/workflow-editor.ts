@@ -44,6 +44,8 @@ import { sharedStyles } from '../shared-styles.js';
 import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../graph/workflow-graph.js';
 import '../dialogs/confirm-dialog.js';
+import './tags-field.js';
+import { hasSharedTag } from '../../../shared/workflow/tags.js';
 import '../form/workflow-form.js';
 import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
 import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
@@ -545,7 +547,13 @@ export class WorkflowEditor extends LitElement {
               : nothing}
           </div>`
         : nothing}
-      ${input('version', 'Version')} ${input('author', 'Author')} ${input('contact', 'Contact')} ${input('tags', 'Tags')}
+      ${input('version', 'Version')} ${input('author', 'Author')} ${input('contact', 'Contact')}
+      <fs-tags-field
+        .tags=${String(d.tags ?? '')}
+        .isPublic=${entry ? entry.entry.is_public : hasSharedTag(String(d.tags ?? ''))}
+        .readonly=${ro}
+        @fs-tags-input=${(e: CustomEvent<string>) => this.change({ tags: e.detail })}
+      ></fs-tags-field>
       <label class="field"
         >Description<textarea name="description" rows="3" .value=${d.description ?? ''} ?readonly=${ro}
           @input=${(e: Event) => this.change({ description: (e.target as HTMLTextAreaElement).value })}></textarea>
