@@ -28,6 +28,8 @@ export class DraftHistory<T extends object = JsonObject> extends EventTarget {
   private manager = this.newManager();
   private current: T | null = null;
   private lastMergeKey: string | undefined;
+  /** counts resets: a new value means another workflow (the canvas fits its view to it) */
+  generation = 0;
 
   private newManager(): Y.UndoManager {
     const manager = new Y.UndoManager(this.root, { trackedOrigins: new Set([LOCAL_EDIT]), captureTimeout: MERGE_WINDOW_MS });
@@ -61,6 +63,7 @@ export class DraftHistory<T extends object = JsonObject> extends EventTarget {
     this.root = this.doc.getMap<unknown>('draft');
     this.manager = this.newManager();
     this.lastMergeKey = undefined;
+    this.generation++;
     this.current = initial;
     if (initial) applyJsonDiff(this.root, initial as unknown as JsonObject, STORED_CHANGE);
     this.dispatchEvent(new Event('change'));
@@ -73,7 +76,7 @@ export class DraftHistory<T extends object = JsonObject> extends EventTarget {
   edit(next: T, mergeKey?: string): void {
     if (next === this.current) return;
     if (mergeKey === undefined || mergeKey !== this.lastMergeKey) this.manager.stopCapturing();
-    applyJsonDiff(this.root, next as unknown as JsonObject, LOCAL_EDIT);
+    applyJsonDiff(this.root, next as unknown as JsonObject, STORED_CHANGE);
     this.current = next;
     this.lastMergeKey = mergeKey;
     if (mergeKey === undefined) this.manager.stopCapturing();

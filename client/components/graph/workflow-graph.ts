@@ -315,10 +315,11 @@ export class WorkflowGraph extends LitElement {
     nodeKey: (e, node) => {
       const id = String(node.id);
       if (e.key === 'Enter') {
-        // Into the node: its first field or handle.
+        // Into the node: its first field, else its first handle or button.
         e.preventDefault();
         const g = this.renderRoot.querySelector(`g.node[data-node-id="${CSS.escape(id)}"]`);
-        g?.querySelector<HTMLElement | SVGElement>('input, textarea, select, button, [tabindex="0"]')?.focus();
+        const field = g?.querySelector<HTMLElement>('input:not([disabled]), textarea:not([disabled]), select:not([disabled])');
+        (field ?? g?.querySelector<SVGElement>('.handle[tabindex="0"], [tabindex="0"]'))?.focus();
       } else if (e.key === ' ') {
         e.preventDefault();
         if (e.shiftKey) this.selection.addNode(id, true);
