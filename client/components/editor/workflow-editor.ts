@@ -154,8 +154,13 @@ export class WorkflowEditor extends LitElement {
           grid-template-columns: 1fr;
           grid-template-rows: none;
         }
+        /* One column that the page scrolls: the form at its full height, then the graph. */
         fs-workflow-form.form-view {
           border-right: none;
+          overflow: visible;
+        }
+        :host([data-mode='view']) .canvas {
+          min-height: 24rem;
         }
       }
     `,
