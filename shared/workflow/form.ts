@@ -382,3 +382,29 @@ export function removeFieldsOfNodes(form: BuilderForm, nodeIds: ReadonlySet<stri
   }
   return out;
 }
+
+/**
+ * The form after an edit of the graph, as InvokeAI keeps it: the node fields of nodes the edit
+ * removed go, and so do fields the edit connected (an input fed by an edge has no value to set).
+ * Undefined when the form stays as it is (or the workflow has no readable form).
+ */
+export function formAfterGraphEdit(
+  before: { nodes: readonly JsonObject[]; edges: readonly JsonObject[]; form?: unknown },
+  after: { nodes?: readonly JsonObject[]; edges?: readonly JsonObject[] },
+): BuilderForm | undefined {
+  if (!hasForm(before)) return undefined;
+  const read = readForm(before.form);
+  if (!read.ok) return undefined;
+  const kept = after.nodes ? new Set(after.nodes.map((n) => n.id)) : null;
+  const inputKey = (e: JsonObject) => `${String(e.target)}/${String(e.targetHandle)}`;
+  const wasConnected = new Set(before.edges.map(inputKey));
+  const connectedNow = new Set((after.edges ?? []).map(inputKey).filter((k) => !wasConnected.has(k)));
+  let form = read.form;
+  for (const el of Object.values(read.form.elements)) {
+    if (el.type !== 'node-field') continue;
+    const f = el.data.fieldIdentifier;
+    const nodeWasThere = before.nodes.some((n) => n.id === f.nodeId);
+    if ((kept && nodeWasThere && !kept.has(f.nodeId)) || connectedNow.has(fieldKey(f))) form = removeElement(form, el.id);
+  }
+  return form === read.form ? undefined : form;
+}

@@ -340,6 +340,33 @@ describe('fs-workflow-editor modes', () => {
     expect(m.el.mode).to.equal('edit');
   });
 
+  it('removing a node in the graph takes its fields out of the form, as InvokeAI does', async () => {
+    m = await openOwn(await ownDefault('CogView4_TextToImage.json'));
+    const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
+    const promptNodeId = 'a4569d8b-6a43-44b9-8919-4ceec6682904';
+    const before = m.el.draft!.form as BuilderForm;
+    const fieldId = Object.values(before.elements).find((e) => e.type === 'node-field' && e.data.fieldIdentifier.nodeId === promptNodeId)!.id;
+    // What the graph sends when the user deletes the node (its edges go with it).
+    graph.dispatchEvent(
+      new CustomEvent('fs-graph-change', {
+        detail: {
+          nodes: graph.nodes.filter((n) => n.id !== promptNodeId),
+          edges: graph.edges.filter((e) => e.source !== promptNodeId && e.target !== promptNodeId),
+          exposedFields: graph.exposedFields,
+        },
+        bubbles: true,
+        composed: true,
+      }),
+    );
+    await m.el.updateComplete;
+    const after = m.el.draft!.form as BuilderForm;
+    expect(after.elements[fieldId]).to.equal(undefined);
+    expect(Object.keys(after.elements)).to.have.length(Object.keys(before.elements).length - 1);
+    const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    await form.updateComplete;
+    expect(deepAll(form, '.missing')).to.have.length(0);
+  });
+
   it('a workflow built in the form builder is saved with its form', async () => {
     m = await openOwn(workflow('w1') as Workflow);
     const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;

@@ -81,5 +81,12 @@ describe('the workflow form on a phone', () => {
     // The form itself came back unchanged.
     const got = await api<{ workflow: Json }>(suite.app, 'GET', `/workflows/i/${id}`, undefined, token);
     expect(got.workflow.form).toEqual(defaultWorkflowFile('CogView4_TextToImage.json').form);
+
+    // On a wide screen the same workflow is in Edit (the user chose nothing): graph and form builder.
+    await bob.setViewportSize({ width: 1280, height: 800 });
+    const builder = bob.getByRole('toolbar', { name: 'Form builder' });
+    await builder.waitFor();
+    expect(await bob.getByRole('group', { name: 'Mode', exact: true }).getByRole('button', { name: 'Edit', exact: true }).getAttribute('aria-pressed')).toBe('true');
+    await bob.screenshot({ path: join(SCREENSHOTS, 'form-builder.png') });
   });
 });

@@ -8,6 +8,7 @@ import {
   canMove,
   emptyForm,
   fieldsInForm,
+  formAfterGraphEdit,
   formFromExposedFields,
   hasForm,
   isFormEmpty,
@@ -260,5 +261,31 @@ describe('a built form through the schema and the REST API', () => {
     const got = await call('GET', `/api/v1/workflows/i/${created.body.workflow_id}`);
     expect(got.body.workflow).toEqual({ ...workflow, id: created.body.workflow_id });
     expect(readForm(got.body.workflow.form)).toEqual({ ok: true, form: built() });
+  });
+});
+
+describe('the form follows graph edits', () => {
+  const nodes: JsonObject[] = [
+    { id: 'n1', type: 'invocation', data: { inputs: { width: { name: 'width', value: 512 }, height: { name: 'height', value: 512 } } } },
+    { id: 'n2', type: 'invocation', data: { inputs: { prompt: { name: 'prompt', value: '' } } } },
+  ];
+  const before = { nodes, edges: [] as JsonObject[], form: built() };
+
+  it('drops the fields of a node the edit removed, and a field the edit connected, as InvokeAI does', () => {
+    const removed = formAfterGraphEdit(before, { nodes: [nodes[0]!], edges: [] });
+    expect(removed && outline(removed)).toBe('root[heading-1 container-1[node-field-w node-field-h] divider-1 text-1]');
+    const connected = formAfterGraphEdit(before, { edges: [{ id: 'e', source: 'x', sourceHandle: 'value', target: 'n1', targetHandle: 'height' }] });
+    expect(connected && outline(connected)).toBe('root[heading-1 container-1[node-field-w] divider-1 text-1 node-field-p]');
+  });
+
+  it('leaves the form alone otherwise: a move, an edge that was there, a field whose node was never there, no form', () => {
+    const moved = nodes.map((n) => ({ ...n, position: { x: 5, y: 5 } }));
+    expect(formAfterGraphEdit(before, { nodes: moved })).toBeUndefined();
+    const edge = { id: 'e', source: 'x', sourceHandle: 'value', target: 'n1', targetHandle: 'height' };
+    expect(formAfterGraphEdit({ ...before, edges: [edge] }, { edges: [edge] })).toBeUndefined();
+    const dangling = addElement(built(), newNodeField({ nodeId: 'ghost', fieldName: 'x' }, undefined, 'node-field-g'), 'root');
+    expect(formAfterGraphEdit({ ...before, form: dangling }, { nodes })).toBeUndefined();
+    expect(formAfterGraphEdit({ nodes, edges: [] }, { nodes: [] })).toBeUndefined();
+    expect(formAfterGraphEdit({ nodes, edges: [], form: { broken: true } }, { nodes: [] })).toBeUndefined();
   });
 });

@@ -49,6 +49,7 @@ import { hasSharedTag } from '../../../shared/workflow/tags.js';
 import '../form/workflow-form.js';
 import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
 import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
+import { formAfterGraphEdit } from '../../../shared/workflow/form.js';
 import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
 
 type Draft = WorkflowWithoutID & { id?: string };
@@ -352,7 +353,9 @@ export class WorkflowEditor extends LitElement {
 
   private onGraphChange(e: CustomEvent<GraphChange>): void {
     const { mergeKey, ...patch } = e.detail;
-    this.change(patch as unknown as Partial<Draft>, mergeKey);
+    // Removing a node or connecting a field takes its node fields out of the form (as InvokeAI does).
+    const form = this.draft ? formAfterGraphEdit(this.draft as unknown as FormWorkflow, patch) : undefined;
+    this.change((form ? { ...patch, form } : patch) as unknown as Partial<Draft>, mergeKey);
   }
 
   /** After an undo or a redo (UndoHost). */

@@ -194,7 +194,8 @@ export class WorkflowForm extends LitElement {
         margin-bottom: 0.6rem;
       }
       .builder-tools select {
-        flex: 1 1 12rem;
+        flex: 1 1 100%;
+        width: 100%;
       }
       .builder-tools .target {
         flex-basis: 100%;
