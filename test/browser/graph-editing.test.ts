@@ -227,12 +227,12 @@ describe('fs-workflow-graph editing tools', () => {
     await graph.updateComplete;
     const focused = graph.shadowRoot!.activeElement as HTMLElement;
     expect(focused.closest('g.node')?.getAttribute('data-node-id')).to.equal('b');
-    expect(focused).to.not.equal(nodeEl(graph, 'b'));
+    expect(focused === nodeEl(graph, 'b'), 'focus left the node itself').to.equal(false);
     // Arrow keys inside a field edit the field, not the node position.
     key(focused, 'ArrowRight');
     expect(pos(graph, 'b')).to.deep.equal({ x: 420, y: 50 });
     key(focused, 'Escape');
-    expect(graph.shadowRoot!.activeElement).to.equal(nodeEl(graph, 'b'));
+    expect(graph.shadowRoot!.activeElement === nodeEl(graph, 'b'), 'focus back on the node').to.equal(true);
     key(nodeEl(graph, 'b'), 'Escape');
     expect(selected(graph)).to.deep.equal([]);
   });

@@ -10,6 +10,7 @@ import { consume } from '@lit/context';
 import { sessionContext } from '../../data/context.js';
 import type { Session } from '../../data/session.js';
 import { EventController } from '../../controllers/event-controller.js';
+import { DismissController } from '../../controllers/dismiss-controller.js';
 import { navigate } from '../../data/router.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -54,6 +55,15 @@ export class UserMenu extends LitElement {
   @query('dialog.profile') private accessor profile!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
   private sessionEvents = new EventController(this);
+  @query('button[aria-haspopup]') private accessor trigger!: HTMLButtonElement;
+  private dismiss = new DismissController(
+    this,
+    () => this.open,
+    (reason) => {
+      this.open = false;
+      if (reason === 'escape') this.trigger?.focus();
+    },
+  );
 
   override willUpdate(): void {
     this.sessionEvents.target = this.session;
