@@ -41,29 +41,32 @@ describe('fs-workflow-graph', () => {
     expect(moved.y).to.be.greaterThan(0);
   });
 
-  it('adds a node, gives it a field and connects an output to it', async () => {
+  it('adds a node from the add-node popover and connects an output to it by clicks', async () => {
     const { graph } = await makeGraph();
-    const type = deepAll<HTMLInputElement>(graph, 'input[name=node-type]')[0]!;
-    type.value = 'resize';
     byText<HTMLButtonElement>(graph, 'button', 'Add node')!.click();
+    await graph.updateComplete;
+    const popover = deepAll<HTMLElement & { updateComplete: Promise<unknown> }>(graph, 'fs-add-node-popover')[0]!;
+    await popover.updateComplete;
+    const search = deepAll<HTMLInputElement>(popover, 'input[type=search]')[0]!;
+    search.value = 'l2i';
+    search.dispatchEvent(new Event('input'));
+    await popover.updateComplete;
+    search.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true }));
     await graph.updateComplete;
     expect(graph.nodes).to.have.length(3);
     const added = graph.nodes[2]!;
-    const field = deepAll<HTMLInputElement>(graph, 'input[name=field-name]')[0]!;
-    field.value = 'image';
-    byText<HTMLButtonElement>(graph, 'button', 'Add field')!.click();
+    expect((added.data as JsonObject).type).to.equal('l2i');
+    deepAll<SVGElement>(graph, 'g[data-node-id=n1] .handle.out[data-output=noise]')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     await graph.updateComplete;
-    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n2] circle.out')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-    await graph.updateComplete;
-    deepAll<SVGCircleElement>(graph, `g[data-node-id="${String(added.id)}"] circle.in[data-field=image]`)[0]!.dispatchEvent(
+    deepAll<SVGElement>(graph, `g[data-node-id="${String(added.id)}"] .handle.in[data-field=latents]`)[0]!.dispatchEvent(
       new MouseEvent('click', { bubbles: true }),
     );
     await graph.updateComplete;
     expect(graph.edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle])).to.deep.include([
-      'n2',
-      'value',
+      'n1',
+      'noise',
       added.id,
-      'image',
+      'latents',
     ]);
     expect(deepAll(graph, 'path.edge')).to.have.length(2);
   });
@@ -87,10 +90,10 @@ describe('fs-workflow-graph', () => {
     graph.readonly = true;
     await graph.updateComplete;
     expect(byText(graph, 'button', 'Add node')).to.equal(undefined);
-    const seed = deepAll<HTMLInputElement>(graph, 'input[aria-label="noise seed"]')[0]!;
+    const seed = deepAll<HTMLInputElement>(graph, 'input[aria-label="Create Latent Noise Seed"]')[0]!;
     expect(seed.disabled).to.equal(true);
-    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n2] circle.out')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
-    deepAll<SVGCircleElement>(graph, 'g[data-node-id=n1] circle.in')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    deepAll<SVGElement>(graph, 'g[data-node-id=n2] .handle.out')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+    deepAll<SVGElement>(graph, 'g[data-node-id=n1] .handle.in')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     expect(changes).to.deep.equal([]);
   });
 
@@ -100,7 +103,7 @@ describe('fs-workflow-graph', () => {
     await graph.updateComplete;
     const box = () => deepAll<SVGRectElement>(graph, 'g[data-node-id=n2] rect.box')[0]!;
     expect(Number(box().getAttribute('height'))).to.equal(30);
-    expect(deepAll(graph, 'g[data-node-id=n2] circle.in')).to.have.length(0);
+    expect(deepAll(graph, 'g[data-node-id=n2] .handle.in')).to.have.length(0);
     // The edge into the collapsed node ends at the middle of its title bar (n2 sits at 400,0).
     const d = deepAll<SVGPathElement>(graph, 'path.edge')[0]!.getAttribute('d')!;
     expect(d.endsWith(' 400,15')).to.equal(true, d);
@@ -108,7 +111,7 @@ describe('fs-workflow-graph', () => {
     deepAll<SVGGElement>(graph, 'g[data-node-id=n2] g.toggle')[0]!.dispatchEvent(new MouseEvent('click', { bubbles: true }));
     await graph.updateComplete;
     expect((graph.nodes.find((n) => n.id === 'n2')!.data as JsonObject).isOpen).to.equal(true);
-    expect(deepAll(graph, 'g[data-node-id=n2] circle.in')).to.have.length(1);
+    expect(deepAll(graph, 'g[data-node-id=n2] .handle.in[data-field=latents]')).to.have.length(1);
     expect(Number(box().getAttribute('height'))).to.be.greaterThan(30);
   });
 });

@@ -46,8 +46,9 @@ describe('sharing between users', () => {
     await signIn(alice, 'alice@example.test');
     // Alice makes a workflow in the editor and saves it shared.
     await alice.getByRole('button', { name: 'New Workflow' }).click();
-    await alice.getByLabel('Node type').fill('noise');
     await alice.getByRole('button', { name: 'Add node' }).click();
+    await alice.getByRole('combobox', { name: 'Search node types' }).fill('noise');
+    await alice.getByRole('combobox', { name: 'Search node types' }).press('Enter');
     await alice.getByRole('button', { name: 'Save As' }).click();
     const dialog = alice.getByRole('dialog', { name: 'Save Workflow As' });
     await dialog.getByLabel('Workflow name').fill('Sunset portraits');

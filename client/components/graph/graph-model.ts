@@ -295,26 +295,6 @@ export function addInputField(nodes: JsonObject[], id: string, field: string): J
   });
 }
 
-export function newInvocationNode(id: string, type: string, at: Point): JsonObject {
-  return {
-    id,
-    type: 'invocation',
-    data: {
-      id,
-      type,
-      version: '1.0.0',
-      nodePack: 'invokeai',
-      label: '',
-      notes: '',
-      inputs: {},
-      isOpen: true,
-      isIntermediate: true,
-      useCache: true,
-    },
-    position: { x: Math.round(at.x), y: Math.round(at.y) },
-  };
-}
-
 /** Removes a node with its edges and the exposed fields that point at it. */
 export function removeNode<W extends { nodes: JsonObject[]; edges: JsonObject[]; exposedFields: JsonObject[] }>(
   wf: W,

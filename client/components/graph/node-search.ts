@@ -46,7 +46,13 @@ export function searchTemplates(templates: readonly NodeTemplate[], query: strin
       }
       score += s;
     }
-    if (all) scored.push({ t, score });
+    if (!all) continue;
+    // The words as typed, in order, weigh more than the same words scattered ("latents to image").
+    const phrase = terms.join(' ');
+    const title = t.title.toLowerCase();
+    if (terms.length > 1 && title.startsWith(phrase)) score += 150;
+    else if (terms.length > 1 && title.includes(phrase)) score += 100;
+    scored.push({ t, score });
   }
   scored.sort((a, b) => demotion(a.t) - demotion(b.t) || b.score - a.score || a.t.title.localeCompare(b.t.title));
   return scored.map((s) => s.t);

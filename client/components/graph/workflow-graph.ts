@@ -17,11 +17,8 @@ import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
 import {
-  NODE_WIDTH,
-  addEdge,
   addInputField,
   bounds,
-  newInvocationNode,
   nodeData,
   nodePosition,
   removeNode,
@@ -39,6 +36,10 @@ import { PointerController } from './controllers/pointer-controller.js';
 import { SelectionController } from './controllers/selection-controller.js';
 import { ConnectController } from './controllers/connect-controller.js';
 import { GraphKeysController } from './controllers/graph-keys-controller.js';
+import { ConnectDragController } from './controllers/connect-drag-controller.js';
+import type { DragStart } from '../../../shared/workflow/connection-rules.js';
+import { templateFor } from '../../../shared/node-templates/index.js';
+import { AddNodeController } from './controllers/add-node-controller.js';
 import type { HotkeysDialog } from './hotkeys-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
 import './hotkeys-dialog.js';
@@ -122,6 +123,18 @@ export class WorkflowGraph extends LitElement {
         stroke: var(--fs-accent);
         stroke-dasharray: 4 3;
       }
+      .connect-status {
+        position: absolute;
+        left: 0.5rem;
+        bottom: 0.5rem;
+        margin: 0;
+        max-width: calc(100% - 1rem);
+        padding: 0.3rem 0.6rem;
+        border-radius: 6px;
+        background: var(--fs-surface);
+        border: 1px solid var(--fs-border);
+        font-size: 0.85rem;
+      }
       .sr-only {
         position: absolute;
         width: 1px;
@@ -152,6 +165,8 @@ export class WorkflowGraph extends LitElement {
   readonly connect = new ConnectController(this);
   private readonly pointer = new PointerController(this, this.viewport);
   private readonly keys = new GraphKeysController(this);
+  readonly dragConnect = new ConnectDragController(this, this.viewport);
+  readonly adder = new AddNodeController(this, this.viewport);
 
   get svgElement(): SVGSVGElement | null {
     return this.svgEl;
@@ -183,6 +198,35 @@ export class WorkflowGraph extends LitElement {
   selectInRect(rect: Rect, additive: boolean): void {
     const hit = nodesInRect(this.nodes, this.edges, rect);
     this.selection.set(additive ? [...this.selection.nodes, ...hit] : hit, additive ? this.selection.edges : []);
+  }
+
+  // ---- ConnectDragHost, AddNodeHost ----
+
+  applyEdges(edges: JsonObject[]): void {
+    this.emit({ edges });
+  }
+
+  offerNodes(from: DragStart, _at: Point, client: { x: number; y: number }): void {
+    this.adder.offerFor(from, client);
+  }
+
+  addBuilt(nodes: JsonObject[], edges: JsonObject[], newId: string): void {
+    this.emit({ nodes, edges });
+    this.selection.set([newId]);
+  }
+
+  announce(message: string): void {
+    this.dragConnect.message = message;
+    this.requestUpdate();
+  }
+
+  /** Selects a node and centres the view on it (the problems panel's "show me"). */
+  showNode(id: string): void {
+    const node = this.nodes.find((n) => String(n.id) === id);
+    if (!node) return;
+    this.selection.set([id]);
+    const r = boundsOf([node], this.edges)!;
+    this.centreOn({ x: r.x + r.w / 2, y: r.y + r.h / 2 });
   }
 
   // ---- GraphKeysHost ----
@@ -296,13 +340,15 @@ export class WorkflowGraph extends LitElement {
       e.stopPropagation();
       if (this.readonly) return;
       const edge = this.connect.complete(String(node.id), field);
-      if (edge) this.emit({ edges: addEdge(this.edges, edge) });
+      // Click-to-connect follows the same rules as a drag (and says why when it refuses).
+      if (edge) this.dragConnect.connect(edge);
     },
     outputHandleClick: (e, node, output) => {
       e.stopPropagation();
       if (this.readonly) return;
       this.connect.start(String(node.id), output);
     },
+    handlePointerDown: (e, node, kind, handle) => this.dragConnect.begin(e, node, kind, handle),
     setOpen: (node, open) => this.emit({ nodes: setNodeData(this.nodes, String(node.id), { isOpen: open }) }),
     setInputValue: (node, field, value: JsonValue) => this.emit({ nodes: setInputValue(this.nodes, String(node.id), field, value) }),
     setNotes: (node, notes) => this.emit({ nodes: setNodeData(this.nodes, String(node.id), { notes }) }),
@@ -345,17 +391,6 @@ export class WorkflowGraph extends LitElement {
     this.pointer.startPan(e);
   }
 
-  private addNode(): void {
-    const input = this.renderRoot.querySelector<HTMLInputElement>('input[name=node-type]')!;
-    const type = input.value.trim();
-    if (!type) return;
-    input.value = '';
-    const v = this.viewport.view;
-    const id = crypto.randomUUID();
-    this.emit({ nodes: [...this.nodes, newInvocationNode(id, type, { x: v.x + v.w / 2 - NODE_WIDTH / 2, y: v.y + v.h / 2 - 40 })] });
-    this.selection.set([id]);
-  }
-
   private addField(nodeId: string): void {
     const input = this.renderRoot.querySelector<HTMLInputElement>('input[name=field-name]')!;
     const name = input.value.trim();
@@ -394,13 +429,12 @@ export class WorkflowGraph extends LitElement {
       <div class="toolbar" role="toolbar" aria-label="Graph tools">
         ${this.readonly
           ? html`<span class="muted">Read-only</span>`
-          : html`<input name="node-type" placeholder="Node type, e.g. noise" aria-label="Node type"
-                @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.addNode()} />
-              <button @click=${this.addNode}>Add node</button>
+          : html`<button title="Add node (Shift+A, Space, or a double click on the canvas)"
+                @click=${() => this.adder.openAtPointer()}>Add node</button>
               ${selNode
                 ? html`<input aria-label="Node label" placeholder="Label" .value=${String(nodeData(selNode).label ?? '')}
                       @change=${(e: Event) => this.emit({ nodes: setNodeData(this.nodes, String(selNode.id), { label: (e.target as HTMLInputElement).value }) })} />
-                    ${selNode.type === 'notes'
+                    ${selNode.type === 'notes' || templateFor(String(nodeData(selNode).type))
                       ? nothing
                       : html`<input name="field-name" placeholder="New field name" aria-label="New field name"
                             @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && this.addField(String(selNode.id))} />
@@ -438,10 +472,12 @@ export class WorkflowGraph extends LitElement {
                 selected: sel.hasNode(String(n.id)),
                 readonly: this.readonly,
                 pendingOutput: pending && pending.source === n.id ? pending.sourceHandle : null,
+                ...this.dragConnect.viewFor(String(n.id)),
               },
               this.nodeActions,
             ),
           )}
+          ${this.dragConnect.renderOverlay()}
           ${box ? svg`<rect class="marquee" x=${box.x} y=${box.y} width=${box.w} height=${box.h}></rect>` : nothing}
         </svg>
         ${this.showMinimap && this.nodes.length > 0
@@ -454,6 +490,8 @@ export class WorkflowGraph extends LitElement {
           Tab moves between nodes and their fields. Arrow keys move the selected nodes. Shift+? lists every key.
         </p>
         <p class="sr-only" role="status">${selectedCount > 0 ? `${selectedCount} selected` : ''}</p>
+        <p class="connect-status" role="status" aria-live="polite" ?hidden=${!this.dragConnect.message}>${this.dragConnect.message}</p>
+        ${this.adder.render()}
       </div>
       <fs-hotkeys-dialog></fs-hotkeys-dialog>
     `;
