@@ -132,7 +132,7 @@ describe('badge colours', () => {
       variants.set(r.selector, { background: r.background ?? prev.background, color: r.color ?? prev.color });
     }
     // The variants this app has today must all be among those checked (a sanity check on the walk).
-    for (const known of ['.badge', '.badge.default', '.badge.invalid', '.badge.withheld']) expect([...variants.keys()]).to.include(known);
+    for (const known of ['.badge', '.badge.default', '.badge.invalid', '.badge.withheld', '.badge.problems']) expect([...variants.keys()]).to.include(known);
 
     const measured: string[] = [];
     const tooLow: string[] = [];

@@ -12,6 +12,7 @@ import type { Session } from '../../data/session.js';
 import type { Workspace } from '../../data/workspace.js';
 import { YDocController } from '../../controllers/ydoc-controller.js';
 import { EventController } from '../../controllers/event-controller.js';
+import { WorkflowProblemsController } from '../../controllers/workflow-problems-controller.js';
 import type { ServerVerdicts } from '../../data/server-verdicts.js';
 import {
   DEFAULT_TAG_GROUPS,
@@ -194,6 +195,8 @@ export class WorkflowLibrary extends LitElement {
   @state() private accessor message = '';
   private docs = new YDocController(this);
   private verdictEvents = new EventController<ServerVerdicts>(this);
+  /** the tiles' problem badges, checked in idle time and cached per workflow version */
+  readonly problems = new WorkflowProblemsController(this);
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private autoSwitched = false;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
@@ -221,6 +224,7 @@ export class WorkflowLibrary extends LitElement {
   override willUpdate(): void {
     this.docs.observe([this.workspace?.library.doc, this.workspace?.publicDoc.doc]);
     this.verdictEvents.target = this.workspace?.verdicts ?? null;
+    this.problems.observe(this.workspace?.library.doc, this.workspace?.publicDoc.doc);
     if (!this.autoSwitched && this.workspace) {
       // First visit on this device: land where there is something to see (InvokeAI's auto-switch:
       // Recently Opened, else Your Workflows, else Browse Workflows).
@@ -487,6 +491,7 @@ export class WorkflowLibrary extends LitElement {
                   .canEdit=${this.canEdit(i)}
                   .multiuser=${this.multiuser}
                   .thumbnail=${thumbnailSrc(thumbUrl, i)}
+                  .problems=${this.problems.summaryOf(i)}
                 ></fs-workflow-tile>`,
               )}
             </div>`}

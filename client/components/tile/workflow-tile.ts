@@ -1,6 +1,7 @@
 /**
  * fs-workflow-tile: one workflow in the library grid.
- * Properties: item (LibraryItem), canEdit (owner or admin), multiuser, thumbnail (URL or '').
+ * Properties: item (LibraryItem), canEdit (owner or admin), multiuser, thumbnail (URL or ''),
+ * problems (what the node templates find wrong with the workflow; a "N problems" badge when any).
  * Events (all `fs-tile-action`, detail {action, item, value?}):
  *   open (click on the tile), edit, view, download, delete, share (value: the new is_public).
  * Buttons follow reference §6: defaults get View and Download; user workflows Edit/Delete only with
@@ -13,6 +14,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { LibraryItem } from '../../data/library-query.js';
 import { withheldText } from '../../data/server-verdicts.js';
+import type { ProblemSummary } from '../../controllers/workflow-problems-controller.js';
 import { sharedStyles } from '../shared-styles.js';
 
 export type TileAction = 'open' | 'edit' | 'view' | 'download' | 'delete' | 'share';
@@ -20,6 +22,13 @@ export interface TileActionDetail {
   action: TileAction;
   item: LibraryItem;
   value?: boolean;
+}
+
+/** "2 problems", with the first ones in plain words as its tooltip. */
+function problemsBadge(p: ProblemSummary) {
+  const more = p.errors - p.messages.length;
+  const details = [...p.messages, ...(more > 0 ? [`…and ${more} more`] : [])].join('\n');
+  return html`<span class="badge problems" title=${details}>${p.errors} ${p.errors === 1 ? 'problem' : 'problems'}</span>`;
 }
 
 @customElement('fs-workflow-tile')
@@ -115,6 +124,10 @@ export class WorkflowTile extends LitElement {
         background: var(--fs-badge-danger);
         color: var(--fs-badge-danger-text);
       }
+      .badge.problems {
+        background: var(--fs-badge-warning);
+        color: var(--fs-badge-warning-text);
+      }
       .badge.withheld {
         background: var(--fs-hover);
         color: var(--fs-danger);
@@ -131,6 +144,8 @@ export class WorkflowTile extends LitElement {
   @property({ type: Boolean }) accessor canEdit = false;
   @property({ type: Boolean }) accessor multiuser = true;
   @property() accessor thumbnail = '';
+  /** the workflow's problems against the node templates, when known (WorkflowProblemsController) */
+  @property({ attribute: false }) accessor problems: ProblemSummary | null = null;
   @state() private accessor thumbFailed = false;
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -176,6 +191,7 @@ export class WorkflowTile extends LitElement {
             ${isDefault ? html`<span class="badge default">Default</span>` : nothing}
             ${item.invalidReason ? html`<span class="badge invalid" title=${item.invalidReason}>Invalid</span>` : nothing}
             ${withheld ? html`<span class="badge withheld" title=${withheldText(withheld)}>Not visible to others</span>` : nothing}
+            ${this.problems && this.problems.errors > 0 ? problemsBadge(this.problems) : nothing}
           </div>
           ${item.description ? html`<p class="desc">${item.description}</p>` : nothing}
           ${item.tags ? html`<p class="tags">Tags: ${item.tags}</p>` : nothing}
