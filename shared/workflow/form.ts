@@ -78,6 +78,13 @@ export type FormReading = { ok: true; form: BuilderForm } | { ok: false; reason:
 /** InvokeAI's id of the root container of a new form. */
 export const ROOT_ELEMENT_ID = 'root';
 
+/**
+ * How deep containers may nest. Nesting goes through ids, not JSON depth, so the document limits do
+ * not bound it: a hostile form could chain thousands of containers and overflow the stack of the
+ * recursive drawing. InvokeAI's own forms nest two or three levels.
+ */
+export const MAX_FORM_DEPTH = 32;
+
 // ---- reading ----
 
 function elementProblem(id: string, raw: unknown): string | null {
@@ -135,18 +142,22 @@ export function readForm(value: unknown): FormReading {
   if (root.type !== 'container') return { ok: false, reason: `the root element "${rootId}" is not a container` };
   if (root.parentId !== undefined) return { ok: false, reason: `the root element "${rootId}" has a parent` };
   const reached = new Set<string>();
-  const stack: string[] = [rootId];
+  const stack: { id: string; depth: number }[] = [{ id: rootId, depth: 0 }];
   reached.add(rootId);
   while (stack.length > 0) {
-    const el = form.elements[stack.pop()!]!;
+    const { id, depth } = stack.pop()!;
+    const el = form.elements[id]!;
     if (el.type !== 'container') continue;
+    if (depth >= MAX_FORM_DEPTH && el.data.children.length > 0) {
+      return { ok: false, reason: `the form nests containers deeper than ${MAX_FORM_DEPTH} levels` };
+    }
     for (const childId of el.data.children) {
       const child = form.elements[childId];
       if (!child) return { ok: false, reason: `container "${el.id}" lists a missing element "${childId}"` };
       if (reached.has(childId)) return { ok: false, reason: `element "${childId}" appears more than once` };
       if (child.parentId !== el.id) return { ok: false, reason: `element "${childId}" does not name "${el.id}" as its parent` };
       reached.add(childId);
-      stack.push(childId);
+      stack.push({ id: childId, depth: depth + 1 });
     }
   }
   const unreachable = Object.keys(form.elements).find((id) => !reached.has(id));

@@ -261,6 +261,35 @@ describe('fs-workflow-form', () => {
     expect(root.type === 'container' && root.data.children.map((c) => form.elements[c]!.type)).to.deep.equal(['node-field', 'divider']);
   });
 
+  it('draws hostile text as text, and a form nested past the limit as a reason, not a crash', async () => {
+    const hostile = '<img src=x onerror="window.__formXss=1"><b>bold</b>';
+    const base = workflow('w1') as unknown as FormWorkflow;
+    const form = {
+      rootElementId: 'root',
+      elements: {
+        root: { id: 'root', type: 'container', data: { layout: 'column', children: ['heading-1', 'text-1'] } },
+        'heading-1': { id: 'heading-1', type: 'heading', parentId: 'root', data: { content: hostile } },
+        'text-1': { id: 'text-1', type: 'text', parentId: 'root', data: { content: hostile } },
+      },
+    };
+    const el = await mountForm({ ...base, form }, 'view');
+    expect(q(el, 'h3.heading')!.textContent).to.equal(hostile);
+    expect(q(el, 'p.text')!.textContent).to.equal(hostile);
+    expect(qa(el, 'img, b')).to.have.length(0);
+    expect((window as unknown as { __formXss?: number }).__formXss).to.equal(undefined);
+
+    const elements: Record<string, unknown> = {};
+    let parent: string | undefined;
+    for (let i = 0; i < 5000; i++) {
+      const id = i === 0 ? 'root' : `c${i}`;
+      elements[id] = { id, type: 'container', ...(parent ? { parentId: parent } : {}), data: { layout: 'column', children: i < 4999 ? [`c${i + 1}`] : [] } };
+      parent = id;
+    }
+    el.workflow = { ...base, form: { rootElementId: 'root', elements } };
+    await el.updateComplete;
+    expect(q(el, '[role=alert]')!.textContent).to.contain('deeper than 32 levels');
+  });
+
   it('keeps a broken form as it is, with the reason, and builds nothing on it', async () => {
     const broken = { elements: { root: { id: 'root', type: 'container', data: { layout: 'column', children: ['gone'] } } }, rootElementId: 'root' };
     const wf = { ...(workflow('w1') as unknown as FormWorkflow), form: broken };
@@ -365,6 +394,39 @@ describe('fs-workflow-editor modes', () => {
     const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
     await form.updateComplete;
     expect(deepAll(form, '.missing')).to.have.length(0);
+  });
+
+  it('typing into a form field is one undo step; building the form is undone too', async () => {
+    m = await openOwn(await ownDefault('CogView4_TextToImage.json'));
+    deepAll<HTMLButtonElement>(m.el, '[role=group][aria-label=Mode] button').find((b) => b.textContent === 'View')!.click();
+    await m.el.updateComplete;
+    const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    await form.updateComplete;
+    const promptNodeId = 'a4569d8b-6a43-44b9-8919-4ceec6682904';
+    const original = nodeInput(m.el.draft!, promptNodeId, 'prompt').value;
+    const area = deepAll<HTMLTextAreaElement>(form, 'textarea')[0]!;
+    for (const text of ['a', 'a g', 'a gnome']) {
+      area.value = text;
+      area.dispatchEvent(new Event('input'));
+      await m.el.updateComplete;
+    }
+    expect(nodeInput(m.el.draft!, promptNodeId, 'prompt').value).to.equal('a gnome');
+    m.el.undo.undo();
+    await m.el.updateComplete;
+    expect(nodeInput(m.el.draft!, promptNodeId, 'prompt').value).to.equal(original);
+
+    deepAll<HTMLButtonElement>(m.el, '[role=group][aria-label=Mode] button').find((b) => b.textContent === 'Edit')!.click();
+    await m.el.updateComplete;
+    const builder = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;
+    await builder.updateComplete;
+    const count = () => Object.keys((m!.el.draft!.form as BuilderForm).elements).length;
+    const before = count();
+    deepAll<HTMLButtonElement>(builder, 'button').find((b) => b.textContent!.trim() === '+ Divider')!.click();
+    await m.el.updateComplete;
+    expect(count()).to.equal(before + 1);
+    m.el.undo.undo();
+    await m.el.updateComplete;
+    expect(count()).to.equal(before);
   });
 
   it('a workflow built in the form builder is saved with its form', async () => {

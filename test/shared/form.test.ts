@@ -12,6 +12,7 @@ import {
   formFromExposedFields,
   hasForm,
   isFormEmpty,
+  MAX_FORM_DEPTH,
   moveDown,
   moveElement,
   moveUp,
@@ -95,6 +96,22 @@ describe('reading forms', () => {
       expect(r.ok, String(reason)).toBe(false);
       if (!r.ok) expect(r.reason).toMatch(reason);
     }
+    // Containers chained deeper than MAX_FORM_DEPTH (a stack overflow for the drawing) are refused.
+    let deep = emptyForm();
+    let parent = 'root';
+    for (let i = 0; i < 1000; i++) {
+      deep = addElement(deep, newContainer('column', `c${i}`), parent);
+      parent = `c${i}`;
+    }
+    expect(readForm(deep)).toEqual({ ok: false, reason: `the form nests containers deeper than ${MAX_FORM_DEPTH} levels` });
+    let fine = emptyForm();
+    parent = 'root';
+    // The root, MAX_FORM_DEPTH - 1 containers in a chain, and something in the last: deep, but drawn.
+    for (let i = 0; i < MAX_FORM_DEPTH - 1; i++) {
+      fine = addElement(fine, newContainer('column', `c${i}`), parent);
+      parent = `c${i}`;
+    }
+    expect(readForm(addElement(fine, newDivider('d'), parent)).ok).toBe(true);
     // A cycle (a container that is its own child) is refused, not followed for ever.
     const cyclic = updateElementData(good, 'container-1', { children: ['container-1'] });
     expect(readForm(cyclic)).toMatchObject({ ok: false });

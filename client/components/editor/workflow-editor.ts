@@ -330,7 +330,8 @@ export class WorkflowEditor extends LitElement {
   }
 
   private onFormChange(e: CustomEvent<FormChange>): void {
-    this.change(e.detail as unknown as Partial<Draft>);
+    const { mergeKey, ...patch } = e.detail;
+    this.change(patch as unknown as Partial<Draft>, mergeKey);
   }
 
   get dirty(): boolean {

@@ -50,7 +50,8 @@ export interface FormWorkflow {
   form?: unknown;
 }
 
-export type FormChange = { nodes: JsonObject[] } | { form: BuilderForm };
+/** A change; `mergeKey` groups the keystrokes typed into one field into one undo step. */
+export type FormChange = ({ nodes: JsonObject[] } | { form: BuilderForm }) & { mergeKey?: string };
 
 type Shown = { kind: 'form'; form: BuilderForm; derived: boolean } | { kind: 'invalid'; reason: string } | { kind: 'none' };
 
@@ -245,6 +246,8 @@ export class WorkflowForm extends LitElement {
   @state() accessor selected: string | null = null;
   /** Values refused (out of bounds, not a number), per form element, with the reason shown. */
   @state() private accessor errors: Record<string, string> = {};
+  /** Why the last builder edit was refused (it would have broken the form's structure). */
+  @state() private accessor builderError = '';
   private derived: { exposed: unknown; nodes: unknown; form: BuilderForm } | null = null;
 
   private emit(detail: FormChange): void {
@@ -277,6 +280,10 @@ export class WorkflowForm extends LitElement {
     if (shown.kind === 'invalid') return;
     const base = shown.kind === 'form' ? shown.form : emptyForm();
     const next = edit(base);
+    // What the builder writes must read back (e.g. no nesting past MAX_FORM_DEPTH): else nothing changes.
+    const check = readForm(next);
+    this.builderError = check.ok ? '' : `Not changed: ${check.reason}.`;
+    if (!check.ok) return;
     if (next !== base || shown.kind !== 'form' || shown.derived) this.emit({ form: next });
   }
 
@@ -312,11 +319,12 @@ export class WorkflowForm extends LitElement {
     this.editForm((form) => removeElement(form, id));
   }
 
-  private setValue(el: NodeFieldElement, value: JsonValue): void {
+  private setValue(el: NodeFieldElement, value: JsonValue, typing = false): void {
     const wf = this.workflow;
     if (!wf || this.readonly) return;
     const { nodeId, fieldName } = el.data.fieldIdentifier;
-    this.emit({ nodes: setInputValue(wf.nodes, nodeId, fieldName, value) });
+    const nodes = setInputValue(wf.nodes, nodeId, fieldName, value);
+    this.emit(typing ? { nodes, mergeKey: `form-field:${fieldKey(el.data.fieldIdentifier)}` } : { nodes });
   }
 
   private setError(id: string, message: string | null): void {
@@ -352,9 +360,9 @@ export class WorkflowForm extends LitElement {
       case 'text':
         return w.multiline
           ? html`<textarea id=${inputId} rows="4" .value=${w.value} ?readonly=${ro} aria-describedby=${describedBy || nothing}
-              @input=${(e: Event) => this.setValue(el, (e.target as HTMLTextAreaElement).value)}></textarea>`
+              @input=${(e: Event) => this.setValue(el, (e.target as HTMLTextAreaElement).value, true)}></textarea>`
           : html`<input id=${inputId} .value=${w.value} ?readonly=${ro} aria-describedby=${describedBy || nothing}
-              @input=${(e: Event) => this.setValue(el, (e.target as HTMLInputElement).value)} />`;
+              @input=${(e: Event) => this.setValue(el, (e.target as HTMLInputElement).value, true)} />`;
       case 'select':
         return html`<select id=${inputId} ?disabled=${ro} aria-describedby=${describedBy || nothing}
           @change=${(e: Event) => this.setValue(el, (e.target as HTMLSelectElement).value)}>
@@ -480,6 +488,7 @@ export class WorkflowForm extends LitElement {
       </select>
       <button ?disabled=${disabled || groups.length === 0} @click=${addPicked}>+ Node field</button>
       <span class="target" aria-live="polite">New elements go ${target}.</span>
+      ${this.builderError ? html`<p class="error" role="alert">${this.builderError}</p>` : nothing}
     </div>`;
   }
 
