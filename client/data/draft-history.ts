@@ -76,7 +76,7 @@ export class DraftHistory<T extends object = JsonObject> extends EventTarget {
   edit(next: T, mergeKey?: string): void {
     if (next === this.current) return;
     if (mergeKey === undefined || mergeKey !== this.lastMergeKey) this.manager.stopCapturing();
-    applyJsonDiff(this.root, next as unknown as JsonObject, STORED_CHANGE);
+    applyJsonDiff(this.root, next as unknown as JsonObject, LOCAL_EDIT);
     this.current = next;
     this.lastMergeKey = mergeKey;
     if (mergeKey === undefined) this.manager.stopCapturing();
