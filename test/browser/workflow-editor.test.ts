@@ -44,7 +44,7 @@ describe('fs-workflow-editor', () => {
     await graph.updateComplete;
     expect(deepAll(graph, 'g.node')).to.have.length(2);
     expect(deepAll(graph, 'path.edge')).to.have.length(1);
-    expect(deepAll<SVGTextElement>(graph, 'g.node text').map((t) => t.textContent)).to.include('noise');
+    expect(deepAll<SVGTextElement>(graph, 'g.node text').map((t) => t.textContent)).to.include('Create Latent Noise');
   });
 
   it('saves the draft into the document, merging an edit another device made meanwhile', async () => {
@@ -54,7 +54,7 @@ describe('fs-workflow-editor', () => {
     // Here: edit node n1's seed through the graph's input.
     const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
     await graph.updateComplete;
-    const seed = deepAll<HTMLInputElement>(graph, 'input[aria-label="noise seed"]')[0]!;
+    const seed = deepAll<HTMLInputElement>(graph, 'input[aria-label="Create Latent Noise Seed"]')[0]!;
     seed.value = '42';
     seed.dispatchEvent(new Event('change'));
     await m.el.updateComplete;

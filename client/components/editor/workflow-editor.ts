@@ -43,6 +43,7 @@ import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
 import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../graph/workflow-graph.js';
+import './problems-panel.js';
 import '../dialogs/confirm-dialog.js';
 import './tags-field.js';
 import { hasSharedTag } from '../../../shared/workflow/tags.js';
@@ -352,6 +353,13 @@ export class WorkflowEditor extends LitElement {
     this.undo.history.edit(this.draft, mergeKey ?? (typing ? `details:${keys[0]}` : undefined));
   }
 
+  /** The problems panel's "Show node": select and centre the node, with the canvas scrolled into sight. */
+  private showProblem = (e: CustomEvent<{ nodeId: string }>): void => {
+    const graph = this.renderRoot.querySelector('fs-workflow-graph');
+    graph?.showNode(e.detail.nodeId);
+    graph?.scrollIntoView({ block: 'nearest' });
+  };
+
   private onGraphChange(e: CustomEvent<GraphChange>): void {
     const { mergeKey, ...patch } = e.detail;
     // Removing a node or connecting a field takes its node fields out of the form (as InvokeAI does).
@@ -618,9 +626,11 @@ export class WorkflowEditor extends LitElement {
                 .nodes=${d.nodes as JsonObject[]}
                 .edges=${d.edges as JsonObject[]}
                 .exposedFields=${d.exposedFields as unknown as JsonObject[]}
+                .fitKey=${this.undo.history.generation}
                 ?readonly=${this.readonly || this.mode === 'view'}
                 @fs-graph-change=${this.onGraphChange}
               ></fs-workflow-graph>
+              <fs-problems-panel .workflow=${d} @fs-show-problem=${this.showProblem}></fs-problems-panel>
             </div>
             ${this.renderDetails(d)}`
         : html`<p class="notice">${this.invalidReason ? `This workflow is not valid: ${this.invalidReason}` : 'Loading…'}</p>`}

@@ -1,0 +1,129 @@
+/**
+ * fs-problems-panel: what is wrong with the workflow's graph, checked against the node templates
+ * (shared/workflow/graph-checks.ts), in plain words: errors (what InvokeAI would refuse or drop) first,
+ * then warnings (nodes older than their type). Each problem with a node has a button that takes the
+ * user to it (the editor selects and centres it). Nothing here changes the workflow, and a workflow
+ * with problems can still be saved: the panel informs, it does not block.
+ * Property: workflow (the draft). Event: `fs-show-problem` (detail: {nodeId, edgeId?}).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { checkWorkflow, type WorkflowProblem } from '../../../shared/workflow/graph-checks.js';
+import { sharedStyles } from '../shared-styles.js';
+
+const checked = new WeakMap<object, WorkflowProblem[]>();
+
+/**
+ * The problems of a workflow, checked once per draft object (the editor's draft is replaced, never
+ * changed in place, on every edit: a new draft after loading, importing, saving or editing is checked again).
+ */
+export function workflowProblems(workflow: object): WorkflowProblem[] {
+  let problems = checked.get(workflow);
+  if (!problems) {
+    problems = checkWorkflow(workflow);
+    // Errors first, each group in the order of the graph.
+    problems = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity !== 'error')];
+    checked.set(workflow, problems);
+  }
+  return problems;
+}
+
+@customElement('fs-problems-panel')
+export class ProblemsPanel extends LitElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      details {
+        border: 1px solid var(--fs-border);
+        border-radius: 8px;
+        background: var(--fs-surface);
+      }
+      summary {
+        padding: 0.4rem 0.7rem;
+        cursor: pointer;
+        min-height: 2.75rem;
+        box-sizing: border-box;
+        display: flex;
+        align-items: center;
+        gap: 0.5rem;
+      }
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0 0.5rem 0.5rem;
+        max-height: 14rem;
+        overflow: auto;
+      }
+      li {
+        display: flex;
+        gap: 0.5rem;
+        align-items: flex-start;
+        padding: 0.35rem 0.2rem;
+        border-top: 1px solid var(--fs-border);
+        font-size: 0.88rem;
+      }
+      li .kind {
+        flex: 0 0 auto;
+        font-weight: 600;
+      }
+      li.error .kind {
+        color: var(--fs-danger);
+      }
+      li .msg {
+        flex: 1;
+      }
+      li button {
+        flex: 0 0 auto;
+        min-height: 2.75rem;
+      }
+      .ok {
+        margin: 0;
+        padding: 0.4rem 0.7rem;
+        font-size: 0.88rem;
+      }
+    `,
+  ];
+
+  @property({ attribute: false }) accessor workflow: object | null = null;
+
+  private show(p: WorkflowProblem): void {
+    this.dispatchEvent(
+      new CustomEvent('fs-show-problem', { detail: { nodeId: p.nodeId!, edgeId: p.edgeId }, bubbles: true, composed: true }),
+    );
+  }
+
+  override render() {
+    if (!this.workflow) return nothing;
+    const problems = workflowProblems(this.workflow);
+    if (problems.length === 0) return html`<p class="ok muted" role="status">No problems found in this workflow’s graph.</p>`;
+    const errors = problems.filter((p) => p.severity === 'error').length;
+    const warnings = problems.length - errors;
+    const counts = [errors ? `${errors} error${errors === 1 ? '' : 's'}` : '', warnings ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '']
+      .filter(Boolean)
+      .join(', ');
+    return html`<details ?open=${errors > 0}>
+      <summary><strong>Problems</strong><span role="status">${counts}</span></summary>
+      <ul aria-label="Problems">
+        ${problems.map(
+          (p) => html`<li class=${p.severity}>
+            <span class="kind">${p.severity === 'error' ? 'Error' : 'Warning'}</span>
+            <span class="msg">${p.message}</span>
+            ${p.nodeId ? html`<button @click=${() => this.show(p)}>Show node</button>` : nothing}
+          </li>`,
+        )}
+      </ul>
+    </details>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'fs-problems-panel': ProblemsPanel;
+  }
+  interface HTMLElementEventMap {
+    'fs-show-problem': CustomEvent<{ nodeId: string; edgeId?: string }>;
+  }
+}
