@@ -250,6 +250,69 @@ describe('fs-workflow-form', () => {
     expect(q(el, 'h3.heading')!.textContent).to.equal('Noise');
   });
 
+  it('edits a field label and description (kept in the node, as InvokeAI does) and its widget setting', async () => {
+    const base = workflow('w1', {
+      nodes: [
+        {
+          id: 'n1',
+          type: 'invocation',
+          data: { id: 'n1', type: 'noise', label: '', inputs: { seed: { name: 'seed', label: '', description: '', value: 7 } } },
+          position: { x: 0, y: 0 },
+        },
+      ],
+      edges: [],
+    }) as unknown as FormWorkflow;
+    const form = {
+      rootElementId: 'root',
+      elements: {
+        root: { id: 'root', type: 'container', data: { layout: 'column', children: ['node-field-s'] } },
+        'node-field-s': {
+          id: 'node-field-s',
+          type: 'node-field',
+          parentId: 'root',
+          data: { fieldIdentifier: { nodeId: 'n1', fieldName: 'seed' }, settings: { type: 'integer-field-config', showShuffle: false, component: 'number-input' }, showDescription: true },
+        },
+      },
+    };
+    const el = await mountForm({ ...base, form }, 'edit');
+    const label = q<HTMLInputElement>(el, 'input[aria-label="Label of field Seed"]')!;
+    expect(label.placeholder).to.equal('Seed');
+    label.value = 'Variation';
+    label.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, 'n1', 'seed')).to.deep.equal({ name: 'seed', label: 'Variation', description: '', value: 7 });
+    expect(q(el, '.field > label')!.textContent).to.equal('Variation');
+    const description = q<HTMLTextAreaElement>(el, 'textarea[aria-label="Description of field Variation"]')!;
+    description.value = 'Change it for another picture';
+    description.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, 'n1', 'seed').description).to.equal('Change it for another picture');
+    expect(q(el, '.field .description')!.textContent).to.equal('Change it for another picture');
+
+    // The seed has bounds (0..4294967295), so a slider can be offered; its value goes into the node.
+    const widget = q<HTMLSelectElement>(el, 'select[aria-label="Widget of field Variation"]')!;
+    widget.value = 'number-input-and-slider';
+    widget.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect((el.workflow!.form as BuilderForm).elements['node-field-s']).to.deep.include({
+      data: {
+        fieldIdentifier: { nodeId: 'n1', fieldName: 'seed' },
+        settings: { type: 'integer-field-config', showShuffle: false, component: 'number-input-and-slider' },
+        showDescription: true,
+      },
+    });
+    el.mode = 'view';
+    await el.updateComplete;
+    const range = q<HTMLInputElement>(el, 'input[type=range]')!;
+    expect([range.min, range.max, range.value]).to.deep.equal(['0', '4294967295', '7']);
+    expect(q<HTMLInputElement>(el, 'input[type=number]')!.valueAsNumber).to.equal(7);
+    range.value = '1000';
+    range.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, 'n1', 'seed').value).to.equal(1000);
+    expect(q<HTMLInputElement>(el, 'input[type=number]')!.valueAsNumber).to.equal(1000);
+  });
+
   it('starts building from the exposed fields when the workflow has no form yet', async () => {
     const wf = workflow('w1', { exposedFields: [{ nodeId: 'n1', fieldName: 'seed' }] }) as unknown as FormWorkflow;
     const changes: FormChange[] = [];

@@ -14,7 +14,16 @@ import {
 } from '../../../shared/node-templates/index.js';
 
 export type FieldWidget =
-  | { kind: 'number'; integer: boolean; value: number | undefined; min?: number; max?: number; step: number | 'any' }
+  | {
+      kind: 'number';
+      integer: boolean;
+      value: number | undefined;
+      min?: number;
+      max?: number;
+      step: number | 'any';
+      /** InvokeAI's number component setting; a slider needs both bounds, else a number input is shown. */
+      component: 'number-input' | 'slider' | 'number-input-and-slider';
+    }
   | { kind: 'text'; multiline: boolean; value: string }
   | { kind: 'select'; value: string; options: { value: string; label: string }[] }
   | { kind: 'boolean'; value: boolean }
@@ -22,7 +31,20 @@ export type FieldWidget =
   | { kind: 'chip'; text: string };
 
 export type FormFieldView =
-  | { found: true; nodeId: string; fieldName: string; label: string; nodeLabel: string; description: string; widget: FieldWidget }
+  | {
+      found: true;
+      nodeId: string;
+      fieldName: string;
+      label: string;
+      nodeLabel: string;
+      description: string;
+      widget: FieldWidget;
+      /** What the user set in the node's input (empty: the template's title and description apply). */
+      userLabel: string;
+      userDescription: string;
+      templateTitle: string;
+      templateDescription: string;
+    }
   | { found: false; nodeId: string; fieldName: string; problem: string };
 
 function obj(v: unknown): JsonObject | undefined {
@@ -72,8 +94,11 @@ function numberWidget(t: InputTemplate | undefined, integer: boolean, value: Jso
   const min = fromSettings?.min ?? t?.minimum ?? (exMin === undefined ? undefined : integer ? exMin + 1 : exMin);
   const max = fromSettings?.max ?? t?.maximum ?? (exMax === undefined ? undefined : integer ? exMax - 1 : exMax);
   const step = t?.multipleOf ?? (integer ? 1 : 'any');
+  const wanted = fromSettings?.component;
+  const component = (wanted === 'slider' || wanted === 'number-input-and-slider') && min !== undefined && max !== undefined ? wanted : 'number-input';
   return {
     kind: 'number',
+    component,
     integer,
     value: typeof value === 'number' ? value : undefined,
     ...(min === undefined ? {} : { min }),
@@ -133,15 +158,19 @@ export function formFieldView(el: NodeFieldElement, nodes: readonly JsonObject[]
   }
   const template = typeof data.type === 'string' ? lookup(data.type) : undefined;
   const t = template ? inputTemplate(template, fieldName) : undefined;
-  const description = (typeof instance.description === 'string' && instance.description) || t?.description || '';
+  const userDescription = typeof instance.description === 'string' ? instance.description : '';
   return {
     found: true,
     nodeId,
     fieldName,
     label: fieldTitle(fieldName, t, instance),
     nodeLabel: nodeTitle(data, template),
-    description,
+    description: userDescription || t?.description || '',
     widget: widgetFor(el, t, instance.value),
+    userLabel: typeof instance.label === 'string' ? instance.label : '',
+    userDescription,
+    templateTitle: t?.title ?? fieldName,
+    templateDescription: t?.description ?? '',
   };
 }
 
@@ -178,4 +207,19 @@ export function pickableFields(
     if (fields.length > 0) out.push({ nodeId: node.id, nodeLabel: nodeTitle(data, template), fields });
   }
   return out;
+}
+
+/**
+ * Sets the user's label or description of a node input (InvokeAI's editable field title and
+ * description in the form builder): they live in the node, beside the value, so the graph shows them too.
+ */
+export function setInputText(nodes: readonly JsonObject[], field: FieldIdentifier, change: { label?: string; description?: string }): JsonObject[] {
+  return nodes.map((n) => {
+    if (n.id !== field.nodeId) return n;
+    const data = obj(n.data) ?? {};
+    const inputs = obj(data.inputs) ?? {};
+    const input = obj(inputs[field.fieldName]);
+    if (!input) return n;
+    return { ...n, data: { ...data, inputs: { ...inputs, [field.fieldName]: { ...input, ...change } } } };
+  });
 }

@@ -40,7 +40,7 @@ import {
 } from '../../../shared/workflow/form.js';
 import { templateFor, type TemplateLookup } from '../../../shared/node-templates/index.js';
 import { setInputValue } from '../graph/graph-model.js';
-import { formFieldView, pickableFields, type FieldWidget } from './form-field.js';
+import { formFieldView, pickableFields, setInputText, type FieldWidget } from './form-field.js';
 import { sharedStyles } from '../shared-styles.js';
 
 export interface FormWorkflow {
@@ -116,6 +116,27 @@ export class WorkflowForm extends LitElement {
       }
       .field textarea {
         resize: vertical;
+      }
+      .number-and-slider {
+        display: flex;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .number-and-slider input[type='number'] {
+        flex: 0 0 6rem;
+        width: 6rem;
+      }
+      input.slider {
+        flex: 1;
+        min-width: 0;
+        width: 100%;
+        min-height: 2.4rem;
+      }
+      .field-settings {
+        display: grid;
+        grid-template-columns: 1fr;
+        gap: 0.3rem;
+        font-size: 0.8rem;
       }
       .field input[type='checkbox'] {
         width: 1.4rem;
@@ -352,11 +373,18 @@ export class WorkflowForm extends LitElement {
   private renderWidget(el: NodeFieldElement, w: FieldWidget, inputId: string, describedBy: string): TemplateResult {
     const ro = this.readonly;
     switch (w.kind) {
-      case 'number':
-        return html`<input id=${inputId} type="number" inputmode=${w.integer ? 'numeric' : 'decimal'} .value=${w.value === undefined ? '' : String(w.value)}
+      case 'number': {
+        const number = html`<input id=${inputId} type="number" inputmode=${w.integer ? 'numeric' : 'decimal'} .value=${w.value === undefined ? '' : String(w.value)}
           min=${w.min ?? nothing} max=${w.max ?? nothing} step=${w.step} ?readonly=${ro} aria-describedby=${describedBy || nothing}
           aria-invalid=${this.errors[el.id] ? 'true' : 'false'}
           @change=${(e: Event) => this.onNumber(el, e.target as HTMLInputElement)} />`;
+        if (w.component === 'number-input') return number;
+        // A slider drag is one undo step (the merge key of typing).
+        const slider = html`<input type="range" class="slider" id=${w.component === 'slider' ? inputId : `${inputId}-slider`}
+          aria-labelledby=${`label-${el.id}`} min=${w.min!} max=${w.max!} step=${w.step} .value=${w.value === undefined ? '' : String(w.value)}
+          ?disabled=${ro} @input=${(e: Event) => this.setValue(el, (e.target as HTMLInputElement).valueAsNumber, true)} />`;
+        return w.component === 'slider' ? slider : html`<div class="number-and-slider">${number}${slider}</div>`;
+      }
       case 'text':
         return w.multiline
           ? html`<textarea id=${inputId} rows="4" .value=${w.value} ?readonly=${ro} aria-describedby=${describedBy || nothing}
@@ -384,7 +412,7 @@ export class WorkflowForm extends LitElement {
     const error = this.errors[el.id];
     const describedBy = [showDescription ? `desc-${el.id}` : '', error ? `err-${el.id}` : ''].filter(Boolean).join(' ');
     return html`<div class="field" data-field=${fieldKey(el.data.fieldIdentifier)}>
-      <label for=${inputId} title=${`${view.nodeLabel} › ${view.fieldName}`}>${view.label}</label>
+      <label id=${`label-${el.id}`} for=${inputId} title=${`${view.nodeLabel} › ${view.fieldName}`}>${view.label}</label>
       ${this.renderWidget(el, view.widget, inputId, describedBy)}
       ${showDescription ? html`<p class="description" id=${`desc-${el.id}`}>${view.description}</p>` : nothing}
       ${error ? html`<p class="error" id=${`err-${el.id}`} role="alert">${error}</p>` : nothing}
@@ -453,6 +481,37 @@ export class WorkflowForm extends LitElement {
         <button class="danger" aria-label=${`Remove ${name}`} @click=${() => this.removeFormElement(el.id)}>✕</button>
       </div>
       ${this.renderContent(form, el, parentLayout)}
+      ${el.type === 'node-field' ? this.renderFieldSettings(el, name) : nothing}
+    </div>`;
+  }
+
+  /** Edit mode: the field's label and description (kept in its node) and InvokeAI's widget settings. */
+  private renderFieldSettings(el: NodeFieldElement, name: string): TemplateResult | typeof nothing {
+    const wf = this.workflow;
+    const view = formFieldView(el, wf?.nodes ?? [], this.templates);
+    if (!wf || !view.found) return nothing;
+    const setText = (change: { label?: string; description?: string }) => {
+      this.emit({ nodes: setInputText(wf.nodes, el.data.fieldIdentifier, change) });
+    };
+    const settings = el.data.settings;
+    const setComponent = (component: string) =>
+      this.editForm((f) => updateElementData(f, el.id, { settings: { ...(settings as JsonObject), component } }));
+    const components: [string, string][] | null =
+      settings?.type === 'string-field-config'
+        ? [['input', 'One line'], ['textarea', 'Several lines'], ...(settings.component === 'dropdown' ? [['dropdown', 'Dropdown'] as [string, string]] : [])]
+        : settings?.type === 'integer-field-config' || settings?.type === 'float-field-config'
+          ? [['number-input', 'Number'], ['slider', 'Slider'], ['number-input-and-slider', 'Number and slider']]
+          : null;
+    return html`<div class="field-settings">
+      <label class="field">Label<input aria-label=${`Label of ${name}`} placeholder=${view.templateTitle} .value=${view.userLabel}
+        @change=${(e: Event) => setText({ label: (e.target as HTMLInputElement).value })} /></label>
+      <label class="field">Description<textarea rows="2" aria-label=${`Description of ${name}`} placeholder=${view.templateDescription}
+        .value=${view.userDescription} @change=${(e: Event) => setText({ description: (e.target as HTMLTextAreaElement).value })}></textarea></label>
+      ${components
+        ? html`<label class="field">Widget<select aria-label=${`Widget of ${name}`} @change=${(e: Event) => setComponent((e.target as HTMLSelectElement).value)}>
+            ${components.map(([value, label]) => html`<option value=${value} ?selected=${(settings?.component ?? components[0]![0]) === value}>${label}</option>`)}
+          </select></label>`
+        : nothing}
     </div>`;
   }
 
