@@ -7,9 +7,9 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type * as Y from 'yjs';
 import type { WorkflowProblem } from '../../shared/workflow/graph-checks.js';
-import { entryKeyOf, readEntry, workflowsMap } from '../../shared/workflow/library-doc.js';
-import { publicMap, readPublicEntry } from '../../shared/workflow/public-doc.js';
-import { EntryVersions } from '../data/entry-versions.js';
+import { readEntry } from '../../shared/workflow/library-doc.js';
+import { readPublicEntry } from '../../shared/workflow/public-doc.js';
+import { libraryEntryVersions, publicEntryVersions, type EntryVersions } from '../data/entry-versions.js';
 import type { LibraryItem } from '../data/library-query.js';
 
 export interface ProblemSummary {
@@ -98,16 +98,7 @@ export class WorkflowProblemsController implements ReactiveController {
 
   private setSource(kind: Kind, doc: Y.Doc | null): void {
     if (this.sources[kind]?.doc === doc) return;
-    this.sources[kind]?.versions.stop();
-    this.sources[kind] = doc
-      ? {
-          doc,
-          versions:
-            kind === 'library'
-              ? new EntryVersions(workflowsMap(doc) as Y.Map<unknown>, (type) => entryKeyOf(doc, type))
-              : new EntryVersions(publicMap(doc)),
-        }
-      : null;
+    this.sources[kind] = doc ? { doc, versions: kind === 'library' ? libraryEntryVersions(doc) : publicEntryVersions(doc) } : null;
     for (const key of [...this.cache.keys()]) if (key.startsWith(`${kind}:`)) this.cache.delete(key);
     for (const key of [...this.queue.keys()]) if (key.startsWith(`${kind}:`)) this.queue.delete(key);
   }

@@ -4,6 +4,8 @@
 // updated_at cannot tell: two devices' concurrent edits merge into a workflow that neither timestamp
 // describes.
 import * as Y from 'yjs';
+import { entryKeyOf, workflowsMap } from '../../shared/workflow/library-doc.js';
+import { publicMap } from '../../shared/workflow/public-doc.js';
 
 export class EntryVersions {
   private readonly versions = new Map<string, number>();
@@ -34,11 +36,32 @@ export class EntryVersions {
     return this.versions.get(id) ?? 0;
   }
 
-  stop(): void {
-    this.map.unobserveDeep(this.onEvents);
-  }
-
   private bump(id: string): void {
     this.versions.set(id, this.version(id) + 1);
   }
+}
+
+// One counter set per document, made on first use and kept as long as the document: every cache of
+// the same document reads the same numbers, and the observer costs a short walk per change.
+const libraryVersions = new WeakMap<Y.Doc, EntryVersions>();
+const publicVersions = new WeakMap<Y.Doc, EntryVersions>();
+
+/** The entry versions of a library document's `workflows`. */
+export function libraryEntryVersions(doc: Y.Doc): EntryVersions {
+  let versions = libraryVersions.get(doc);
+  if (!versions) {
+    versions = new EntryVersions(workflowsMap(doc) as Y.Map<unknown>, (type) => entryKeyOf(doc, type));
+    libraryVersions.set(doc, versions);
+  }
+  return versions;
+}
+
+/** The entry versions of `public`'s `workflows` (plain JSON values, replaced whole). */
+export function publicEntryVersions(doc: Y.Doc): EntryVersions {
+  let versions = publicVersions.get(doc);
+  if (!versions) {
+    versions = new EntryVersions(publicMap(doc));
+    publicVersions.set(doc, versions);
+  }
+  return versions;
 }

@@ -187,6 +187,17 @@ describe('problem badges in the library', () => {
     const rerender = performance.now() - t1;
     expect(m.el.problems.checked).to.equal(1000);
 
+    // One workflow edited on another device: that entry alone is read again, the other 999 tiles keep
+    // their item objects (so they skip their updates) and their checks.
+    const before = new Map(tiles(m.el).map((t) => [t.item.id, t.item]));
+    editElsewhere(m, 'w0500', (wf) => {
+      wf.name = 'Renamed elsewhere';
+    });
+    await waitFor(() => tiles(m.el).some((t) => t.item.name === 'Renamed elsewhere'));
+    const changedItems = tiles(m.el).filter((t) => before.get(t.item.id) !== t.item).map((t) => t.item.id);
+    expect(changedItems).to.deep.equal(['w0500']);
+    await waitFor(() => m.el.problems.checked === 1001);
+
     console.log(
       `library of 1000 workflows: listed in ${listed.toFixed(0)} ms (${checkedAtList} checked by then), ` +
         `every badge known after ${allChecked.toFixed(0)} ms (${m.el.problems.checkingMs.toFixed(0)} ms of checking), ` +
