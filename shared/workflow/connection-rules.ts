@@ -157,13 +157,41 @@ function typesCompatibleEitherWay(a: FieldType, b: FieldType): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // The graph around a connection
 
-class GraphView {
-  readonly byId = new Map<string, NodeLike>();
-  readonly edges: EdgeLike[];
+/**
+ * The graph indexed for judging connections: nodes by id, edges by the node they go into, and what each
+ * node feeds. Built once per question, or once for a whole pass (the checks, the drag highlights), so a
+ * large workflow costs about its size per question rather than its size squared.
+ */
+export class GraphView {
+  private readonly byId = new Map<string, NodeLike>();
+  private readonly incoming = new Map<string, EdgeLike[]>();
+  private readonly outgoing = new Map<string, string[]>();
+  /** Memos of who feeds / is fed by one node, valid until an edge is added. */
+  private readonly ancestorMemo = new Map<string, Set<string>>();
+  private readonly descendantMemo = new Map<string, Set<string>>();
 
-  constructor(graph: GraphLike, readonly lookup: TemplateLookup, ignoreEdgeId: string | undefined) {
+  constructor(graph: GraphLike, readonly lookup: TemplateLookup, ignoreEdgeId?: string) {
     for (const node of graph.nodes) if (!this.byId.has(node.id)) this.byId.set(node.id, node);
-    this.edges = ignoreEdgeId === undefined ? [...graph.edges] : graph.edges.filter((e) => e.id !== ignoreEdgeId);
+    for (const edge of graph.edges) if (ignoreEdgeId === undefined || edge.id !== ignoreEdgeId) this.add(edge);
+  }
+
+  add(edge: EdgeLike): void {
+    const into = this.incoming.get(edge.target);
+    if (into) into.push(edge);
+    else this.incoming.set(edge.target, [edge]);
+    const next = this.outgoing.get(edge.source);
+    if (next) next.push(edge.target);
+    else this.outgoing.set(edge.source, [edge.target]);
+    this.ancestorMemo.clear();
+    this.descendantMemo.clear();
+  }
+
+  node(id: string): NodeLike | undefined {
+    return this.byId.get(id);
+  }
+
+  edgesInto(nodeId: string): readonly EdgeLike[] {
+    return this.incoming.get(nodeId) ?? [];
   }
 
   data(nodeId: string): InvocationData | undefined {
@@ -186,38 +214,45 @@ class GraphView {
     return `“${nodeTitle(data, this.lookup(data.type))}”`;
   }
 
-  /** InvokeAI's getCollectItemType: what a collect node collects, from its first item (or chained collection). */
-  collectItemType(nodeId: string, visited = new Set<string>()): FieldType | undefined {
-    if (visited.has(nodeId)) return undefined;
-    visited.add(nodeId);
-    const itemEdge = this.edges.find((e) => e.target === nodeId && e.targetHandle === 'item' && isFieldEdge(e));
-    if (itemEdge) {
-      const output = this.outputOf(itemEdge.source, itemEdge.sourceHandle as string);
+  /**
+   * InvokeAI's getCollectItemType: what a collect node collects, from its first item, else from the collect
+   * node chained into its collection (followed in a loop: a chain of any length cannot overflow the stack).
+   */
+  collectItemType(nodeId: string): FieldType | undefined {
+    const visited = new Set<string>();
+    let current = nodeId;
+    while (!visited.has(current)) {
+      visited.add(current);
+      const into = this.edgesInto(current);
+      const itemEdge = into.find((e) => e.targetHandle === 'item' && isFieldEdge(e));
+      if (itemEdge) {
+        const output = this.outputOf(itemEdge.source, itemEdge.sourceHandle as string);
+        return output ? itemTypeOf(output.type) : undefined;
+      }
+      const collectionEdge = into.find((e) => e.targetHandle === 'collection' && isFieldEdge(e));
+      if (!collectionEdge) return undefined;
+      if (this.data(collectionEdge.source)?.type === 'collect' && collectionEdge.sourceHandle === 'collection') {
+        current = collectionEdge.source;
+        continue;
+      }
+      const output = this.outputOf(collectionEdge.source, collectionEdge.sourceHandle as string);
       return output ? itemTypeOf(output.type) : undefined;
     }
-    const collectionEdge = this.edges.find((e) => e.target === nodeId && e.targetHandle === 'collection' && isFieldEdge(e));
-    if (!collectionEdge) return undefined;
-    if (this.data(collectionEdge.source)?.type === 'collect' && collectionEdge.sourceHandle === 'collection') {
-      return this.collectItemType(collectionEdge.source, visited);
-    }
-    const output = this.outputOf(collectionEdge.source, collectionEdge.sourceHandle as string);
-    return output ? itemTypeOf(output.type) : undefined;
+    return undefined;
   }
 
   /** Whether `to` is reachable from `from` along edges (so an edge to → from would close a loop). */
   reaches(from: string, to: string): boolean {
-    const next = new Map<string, string[]>();
-    for (const e of this.edges) {
-      const list = next.get(e.source);
-      if (list) list.push(e.target);
-      else next.set(e.source, [e.target]);
-    }
+    const descendants = this.descendantMemo.get(from);
+    if (descendants) return descendants.has(to);
+    const ancestors = this.ancestorMemo.get(to);
+    if (ancestors) return ancestors.has(from);
     const seen = new Set<string>([from]);
     const stack = [from];
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (id === to) return true;
-      for (const n of next.get(id) ?? []) {
+      for (const n of this.outgoing.get(id) ?? []) {
         if (!seen.has(n)) {
           seen.add(n);
           stack.push(n);
@@ -225,6 +260,38 @@ class GraphView {
       }
     }
     return false;
+  }
+
+  /** Computes once everything `nodeId` feeds, for many questions about connections into it. */
+  rememberDescendants(nodeId: string): void {
+    const seen = new Set<string>([nodeId]);
+    const stack = [nodeId];
+    while (stack.length > 0) {
+      for (const n of this.outgoing.get(stack.pop()!) ?? []) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
+      }
+    }
+    this.descendantMemo.set(nodeId, seen);
+  }
+
+  /** Computes once everything that feeds `nodeId`. */
+  rememberAncestors(nodeId: string): void {
+    const feeders = new Map<string, string[]>();
+    for (const [target, edges] of this.incoming) feeders.set(target, edges.map((e) => e.source));
+    const seen = new Set<string>([nodeId]);
+    const stack = [nodeId];
+    while (stack.length > 0) {
+      for (const n of feeders.get(stack.pop()!) ?? []) {
+        if (!seen.has(n)) {
+          seen.add(n);
+          stack.push(n);
+        }
+      }
+    }
+    this.ancestorMemo.set(nodeId, seen);
   }
 }
 
@@ -261,14 +328,22 @@ export function validateConnection(
   options: ValidateOptions = {},
 ): ConnectionVerdict {
   if (c.source === c.target) return refuse('self-loop', 'A node cannot connect to itself.');
-  const view = new GraphView(graph, lookup, options.ignoreEdgeId);
+  return judgeConnection(new GraphView(graph, lookup, options.ignoreEdgeId), c);
+}
 
-  if (view.edges.some((e) => e.source === c.source && e.sourceHandle === c.sourceHandle &&
-      e.target === c.target && e.targetHandle === c.targetHandle)) {
+/**
+ * validateConnection on a prepared view: for passes that ask many questions of one graph. `skipLoopSearch`
+ * is for a caller that finds loops itself in one pass over the whole graph (loopClosingEdges).
+ */
+export function judgeConnection(view: GraphView, c: Connection, skipLoopSearch = false): ConnectionVerdict {
+  if (c.source === c.target) return refuse('self-loop', 'A node cannot connect to itself.');
+  const lookup = view.lookup;
+  const into = view.edgesInto(c.target);
+  if (into.some((e) => e.source === c.source && e.sourceHandle === c.sourceHandle && e.targetHandle === c.targetHandle)) {
     return refuse('duplicate', 'These two fields are already connected.');
   }
-  const sourceNode = view.byId.get(c.source);
-  const targetNode = view.byId.get(c.target);
+  const sourceNode = view.node(c.source);
+  const targetNode = view.node(c.target);
   if (!sourceNode) return refuse('missing-node', `The node the connection comes from (${c.source}) is not in the workflow.`);
   if (!targetNode) return refuse('missing-node', `The node the connection goes to (${c.target}) is not in the workflow.`);
   const sourceData = invocationData(sourceNode);
@@ -294,12 +369,12 @@ export function validateConnection(
   if (sourceField && targetField) {
     const typeVerdict = checkTypes(view, c, sourceData, targetData, sourceField, targetField, sourceName, targetName);
     if (typeVerdict) return typeVerdict;
-  } else if (view.edges.some((e) => e.target === c.target && e.targetHandle === c.targetHandle) &&
+  } else if (into.some((e) => e.targetHandle === c.targetHandle) &&
       targetField?.type.name !== 'CollectionItemField') {
     return refuse('input-taken', `${targetName} already has a connection; remove it first.`);
   }
 
-  if (view.reaches(c.target, c.source)) {
+  if (!skipLoopSearch && view.reaches(c.target, c.source)) {
     return refuse('cycle', `This connection would make a loop: ${view.title(c.source)} already depends on ${view.title(c.target)}.`);
   }
   if (!sourceTemplate || !targetTemplate) {
@@ -338,7 +413,7 @@ function checkTypes(
   }
   if (targetData.type === 'if' && (c.targetHandle === 'true_input' || c.targetHandle === 'false_input')) {
     const sibling = c.targetHandle === 'true_input' ? 'false_input' : 'true_input';
-    const siblingEdge = view.edges.find((e) => e.target === c.target && e.targetHandle === sibling && isFieldEdge(e));
+    const siblingEdge = view.edgesInto(c.target).find((e) => e.targetHandle === sibling && isFieldEdge(e));
     if (siblingEdge) {
       const siblingOutput = view.outputOf(siblingEdge.source, siblingEdge.sourceHandle as string);
       if (siblingOutput && !typesCompatibleEitherWay(sourceField.type, siblingOutput.type)) {
@@ -347,14 +422,14 @@ function checkTypes(
       }
     }
   }
-  if (view.edges.some((e) => e.target === c.target && e.targetHandle === c.targetHandle) &&
+  if (view.edgesInto(c.target).some((e) => e.targetHandle === c.targetHandle) &&
       targetField.type.name !== 'CollectionItemField') {
     return refuse('input-taken', `${targetName} already has a connection; remove it first.`);
   }
   if (sourceData.type === 'if' && c.sourceHandle === 'value') {
     // An If node passes on what it gets: judge what flows in, once something does.
-    const incoming = view.edges
-      .filter((e) => e.target === c.source && (e.targetHandle === 'true_input' || e.targetHandle === 'false_input') && isFieldEdge(e))
+    const incoming = view.edgesInto(c.source)
+      .filter((e) => (e.targetHandle === 'true_input' || e.targetHandle === 'false_input') && isFieldEdge(e))
       .map((e) => view.outputOf(e.source, e.sourceHandle as string)?.type)
       .filter((t): t is FieldType => t !== undefined);
     if (incoming.length > 0) {
@@ -400,6 +475,10 @@ export function compatibleTargets(
   options: ValidateOptions = {},
 ): TargetVerdict[] {
   const out: TargetVerdict[] = [];
+  const view = new GraphView(graph, lookup, options.ignoreEdgeId);
+  // Every question shares one end, so what feeds it (or what it feeds) is computed once.
+  if (from.kind === 'output') view.rememberAncestors(from.nodeId);
+  else view.rememberDescendants(from.nodeId);
   for (const node of graph.nodes) {
     if (node.id === from.nodeId) continue;
     const data = invocationData(node);
@@ -412,7 +491,7 @@ export function compatibleTargets(
       const c: Connection = from.kind === 'output'
         ? { source: from.nodeId, sourceHandle: from.handle, target: node.id, targetHandle: handle }
         : { source: node.id, sourceHandle: handle, target: from.nodeId, targetHandle: from.handle };
-      out.push({ nodeId: node.id, handle, verdict: validateConnection(graph, lookup, c, options) });
+      out.push({ nodeId: node.id, handle, verdict: judgeConnection(view, c) });
     }
   }
   return out;
@@ -455,3 +534,43 @@ export function compatibleNodeTemplates(
 
 /** The default lookup: the shipped templates. */
 export const shippedTemplates: TemplateLookup = templateFor;
+
+/**
+ * Edges that close loops: the back edges of one depth-first walk (without recursion, so that a long chain
+ * cannot overflow the stack), roots and successors taken in stored order. Without them the graph has no
+ * loop, and each of them lies on one; for a loop stored in order, the one reported is its last edge.
+ */
+export function loopClosingEdges(nodeIds: Iterable<string>, edges: readonly EdgeLike[]): EdgeLike[] {
+  const next = new Map<string, EdgeLike[]>();
+  for (const e of edges) {
+    const list = next.get(e.source);
+    if (list) list.push(e);
+    else next.set(e.source, [e]);
+  }
+  const done = new Set<string>();
+  const onPath = new Set<string>();
+  const closing: EdgeLike[] = [];
+  for (const root of nodeIds) {
+    if (done.has(root)) continue;
+    // Each frame: a node on the current path and how many of its edges have been followed.
+    const frames: Array<{ id: string; child: number }> = [{ id: root, child: 0 }];
+    onPath.add(root);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1]!;
+      const out = next.get(frame.id) ?? [];
+      if (frame.child < out.length) {
+        const e = out[frame.child++]!;
+        if (onPath.has(e.target)) closing.push(e);
+        else if (!done.has(e.target)) {
+          onPath.add(e.target);
+          frames.push({ id: e.target, child: 0 });
+        }
+        continue;
+      }
+      frames.pop();
+      onPath.delete(frame.id);
+      done.add(frame.id);
+    }
+  }
+  return closing;
+}

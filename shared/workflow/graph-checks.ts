@@ -15,7 +15,15 @@ import {
   type NodeTemplate,
   type TemplateLookup,
 } from '../node-templates/index.js';
-import { isFieldEdge, validateConnection, type EdgeLike, type GraphLike, type NodeLike } from './connection-rules.js';
+import {
+  GraphView,
+  isFieldEdge,
+  judgeConnection,
+  loopClosingEdges,
+  type EdgeLike,
+  type GraphLike,
+  type NodeLike,
+} from './connection-rules.js';
 
 export type ProblemKind =
   | 'malformed-workflow'
@@ -140,55 +148,77 @@ function checkNode(node: NodeLike, lookup: TemplateLookup, connectedInputs: Set<
 
 function missingRequired(nodeId: string, template: NodeTemplate, inputs: Json, connectedInputs: Set<string>): string[] {
   return template.inputs
-    .filter((i) => i.required && !(i.name in inputs) && !connectedInputs.has(`${nodeId}\u0000${i.name}`))
+    // Own keys only: a stored workflow's `inputs` is a plain parsed object, and "toString" is in every one.
+    .filter((i) => i.required && !Object.hasOwn(inputs, i.name) && !connectedInputs.has(`${nodeId}\u0000${i.name}`))
     .map((i) => i.name);
 }
 
 /**
  * Each edge is judged against the edges before it that passed, as InvokeAI does on load: of two edges into
- * one input the second is reported, and the edge that closes a loop is the one reported.
+ * one input the second is reported. Loops are found afterwards in one depth-first walk over the edges that
+ * passed, reporting the edges that close them (for a loop stored in order, its last edge): searching for a
+ * loop from every edge would cost the graph's size squared, which a large hostile workflow could exploit.
  */
 function checkEdges(graph: GraphLike, lookup: TemplateLookup, problems: WorkflowProblem[]): void {
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const accepted: EdgeLike[] = [];
-  for (const edge of graph.edges) {
+  // One view that grows by each accepted edge: each question costs about what touches its ends.
+  const accepted = new GraphView({ nodes: graph.nodes, edges: [] }, lookup);
+  const acceptedEdges: EdgeLike[] = [];
+  const found = new Map<EdgeLike, WorkflowProblem>();
+  const report = (edge: EdgeLike, kind: ProblemKind, nodeId: string, message: string) => {
     const edgeId = typeof edge.id === 'string' ? edge.id : undefined;
-    const push = (kind: ProblemKind, nodeId: string, message: string) =>
-      problems.push({ nodeId, ...(edgeId === undefined ? {} : { edgeId }), kind, severity: 'error', message });
+    found.set(edge, { nodeId, ...(edgeId === undefined ? {} : { edgeId }), kind, severity: 'error', message });
+  };
+  const ends = (edge: EdgeLike) => {
+    const from = describeNode(byId.get(edge.source)!, lookup);
+    const into = describeNode(byId.get(edge.target)!, lookup);
+    return isFieldEdge(edge)
+      ? `from ${from} (${edge.sourceHandle}) to ${into} (${edge.targetHandle})`
+      : `from ${from} to ${into}`;
+  };
+  for (const edge of graph.edges) {
     const source = byId.get(edge.source);
     const target = byId.get(edge.target);
     if (!source || !target) {
       const present = source ?? target;
       const where = present ? describeNode(present, lookup) : 'two nodes';
       const missing = [!source ? edge.source : undefined, !target ? edge.target : undefined].filter(Boolean).join(' and ');
-      push('edge-missing-node', present?.id ?? edge.target,
+      report(edge, 'edge-missing-node', present?.id ?? edge.target,
         `A connection of ${where} leads to a node that is not in the workflow (${missing}).`);
       continue;
     }
     if (!isFieldEdge(edge)) {
       if (edge.type !== 'collapsed') {
-        push('malformed-edge', target.id, `A connection into ${describeNode(target, lookup)} does not say which fields it joins.`);
+        report(edge, 'malformed-edge', target.id, `A connection into ${describeNode(target, lookup)} does not say which fields it joins.`);
       } else {
-        accepted.push(edge);
+        accepted.add(edge);
+        acceptedEdges.push(edge);
       }
       continue;
     }
-    const verdict = validateConnection({ nodes: graph.nodes, edges: accepted }, lookup, {
+    const verdict = judgeConnection(accepted, {
       source: edge.source,
       sourceHandle: edge.sourceHandle,
       target: edge.target,
       targetHandle: edge.targetHandle,
-    });
+    }, true);
     if (verdict.ok) {
-      accepted.push(edge);
+      accepted.add(edge);
+      acceptedEdges.push(edge);
       continue;
     }
-    const from = `${describeNode(source, lookup)} (${edge.sourceHandle})`;
-    const into = `${describeNode(target, lookup)} (${edge.targetHandle})`;
     const kind: ProblemKind = verdict.code === 'type-mismatch' || verdict.code === 'collect-item-mismatch'
       ? 'edge-type-mismatch'
       : verdict.code === 'missing-field' ? 'edge-missing-field' : 'edge-invalid';
-    push(kind, target.id, `The connection from ${from} to ${into} is not valid: ${verdict.reason}`);
+    report(edge, kind, target.id, `The connection ${ends(edge)} is not valid: ${verdict.reason}`);
+  }
+  for (const edge of loopClosingEdges(byId.keys(), acceptedEdges)) {
+    report(edge, 'edge-invalid', edge.target, `The connection ${ends(edge)} is not valid: it closes a loop, ` +
+      `${describeNode(byId.get(edge.target)!, lookup)} already leads to ${describeNode(byId.get(edge.source)!, lookup)}.`);
+  }
+  for (const edge of graph.edges) {
+    const problem = found.get(edge);
+    if (problem) problems.push(problem);
   }
 }
 

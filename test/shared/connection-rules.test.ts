@@ -252,3 +252,23 @@ describe('offering connections while dragging', () => {
     expect(intoSteps.has('float')).toBe(false);
   });
 });
+
+describe('hostile graphs', () => {
+  it('follows a chain of 20 000 collect nodes to its item type without overflowing the stack', () => {
+    const count = 20_000;
+    const nodes: NodeLike[] = [node('int', 'integer'), node('img', 'image')];
+    const edges: EdgeLike[] = [edge('int', 'value', 'c0', 'item')];
+    for (let i = 0; i < count; i++) {
+      nodes.push(node(`c${i}`, 'collect'));
+      if (i > 0) edges.push(edge(`c${i - 1}`, 'collection', `c${i}`, 'collection'));
+    }
+    const g: GraphLike = { nodes, edges };
+    expect(check(g, 'img.image', `c${count - 1}.item`)).toMatchObject({ ok: false, code: 'collect-item-mismatch' });
+    expect(check(g, 'int.value', `c${count - 1}.item`)).toEqual({ ok: true });
+  });
+
+  it('judges a loop of collect nodes without hanging', () => {
+    const g = graph({ a: 'collect', b: 'collect', img: 'image' }, [edge('a', 'collection', 'b', 'collection'), edge('b', 'collection', 'a', 'collection')]);
+    expect(check(g, 'img.image', 'a.item')).toEqual({ ok: true });
+  });
+});

@@ -164,7 +164,8 @@ describe('checkWorkflow: each kind of problem, in plain words, with the node to 
     expect(problems[0]!.message).toBe('The connection from “Main Model - SD1.5, SD2” (vae) to “Denoise - SD1.5, SDXL” (steps) is not valid: ' +
       'Steps takes an integer; VAE gives a VAE.');
     expect(problems[1]!.message).toMatch(/Seed already has a connection/);
-    expect(problems[2]!.message).toMatch(/would make a loop/);
+    expect(problems[2]!.message).toBe('The connection from “Add Integers” (value) to “Add Integers” (a) is not valid: it closes a loop, ' +
+      '“Add Integers” already leads to “Add Integers”.');
   });
 
   it('reads anything without throwing, and says what is not a workflow', () => {
@@ -183,5 +184,34 @@ describe('checkWorkflow: each kind of problem, in plain words, with the node to 
     const before = structuredClone(wf);
     checkWorkflow(wf);
     expect(wf).toEqual(before);
+  });
+});
+
+describe('checkWorkflow on hostile or large graphs', () => {
+  it('reports the edge that closes a loop of three once, and judges a 20 000-node chain without overflowing', () => {
+    const wf = { nodes: ['a', 'b', 'c'].map((id) => node(id, 'add', { a: field('a', 0), b: field('b', 0) })),
+      edges: [edge('a', 'value', 'b', 'a'), edge('b', 'value', 'c', 'a'), edge('c', 'value', 'a', 'a')] };
+    expect(checkWorkflow(wf).map((p) => [p.kind, p.edgeId])).toEqual([['edge-invalid', 'c.value-a.a']]);
+
+    const count = 20_000;
+    const chain = { nodes: [] as ReturnType<typeof node>[], edges: [] as ReturnType<typeof edge>[] };
+    for (let i = 0; i < count; i++) chain.nodes.push(node(`n${i}`, 'add', { a: field('a', 0), b: field('b', 0) }));
+    // Stored last-first, the worst order for a search from each new edge.
+    for (let i = count - 2; i >= 0; i--) chain.edges.push(edge(`n${i}`, 'value', `n${i + 1}`, 'a'));
+    expect(checkWorkflow(chain)).toEqual([]);
+    chain.edges.push(edge(`n${count - 1}`, 'value', 'n0', 'b'));
+    expect(checkWorkflow(chain).map((p) => p.kind)).toEqual(['edge-invalid']);
+  });
+
+  it('reads field names as own keys only, so a required field named like an Object method is still missing', () => {
+    const template = {
+      ...templateFor('integer')!,
+      type: 'odd',
+      inputs: [{ ...templateFor('integer')!.inputs[0]!, name: 'toString', required: true }],
+    };
+    const lookup = (type: string) => (type === 'odd' ? template : templateFor(type));
+    expect(checkWorkflow({ nodes: [node('x', 'odd', {}, template.version)], edges: [] }, lookup)).toEqual([
+      { nodeId: 'x', kind: 'missing-required-field', severity: 'error', message: '“Integer Primitive” lacks its required field “Value”.' },
+    ]);
   });
 });
