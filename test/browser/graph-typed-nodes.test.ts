@@ -33,7 +33,7 @@ async function makeGraph(nodes: JsonObject[], edges: JsonObject[] = []): Promise
 
 const inNode = <E extends Element>(g: WorkflowGraph, id: string, sel: string) => deepAll<E>(g, `g.node[data-node-id="${id}"] ${sel}`);
 const labels = (g: WorkflowGraph, id: string) => inNode(g, id, 'span.label').map((s) => s.textContent);
-const input = (g: WorkflowGraph, id: string, data: JsonObject) => ((g.nodes.find((n) => n.id === id)!.data as JsonObject).inputs as JsonObject)[String(data)] as JsonObject;
+const input = (g: WorkflowGraph, id: string, field: string) => ((g.nodes.find((n) => n.id === id)!.data as JsonObject).inputs as JsonObject)[field] as JsonObject;
 
 describe('nodes drawn from their templates', () => {
   afterEach(() => document.querySelectorAll('fs-workflow-graph').forEach((g) => g.remove()));
