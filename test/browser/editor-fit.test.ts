@@ -39,7 +39,7 @@ describe('fs-workflow-editor canvas fit', () => {
     for (let i = 0; i < 10; i++) deepAll<HTMLButtonElement>(graph, 'button[aria-label="Zoom in"]')[0]!.click();
     await graph.updateComplete;
     const far = workflow('far');
-    for (const n of far.nodes as { position: { x: number; y: number } }[]) n.position = { x: n.position.x + 60_000, y: n.position.y + 30_000 };
+    for (const n of far.nodes as unknown as { position: { x: number; y: number } }[]) n.position = { x: n.position.x + 60_000, y: n.position.y + 30_000 };
     const file = new File([JSON.stringify(far)], 'far.json', { type: 'application/json' });
     const input = deepAll<HTMLInputElement>(m.el, 'input.load')[0]!;
     const transfer = new DataTransfer();
@@ -49,7 +49,7 @@ describe('fs-workflow-editor canvas fit', () => {
     await waitFor(() => location.hash === '#/new');
     // The app routes on the hash; here the test does what fs-app does.
     m.el.route = { name: 'new' };
-    await waitFor(() => m.el.draft && (m.el.draft.nodes[0] as { position: { x: number } }).position.x >= 60_000);
+    await waitFor(() => m.el.draft && (m.el.draft.nodes[0] as unknown as { position: { x: number } }).position.x >= 60_000);
     await m.el.updateComplete;
     const now = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
     await now.updateComplete;

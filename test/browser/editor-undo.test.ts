@@ -12,8 +12,12 @@ import { deepAll, mount, waitFor, workflow } from './helpers.js';
 type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
 type Nodes = { nodes: JsonObject[] };
 
-const x = (wf: Nodes, id: string) => (wf.nodes.find((n) => n.id === id)!.position as { x: number }).x;
-const label = (wf: Nodes, id: string) => (wf.nodes.find((n) => n.id === id)!.data as JsonObject).label;
+const x = (draft: object, id: string) => {
+  const wf = draft as unknown as Nodes;
+  return (wf.nodes.find((n) => n.id === id)!.position as { x: number }).x;
+};
+const label = (draft: object, id: string) =>
+  ((draft as unknown as Nodes).nodes.find((n) => n.id === id)!.data as JsonObject).label;
 
 function key(target: Element, k: string, extra: KeyboardEventInit = {}): KeyboardEvent {
   const e = new KeyboardEvent('keydown', { key: k, bubbles: true, composed: true, cancelable: true, ...extra });
@@ -120,7 +124,7 @@ describe('fs-workflow-editor undo and redo', () => {
     expect(m.el.dirty).to.equal(true);
     expect(m.el.save()).to.equal(true);
     const r = readEntry(m.ws.library.doc, 'w1')!;
-    expect(r.valid && x(r.workflow as unknown as Nodes, 'n1')).to.equal(0);
+    expect(r.valid && x(r.workflow, 'n1')).to.equal(0);
   });
 
   it('typing in a details field is one undo step, and Ctrl+Z inside a text field is left to the field', async () => {

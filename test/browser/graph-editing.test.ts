@@ -225,7 +225,7 @@ describe('fs-workflow-graph editing tools', () => {
 
     key(nodeEl(graph, 'b'), 'Enter');
     await graph.updateComplete;
-    const focused = graph.shadowRoot!.activeElement as HTMLElement;
+    const focused = graph.shadowRoot!.activeElement as Element;
     expect(focused.closest('g.node')?.getAttribute('data-node-id')).to.equal('b');
     expect(focused === nodeEl(graph, 'b'), 'focus left the node itself').to.equal(false);
     // Arrow keys inside a field edit the field, not the node position.
