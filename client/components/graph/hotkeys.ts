@@ -8,6 +8,7 @@ export interface Hotkey {
 export const GRAPH_HOTKEYS: Hotkey[] = [
   { keys: ['Ctrl+Z', '⌘+Z'], action: 'Undo' },
   { keys: ['Ctrl+Shift+Z', '⌘+Shift+Z', 'Ctrl+Y'], action: 'Redo' },
+  { keys: ['Shift+A', 'Space', 'Double click'], action: 'Add a node (search by title, type, tag)' },
   { keys: ['Ctrl+A', '⌘+A'], action: 'Select all nodes' },
   { keys: ['Shift+Click'], action: 'Add to or remove from the selection' },
   { keys: ['Shift+Drag'], action: 'Box select (or drag in Select mode)' },
