@@ -372,9 +372,19 @@ export function moveDown(form: BuilderForm, id: string): BuilderForm {
   return moveElement(form, id, grand.id, grand.data.children.indexOf(parent.id) + 1);
 }
 
-/** Whether moveUp / moveDown would change anything. */
+/**
+ * Whether moveUp / moveDown would change anything: there is a sibling on that side, or a container
+ * around to step out of. Worked out without building the moved form (the builder asks it for every
+ * element on every drawing).
+ */
 export function canMove(form: BuilderForm, id: string, direction: 'up' | 'down'): boolean {
-  return (direction === 'up' ? moveUp(form, id) : moveDown(form, id)) !== form;
+  const el = form.elements[id];
+  const parent = container(form, el?.parentId);
+  if (!el || !parent || id === form.rootElementId) return false;
+  const i = parent.data.children.indexOf(id);
+  if (i < 0) return false;
+  const hasSibling = direction === 'up' ? i > 0 : i < parent.data.children.length - 1;
+  return hasSibling || container(form, parent.parentId) !== null;
 }
 
 /** Changes the `data` of one element (layout, content, showDescription, settings...). */

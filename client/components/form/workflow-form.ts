@@ -270,6 +270,7 @@ export class WorkflowForm extends LitElement {
   /** Why the last builder edit was refused (it would have broken the form's structure). */
   @state() private accessor builderError = '';
   private derived: { exposed: unknown; nodes: unknown; form: BuilderForm } | null = null;
+  private read: { value: unknown; reading: ReturnType<typeof readForm> } | null = null;
 
   private emit(detail: FormChange): void {
     this.dispatchEvent(new CustomEvent<FormChange>('fs-form-change', { detail, bubbles: true, composed: true }));
@@ -280,7 +281,9 @@ export class WorkflowForm extends LitElement {
     const wf = this.workflow;
     if (!wf) return { kind: 'none' };
     if (hasForm(wf)) {
-      const r = readForm(wf.form);
+      // Read once per form value (the drawing asks several times).
+      if (!this.read || this.read.value !== wf.form) this.read = { value: wf.form, reading: readForm(wf.form) };
+      const r = this.read.reading;
       return r.ok ? { kind: 'form', form: r.form, derived: false } : { kind: 'invalid', reason: r.reason };
     }
     // Derived once per exposedFields/nodes, so its element ids stay put between renders.
