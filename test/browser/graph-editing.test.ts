@@ -202,6 +202,25 @@ describe('fs-workflow-graph editing tools', () => {
     expect(overlaps(graph)).to.deep.equal([]);
   });
 
+  it('Ctrl+Shift+V pastes with edges: the copy of b is also fed by a, as b is; Ctrl+V does not', async () => {
+    const { graph } = await makeGraph();
+    clickHead(graph, 'b');
+    key(canvas(graph), 'c', { ctrlKey: true });
+    key(canvas(graph), 'v', { ctrlKey: true });
+    await graph.updateComplete;
+    const plain = String(graph.nodes[3]!.id);
+    expect(graph.edges.filter((e) => e.target === plain)).to.deep.equal([]);
+    key(canvas(graph), 'V', { ctrlKey: true, shiftKey: true });
+    await graph.updateComplete;
+    const withEdges = String(graph.nodes[4]!.id);
+    expect(graph.edges.filter((e) => e.target === withEdges).map((e) => [e.source, e.sourceHandle, e.targetHandle])).to.deep.equal([
+      ['a', 'value', 'a'],
+    ]);
+    // The original edge into b is still there, unchanged.
+    expect(graph.edges.find((e) => e.id === 'e1')).to.include({ source: 'a', target: 'b' });
+    expect(overlaps(graph)).to.deep.equal([]);
+  });
+
   it('Ctrl+D duplicates the selection without touching the clipboard', async () => {
     const { graph } = await makeGraph();
     clickHead(graph, 'c');

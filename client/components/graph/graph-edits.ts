@@ -59,16 +59,21 @@ export function moveNodesBy(nodes: JsonObject[], ids: ReadonlySet<string>, dx: n
   return placeNodes(nodes, to);
 }
 
-/** What Copy keeps: the chosen nodes and the edges that run between two of them. */
+/**
+ * What Copy keeps: the chosen nodes, the edges that run between two of them, and the edges coming
+ * into them from other nodes (used only by Paste with edges, InvokeAI's Ctrl+Shift+V).
+ */
 export interface GraphClip {
   nodes: JsonObject[];
   edges: JsonObject[];
+  incoming: JsonObject[];
 }
 
 export function copyNodes(nodes: JsonObject[], edges: JsonObject[], ids: ReadonlySet<string>): GraphClip {
   return {
     nodes: structuredClone(nodes.filter((n) => ids.has(String(n.id)))),
     edges: structuredClone(edges.filter((e) => ids.has(String(e.source)) && ids.has(String(e.target)))),
+    incoming: structuredClone(edges.filter((e) => !ids.has(String(e.source)) && ids.has(String(e.target)))),
   };
 }
 
@@ -77,12 +82,15 @@ export function copyNodes(nodes: JsonObject[], edges: JsonObject[], ids: Readonl
  * their ends (new ids in React Flow's form, as InvokeAI names them; an edge kept without id stays so),
  * and the copy lands PASTE_OFFSET right and down of the original, further on while any pasted node
  * would cover an existing one (below the whole graph when the diagonal stays crowded).
+ * With `withIncoming`, the edges that came into the copied nodes from other nodes are made again into
+ * the copies, from those same nodes where they still exist.
  */
 export function pasteNodes(
   nodes: JsonObject[],
   edges: JsonObject[],
   clip: GraphClip,
   newId: () => string,
+  withIncoming = false,
 ): { nodes: JsonObject[]; edges: JsonObject[]; pastedIds: string[] } {
   const ids = new Map(clip.nodes.map((n) => [String(n.id), newId()]));
   const occupied = nodes.map((n) => nodeRect(n, edges));
@@ -109,8 +117,10 @@ export function pasteNodes(
     if (typeof data === 'object' && data !== null && !Array.isArray(data) && 'id' in data) copy.data = { ...data, id };
     return copy;
   });
-  const pastedEdges = clip.edges.map((e) => {
-    const source = ids.get(String(e.source))!;
+  const present = new Set(nodes.map((n) => String(n.id)));
+  const carried = withIncoming ? clip.incoming.filter((e) => present.has(String(e.source))) : [];
+  const pastedEdges = [...clip.edges, ...carried].map((e) => {
+    const source = ids.get(String(e.source)) ?? String(e.source);
     const target = ids.get(String(e.target))!;
     const copy: JsonObject = { ...structuredClone(e), source, target };
     if (typeof e.id === 'string') copy.id = `reactflow__edge-${source}${String(e.sourceHandle ?? '')}-${target}${String(e.targetHandle ?? '')}`;

@@ -14,6 +14,7 @@ export const GRAPH_HOTKEYS: Hotkey[] = [
   { keys: ['Shift+Drag'], action: 'Box select (or drag in Select mode)' },
   { keys: ['Ctrl+C', '⌘+C'], action: 'Copy the selected nodes' },
   { keys: ['Ctrl+V', '⌘+V'], action: 'Paste (with the edges among the pasted nodes)' },
+  { keys: ['Ctrl+Shift+V', '⌘+Shift+V'], action: 'Paste with edges (also the connections coming into the copied nodes)' },
   { keys: ['Ctrl+D', '⌘+D'], action: 'Duplicate the selected nodes' },
   { keys: ['Delete', 'Backspace'], action: 'Delete the selection' },
   { keys: ['Tab', 'Shift+Tab'], action: 'Go to the next or previous node' },

@@ -260,9 +260,9 @@ export class WorkflowGraph extends LitElement {
     clipboard = copyNodes(this.nodes, this.edges, this.selection.nodes);
   }
 
-  paste(): void {
+  paste(withEdges = false): void {
     if (!clipboard || clipboard.nodes.length === 0 || this.readonly) return;
-    this.insertCopy(clipboard);
+    this.insertCopy(clipboard, withEdges);
   }
 
   duplicateSelection(): void {
@@ -270,8 +270,8 @@ export class WorkflowGraph extends LitElement {
     this.insertCopy(copyNodes(this.nodes, this.edges, this.selection.nodes));
   }
 
-  private insertCopy(clip: GraphClip): void {
-    const { nodes, edges, pastedIds } = pasteNodes(this.nodes, this.edges, clip, () => crypto.randomUUID());
+  private insertCopy(clip: GraphClip, withEdges = false): void {
+    const { nodes, edges, pastedIds } = pasteNodes(this.nodes, this.edges, clip, () => crypto.randomUUID(), withEdges);
     this.emit({ nodes, edges });
     this.selection.set(pastedIds);
     this.revealNodes(nodes.filter((n) => pastedIds.includes(String(n.id))), edges);

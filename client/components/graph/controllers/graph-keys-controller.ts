@@ -12,7 +12,8 @@ export interface GraphKeysHost extends ReactiveControllerHost, HTMLElement {
   selectAll(): void;
   removeSelected(): void;
   copySelection(): void;
-  paste(): void;
+  /** `withEdges`: also the edges that came into the copied nodes (Ctrl+Shift+V) */
+  paste(withEdges?: boolean): void;
   duplicateSelection(): void;
   moveSelectionBy(dx: number, dy: number): void;
   /** Escape: cancel what is pending, else clear the selection; true when it did something */
@@ -62,6 +63,10 @@ export class GraphKeysController implements ReactiveController {
       return true;
     }
     if (key === 'Escape') return h.escape();
+    if (mod && !e.altKey && e.shiftKey && key === 'v') {
+      if (!h.readonly) h.paste(true);
+      return true;
+    }
     if (mod && !e.altKey && !e.shiftKey) {
       if (key === 'a') h.selectAll();
       else if (key === 'c') h.copySelection();
