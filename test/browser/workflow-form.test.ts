@@ -218,8 +218,12 @@ describe('fs-workflow-form', () => {
 
     await click('Move field Width up');
     expect(outline(formNow())).to.equal('column[heading:Noise row[field:width field:seed]]');
+    // The keyboard stays on the moved field's button, also when it leaves its container.
+    const focused = () => el.shadowRoot!.activeElement?.getAttribute('aria-label');
+    expect(focused()).to.equal('Move field Width up');
     await click('Move field Width up'); // out of the container, before it
     expect(outline(formNow())).to.equal('column[heading:Noise field:width row[field:seed]]');
+    expect(focused()).to.equal('Move field Width up');
     const layout = q<HTMLSelectElement>(el, 'select[aria-label="Layout of container"]')!;
     layout.value = 'column';
     layout.dispatchEvent(new Event('change'));

@@ -12,6 +12,7 @@
  */
 import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
 import {
   addElement,
@@ -271,6 +272,8 @@ export class WorkflowForm extends LitElement {
   @state() private accessor builderError = '';
   private derived: { exposed: unknown; nodes: unknown; form: BuilderForm } | null = null;
   private read: { value: unknown; reading: ReturnType<typeof readForm> } | null = null;
+  /** After a move, the button to focus again (the element may have been drawn anew in another container). */
+  private refocus: { id: string; direction: 'up' | 'down'; before: unknown } | null = null;
 
   private emit(detail: FormChange): void {
     this.dispatchEvent(new CustomEvent<FormChange>('fs-form-change', { detail, bubbles: true, composed: true }));
@@ -336,6 +339,26 @@ export class WorkflowForm extends LitElement {
     const template = typeof type === 'string' ? this.templates(type) : undefined;
     const typeName = template?.inputs.find((i) => i.name === field.fieldName)?.type;
     this.addElement(newNodeField(field, typeName?.cardinality === 'SINGLE' ? typeName.name : undefined));
+  }
+
+  private move(id: string, direction: 'up' | 'down'): void {
+    this.refocus = { id, direction, before: this.workflow?.form };
+    this.editForm((f) => (direction === 'up' ? moveUp(f, id) : moveDown(f, id)));
+  }
+
+  /**
+   * Keeps the keyboard on the moved element: its same button, or the other one when it can go no
+   * further that way. Runs when the moved form comes back as the `workflow` property.
+   */
+  override updated(): void {
+    const r = this.refocus;
+    if (!r || this.workflow?.form === r.before) return;
+    const head = this.renderRoot.querySelector(`[data-element-id="${CSS.escape(r.id)}"] > .el-head`);
+    if (!head) return;
+    this.refocus = null;
+    const same = head.querySelector<HTMLButtonElement>(`button[data-move="${r.direction}"]`);
+    const other = head.querySelector<HTMLButtonElement>(`button[data-move="${r.direction === 'up' ? 'down' : 'up'}"]`);
+    (same && !same.disabled ? same : other)?.focus();
   }
 
   private removeFormElement(id: string): void {
@@ -428,7 +451,7 @@ export class WorkflowForm extends LitElement {
       case 'container': {
         const children = el.data.children.map((c) => form.elements[c]).filter((c): c is FormElement => c !== undefined);
         return html`<div class="container ${el.data.layout}" role="group" aria-label=${edit ? `Container (${el.data.layout})` : nothing}>
-          ${children.map((c) => this.renderElement(form, c, el.data.layout))}
+          ${repeat(children, (c) => c.id, (c) => this.renderElement(form, c, el.data.layout))}
           ${children.length === 0 ? html`<div class="placeholder">Empty container${edit ? ': select it and add elements' : ''}</div>` : nothing}
         </div>`;
       }
@@ -479,8 +502,8 @@ export class WorkflowForm extends LitElement {
           ? html`<label class="check"><input type="checkbox" .checked=${el.data.showDescription !== false}
                 @change=${(e: Event) => this.editForm((f) => updateElementData(f, el.id, { showDescription: (e.target as HTMLInputElement).checked }))} />Description</label>`
           : nothing}
-        <button aria-label=${`Move ${name} up`} ?disabled=${!canMove(form, el.id, 'up')} @click=${() => this.editForm((f) => moveUp(f, el.id))}>↑</button>
-        <button aria-label=${`Move ${name} down`} ?disabled=${!canMove(form, el.id, 'down')} @click=${() => this.editForm((f) => moveDown(f, el.id))}>↓</button>
+        <button data-move="up" aria-label=${`Move ${name} up`} ?disabled=${!canMove(form, el.id, 'up')} @click=${() => this.move(el.id, 'up')}>↑</button>
+        <button data-move="down" aria-label=${`Move ${name} down`} ?disabled=${!canMove(form, el.id, 'down')} @click=${() => this.move(el.id, 'down')}>↓</button>
         <button class="danger" aria-label=${`Remove ${name}`} @click=${() => this.removeFormElement(el.id)}>✕</button>
       </div>
       ${this.renderContent(form, el, parentLayout)}
