@@ -341,6 +341,11 @@ describe('fs-workflow-graph editing tools', () => {
     for (const action of ['Undo', 'Redo', 'Select all nodes', 'Copy the selected nodes', 'Duplicate the selected nodes']) {
       expect(text).to.include(action);
     }
+    // Escape inside the dialog is the dialog's: it closes it (the canvas must not take the key).
+    clickHead(graph, 'a');
+    const escape = key(dialog().querySelector('button')!, 'Escape');
+    expect(escape.defaultPrevented, 'Escape taken by the canvas').to.equal(false);
+    expect(selected(graph)).to.deep.equal(['a']);
     dialog().close();
     deepAll<HTMLButtonElement>(graph, 'button[aria-label="Keyboard shortcuts"]')[0]!.click();
     await waitFor(() => dialog().open);

@@ -33,7 +33,11 @@ export class HotkeysDialog extends LitElement {
         white-space: nowrap;
       }
       dialog {
-        max-width: min(36rem, 94vw);
+        width: min(38rem, 94vw);
+        max-height: 90vh;
+      }
+      td:first-child {
+        width: 40%;
       }
     `,
   ];

@@ -44,6 +44,8 @@ export class GraphKeysController implements ReactiveController {
 
   private onKey = (e: KeyboardEvent): void => {
     if (e.defaultPrevented) return;
+    // A dialog (the hotkeys list) keeps its keys: Escape must close it, not clear the selection.
+    if (e.composedPath().some((t) => t instanceof HTMLDialogElement)) return;
     if (isTextEntry(e)) {
       if (e.key === 'Escape') {
         e.preventDefault();
