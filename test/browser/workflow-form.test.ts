@@ -496,6 +496,44 @@ describe('fs-workflow-editor modes', () => {
     expect(count()).to.equal(before);
   });
 
+  it("adds a field to the form from its context menu in the graph, also from the keyboard; only in Edit", async () => {
+    m = await openOwn(workflow('w1') as Workflow);
+    const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
+    await graph.updateComplete;
+    const seedInput = () => deepAll<HTMLElement>(graph, 'g[data-node-id=n1] [data-field=seed] input')[0]!;
+    const menu = () => deepAll(m!.el, '[role=menu]')[0];
+    // From the pointer.
+    seedInput().dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, composed: true, cancelable: true, clientX: 200, clientY: 200 }));
+    await m.el.updateComplete;
+    await waitFor(() => menu());
+    expect(menu()!.getAttribute('aria-label')).to.equal('Field Create Latent Noise › Seed');
+    const item = deepAll<HTMLButtonElement>(m.el, '[role=menuitem]')[0]!;
+    await waitFor(() => item.matches(':focus'));
+    item.click();
+    await m.el.updateComplete;
+    expect(menu()).to.equal(undefined);
+    const form = m.el.draft!.form as BuilderForm;
+    expect(Object.values(form.elements).filter((e) => e.type === 'node-field').map((e) => (e as Extract<FormElement, { type: 'node-field' }>).data.fieldIdentifier)).to.deep.equal([
+      { nodeId: 'n1', fieldName: 'seed' },
+    ]);
+    // From the keyboard (the context menu key on the focused input): now it says it is there already.
+    seedInput().focus();
+    seedInput().dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, composed: true, cancelable: true }));
+    await m.el.updateComplete;
+    await waitFor(() => menu());
+    expect(deepAll<HTMLButtonElement>(m.el, '[role=menuitem]')[0]!.disabled).to.equal(true);
+    expect(deepAll(m.el, '[role=menuitem]')[0]!.textContent!.trim()).to.equal('Already in the form');
+    document.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape' }));
+    await m.el.updateComplete;
+    expect(menu()).to.equal(undefined);
+    // In View there is no such menu: the browser's own opens.
+    deepAll<HTMLButtonElement>(m.el, '[role=group][aria-label=Mode] button').find((b) => b.textContent === 'View')!.click();
+    await m.el.updateComplete;
+    const e = new MouseEvent('contextmenu', { bubbles: true, composed: true, cancelable: true });
+    seedInput().dispatchEvent(e);
+    expect(e.defaultPrevented).to.equal(false);
+  });
+
   it('a workflow built in the form builder is saved with its form', async () => {
     m = await openOwn(workflow('w1') as Workflow);
     const form = deepAll<WorkflowForm>(m.el, 'fs-workflow-form')[0]!;

@@ -50,7 +50,8 @@ import { hasSharedTag } from '../../../shared/workflow/tags.js';
 import '../form/workflow-form.js';
 import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
 import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
-import { formAfterGraphEdit } from '../../../shared/workflow/form.js';
+import { formAfterGraphEdit, type FieldIdentifier } from '../../../shared/workflow/form.js';
+import '../form/field-menu.js';
 import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
 
 type Draft = WorkflowWithoutID & { id?: string };
@@ -328,6 +329,11 @@ export class WorkflowEditor extends LitElement {
   /** View (the form, the graph read-only) or Edit (the graph editor and the form builder). */
   get mode(): EditorMode {
     return this.modes.modeFor(JSON.stringify(this.route), !this.readonly);
+  }
+
+  /** "Add to form" from a field's context menu in the graph: the builder adds it where its selection says. */
+  private onAddToForm(e: CustomEvent<FieldIdentifier>): void {
+    this.renderRoot.querySelector<HTMLElementTagNameMap['fs-workflow-form']>('fs-workflow-form[mode=edit]')?.addNodeField(e.detail);
   }
 
   private onFormChange(e: CustomEvent<FormChange>): void {
@@ -621,6 +627,7 @@ export class WorkflowEditor extends LitElement {
               ? html`<fs-workflow-form class="form-view" mode="view" ?readonly=${this.readonly} .workflow=${d as unknown as FormWorkflow}
                   @fs-form-change=${this.onFormChange}></fs-workflow-form>`
               : nothing}
+            <fs-field-menu .workflow=${d as unknown as FormWorkflow} ?disabled=${this.mode !== 'edit'} @fs-add-to-form=${this.onAddToForm}></fs-field-menu>
             <div class="canvas">
               <fs-workflow-graph
                 .nodes=${d.nodes as JsonObject[]}

@@ -395,7 +395,7 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
           const isConnected = connected.has(f.name) && f.widget !== 'none';
           const rowClass = `row ${f.widget === 'textarea' ? 'tall' : ''} ${f.widget === 'none' ? 'handle-only' : ''} ${f.extra ? 'extra' : ''}`;
           return svg`<foreignObject x="0" y=${f.y} width=${width} height=${f.height}>
-            <div class=${rowClass} style=${f.widget === 'textarea' ? `height:${f.height}px` : ''}>
+            <div class=${rowClass} data-field=${f.name} style=${f.widget === 'textarea' ? `height:${f.height}px` : ''}>
               <span class="label" title=${fieldDescription(f)}>${f.label}</span>${isConnected
                 ? html`<span class="connected">connected</span>`
                 : renderFieldValue(view, actions, f)}
