@@ -87,11 +87,24 @@ export class WorkflowGraph extends LitElement {
       .toolbar input {
         width: 10rem;
       }
+      /* On the canvas, as React Flow's controls in InvokeAI: the toolbar stays short on a phone. */
       .view-tools {
+        position: absolute;
+        left: 8px;
+        top: 8px;
         display: flex;
-        gap: 0.3rem;
-        margin-left: auto;
+        gap: 0.25rem;
         flex-wrap: wrap;
+        max-width: calc(100% - 16px);
+        padding: 0.25rem;
+        border: 1px solid var(--fs-border);
+        border-radius: 8px;
+        background: var(--fs-surface);
+      }
+      .view-tools button {
+        padding: 0.2rem 0.5rem;
+        font-size: 0.8rem;
+        min-height: 2rem;
       }
       .view-tools button[aria-pressed='true'] {
         background: var(--fs-hover);
@@ -444,7 +457,6 @@ export class WorkflowGraph extends LitElement {
                 ${sel.nodes.size === 0 && sel.edges.size > 0 ? 'Remove edge' : 'Remove node'}
               </button>
               ${pending ? html`<span class="muted">Click an input to connect (Esc cancels)</span>` : nothing}`}
-        ${this.renderViewTools()}
       </div>
       <div class="stage">
         <svg
@@ -486,6 +498,7 @@ export class WorkflowGraph extends LitElement {
               this.centreOn,
             )
           : nothing}
+        ${this.renderViewTools()}
         <p id="graph-help" class="sr-only">
           Tab moves between nodes and their fields. Arrow keys move the selected nodes. Shift+? lists every key.
         </p>
