@@ -252,6 +252,17 @@ describe('fs-workflow-form', () => {
     await el.updateComplete;
     expect(q<HTMLInputElement>(el, '.field input')!.valueAsNumber).to.equal(512);
     expect(q(el, 'h3.heading')!.textContent).to.equal('Noise');
+    // Width is "more than 0, a multiple of 8": 520 is taken, 513 is refused with the browser's reason.
+    const widthInput = q<HTMLInputElement>(el, '.field input')!;
+    widthInput.value = '520';
+    widthInput.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, 'n1', 'width').value).to.equal(520);
+    widthInput.value = '513';
+    widthInput.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, 'n1', 'width').value).to.equal(520);
+    expect(q(el, '.field .error')!.textContent).to.not.equal('');
   });
 
   it('edits a field label and description (kept in the node, as InvokeAI does) and its widget setting', async () => {

@@ -24,9 +24,12 @@ const FLOAT = { name: 'FloatField', cardinality: 'SINGLE' } as const;
 
 describe('widgetFor', () => {
   it('numbers: bounds from the template, exclusive bounds of integers as the next integer, steps from multipleOf, settings override', () => {
+    // The browser counts steps from min: "more than 0, a multiple of 8" is min 8 (so 512 is a valid step).
     expect(widgetFor(field('w'), input({ name: 'w', type: INT, exclusiveMinimum: 0, multipleOf: 8 }), 512)).toEqual({
-      kind: 'number', component: 'number-input', integer: true, value: 512, min: 1, step: 8,
+      kind: 'number', component: 'number-input', integer: true, value: 512, min: 8, step: 8,
     });
+    expect(widgetFor(field('w'), input({ name: 'w', type: INT, minimum: 3, maximum: 100, multipleOf: 8 }), 16)).toMatchObject({ min: 8, max: 96 });
+    expect(widgetFor(field('w'), input({ name: 'w', type: INT, exclusiveMinimum: 0 }), 4)).toMatchObject({ min: 1, step: 1 });
     expect(widgetFor(field('s'), input({ name: 's', type: FLOAT, minimum: 0, maximum: 1 }), 0.5)).toEqual({
       kind: 'number', component: 'number-input', integer: false, value: 0.5, min: 0, max: 1, step: 'any',
     });

@@ -91,9 +91,12 @@ function numberWidget(t: InputTemplate | undefined, integer: boolean, value: Jso
   // bound itself, InvokeAI does the same).
   const exMin = t?.exclusiveMinimum;
   const exMax = t?.exclusiveMaximum;
-  const min = fromSettings?.min ?? t?.minimum ?? (exMin === undefined ? undefined : integer ? exMin + 1 : exMin);
-  const max = fromSettings?.max ?? t?.maximum ?? (exMax === undefined ? undefined : integer ? exMax - 1 : exMax);
   const step = t?.multipleOf ?? (integer ? 1 : 'any');
+  // The browser counts steps from `min`: with a step (multipleOf 8) the bounds are moved to the
+  // nearest multiples inside them, so that 512 stays valid when the bound is "more than 0".
+  const inside = (v: number | undefined, round: (x: number) => number) => (v === undefined || step === 'any' ? v : round(v / step) * step);
+  const min = inside(fromSettings?.min ?? t?.minimum ?? (exMin === undefined ? undefined : integer ? exMin + 1 : exMin), Math.ceil);
+  const max = inside(fromSettings?.max ?? t?.maximum ?? (exMax === undefined ? undefined : integer ? exMax - 1 : exMax), Math.floor);
   const wanted = fromSettings?.component;
   const component = (wanted === 'slider' || wanted === 'number-input-and-slider') && min !== undefined && max !== undefined ? wanted : 'number-input';
   return {
