@@ -123,7 +123,7 @@ describe('fs-workflow-form', () => {
     expect(q(el, '.empty')!.textContent).to.contain('This workflow has no form.');
   });
 
-  it('edits write the value into the node input the form points at, and refuse a number out of bounds', async () => {
+  it('edits write the value into the node input the form points at; numbers are clamped into bounds, non-numbers refused', async () => {
     const wf = (await defaultWorkflow('Text to Video - Wan 2.2 Lightning.json')) as FormWorkflow;
     const form = wf.form as BuilderForm;
     const el = await mountForm(wf, 'view');
@@ -134,12 +134,18 @@ describe('fs-workflow-form', () => {
     input.dispatchEvent(new Event('change'));
     await el.updateComplete;
     expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(6);
-    // Wan's steps are > 0: 0 is refused with the browser's reason, and the node keeps 6.
+    // Wan's steps are > 0: 0 becomes 1, as the graph's field and InvokeAI clamp it.
     input.value = '0';
     input.dispatchEvent(new Event('change'));
     await el.updateComplete;
-    expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(6);
-    expect(q(el, `[data-element-id="${steps.id}"] .error`)!.textContent).to.not.equal('');
+    expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(1);
+    expect(input.value).to.equal('1');
+    // Not a number: refused with a reason, the node keeps 1.
+    input.value = '';
+    input.dispatchEvent(new Event('change'));
+    await el.updateComplete;
+    expect(nodeInput(el.workflow!, nodeId, 'steps').value).to.equal(1);
+    expect(q(el, `[data-element-id="${steps.id}"] .error`)!.textContent).to.equal('Enter a number.');
     expect(input.getAttribute('aria-invalid')).to.equal('true');
 
     const prompt = Object.values(form.elements).find((e) => e.type === 'node-field' && e.data.fieldIdentifier.fieldName === 'prompt')!;
@@ -252,17 +258,15 @@ describe('fs-workflow-form', () => {
     await el.updateComplete;
     expect(q<HTMLInputElement>(el, '.field input')!.valueAsNumber).to.equal(512);
     expect(q(el, 'h3.heading')!.textContent).to.equal('Noise');
-    // Width is "more than 0, a multiple of 8": 520 is taken, 513 is refused with the browser's reason.
+    // Width is "more than 0, a multiple of 8": 520 is taken, 515 becomes 512, -3 becomes 8.
     const widthInput = q<HTMLInputElement>(el, '.field input')!;
-    widthInput.value = '520';
-    widthInput.dispatchEvent(new Event('change'));
-    await el.updateComplete;
-    expect(nodeInput(el.workflow!, 'n1', 'width').value).to.equal(520);
-    widthInput.value = '513';
-    widthInput.dispatchEvent(new Event('change'));
-    await el.updateComplete;
-    expect(nodeInput(el.workflow!, 'n1', 'width').value).to.equal(520);
-    expect(q(el, '.field .error')!.textContent).to.not.equal('');
+    for (const [typed, stored] of [['520', 520], ['515', 512], ['-3', 8]] as const) {
+      widthInput.value = typed;
+      widthInput.dispatchEvent(new Event('change'));
+      await el.updateComplete;
+      expect(nodeInput(el.workflow!, 'n1', 'width').value, typed).to.equal(stored);
+    }
+    expect(widthInput.min).to.equal('8');
   });
 
   it('edits a field label and description (kept in the node, as InvokeAI does) and its widget setting', async () => {

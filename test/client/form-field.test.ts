@@ -1,7 +1,7 @@
 // Which widget a form's node field gets (client/components/form/form-field.ts), by InvokeAI's rules:
 // the template's type and bounds when the node type is known, the value's JSON type when it is not.
 import { describe, expect, it } from 'vitest';
-import { formFieldView, pickableFields, setInputText, widgetFor } from '../../client/components/form/form-field.js';
+import { formFieldView, numberToStore, pickableFields, setInputText, widgetFor } from '../../client/components/form/form-field.js';
 import { newNodeField, type NodeFieldElement } from '../../shared/workflow/form.js';
 import type { InputTemplate, NodeTemplate } from '../../shared/node-templates/index.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
@@ -40,6 +40,22 @@ describe('widgetFor', () => {
     expect(widgetFor(field('w', { type: 'integer-field-config', component: 'slider' }), input({ name: 'w', type: INT }), 3)).toMatchObject({ component: 'number-input' });
     // No value yet: an empty number input, not 0.
     expect(widgetFor(field('w'), input({ name: 'w', type: INT }), undefined)).toMatchObject({ kind: 'number', value: undefined });
+  });
+
+  it('stores a typed number rounded to its step and clamped into its bounds (InvokeAI), nothing for a non-number', () => {
+    const width = widgetFor(field('w'), input({ name: 'w', type: INT, exclusiveMinimum: 0, maximum: 4096, multipleOf: 8 }), 512);
+    if (width.kind !== 'number') throw new Error('number widget expected');
+    expect(['515', '517', '0', '-40', '99999', '1e3'].map((t) => numberToStore(t, width))).toEqual([512, 520, 8, 8, 4096, 1000]);
+    expect(['', ' ', 'abc', 'Infinity'].map((t) => numberToStore(t, width))).toEqual([null, null, null, null]);
+    const steps = widgetFor(field('s'), input({ name: 's', type: INT, exclusiveMinimum: 0 }), 4);
+    if (steps.kind !== 'number') throw new Error('number widget expected');
+    expect(['2.6', '0'].map((t) => numberToStore(t, steps))).toEqual([3, 1]);
+    const cfg = widgetFor(field('c'), input({ name: 'c', type: FLOAT, minimum: 1, multipleOf: 0.1 }), 7.5);
+    if (cfg.kind !== 'number') throw new Error('number widget expected');
+    expect(['0.3', '3.14159', '1.16'].map((t) => numberToStore(t, cfg))).toEqual([1, 3.1, 1.2]);
+    const free = widgetFor(field('f'), input({ name: 'f', type: FLOAT }), 0);
+    if (free.kind !== 'number') throw new Error('number widget expected');
+    expect(numberToStore('0.123456', free)).toBe(0.123456);
   });
 
   it('strings: one line or several (settings first, then the template), dropdowns keep a value they do not list', () => {

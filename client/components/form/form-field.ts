@@ -226,3 +226,20 @@ export function setInputText(nodes: readonly JsonObject[], field: FieldIdentifie
     return { ...n, data: { ...data, inputs: { ...inputs, [field.fieldName]: { ...input, ...change } } } };
   });
 }
+
+/**
+ * The number to store for what was typed, as InvokeAI (and the graph's fields) take it: rounded to the
+ * step (integers to whole numbers, a multipleOf to its nearest multiple) and clamped into the bounds;
+ * null when it is not a number (then nothing is stored).
+ */
+export function numberToStore(text: string, w: Extract<FieldWidget, { kind: 'number' }>): number | null {
+  if (text.trim() === '') return null;
+  let n = Number(text);
+  if (!Number.isFinite(n)) return null;
+  if (w.step !== 'any') n = Math.round(n / w.step) * w.step;
+  if (w.integer) n = Math.round(n);
+  if (w.min !== undefined && n < w.min) n = w.min;
+  if (w.max !== undefined && n > w.max) n = w.max;
+  // A step such as 0.1 leaves binary noise (0.30000000000000004).
+  return Number(n.toPrecision(12));
+}

@@ -41,7 +41,7 @@ import {
 } from '../../../shared/workflow/form.js';
 import { templateFor, type TemplateLookup } from '../../../shared/node-templates/index.js';
 import { setInputValue } from '../graph/graph-model.js';
-import { formFieldView, pickableFields, setInputText, type FieldWidget } from './form-field.js';
+import { formFieldView, numberToStore, pickableFields, setInputText, type FieldWidget } from './form-field.js';
 import { sharedStyles } from '../shared-styles.js';
 
 export interface FormWorkflow {
@@ -382,18 +382,16 @@ export class WorkflowForm extends LitElement {
     this.errors = next;
   }
 
-  private onNumber(el: NodeFieldElement, input: HTMLInputElement): void {
-    // The browser checks min, max and step; a refused value is shown with its reason and not written.
-    if (input.value.trim() === '' || Number.isNaN(input.valueAsNumber)) {
+  /** A number typed: rounded and clamped as the graph's fields do (InvokeAI's way); not a number: refused. */
+  private onNumber(el: NodeFieldElement, w: Extract<FieldWidget, { kind: 'number' }>, input: HTMLInputElement): void {
+    const n = numberToStore(input.value, w);
+    if (n === null) {
       this.setError(el.id, 'Enter a number.');
       return;
     }
-    if (!input.checkValidity()) {
-      this.setError(el.id, input.validationMessage);
-      return;
-    }
     this.setError(el.id, null);
-    this.setValue(el, input.valueAsNumber);
+    input.value = String(n);
+    this.setValue(el, n);
   }
 
   private renderWidget(el: NodeFieldElement, w: FieldWidget, inputId: string, describedBy: string): TemplateResult {
@@ -403,7 +401,7 @@ export class WorkflowForm extends LitElement {
         const number = html`<input id=${inputId} type="number" inputmode=${w.integer ? 'numeric' : 'decimal'} .value=${w.value === undefined ? '' : String(w.value)}
           min=${w.min ?? nothing} max=${w.max ?? nothing} step=${w.step} ?readonly=${ro} aria-describedby=${describedBy || nothing}
           aria-invalid=${this.errors[el.id] ? 'true' : 'false'}
-          @change=${(e: Event) => this.onNumber(el, e.target as HTMLInputElement)} />`;
+          @change=${(e: Event) => this.onNumber(el, w, e.target as HTMLInputElement)} />`;
         if (w.component === 'number-input') return number;
         // A slider drag is one undo step (the merge key of typing).
         const slider = html`<input type="range" class="slider" id=${w.component === 'slider' ? inputId : `${inputId}-slider`}
