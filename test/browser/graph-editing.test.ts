@@ -78,7 +78,11 @@ function overlaps(g: WorkflowGraph): string[] {
 }
 
 describe('fs-workflow-graph editing tools', () => {
-  afterEach(() => document.querySelectorAll('fs-workflow-graph').forEach((g) => g.remove()));
+  beforeEach(() => localStorage.removeItem('flowshelf.canvas'));
+  afterEach(() => {
+    document.querySelectorAll('fs-workflow-graph').forEach((g) => g.remove());
+    localStorage.removeItem('flowshelf.canvas');
+  });
 
   it('is a group of focusable nodes, not an image', async () => {
     const { graph } = await makeGraph();
@@ -135,6 +139,23 @@ describe('fs-workflow-graph editing tools', () => {
     pointer(canvas(graph), 'pointermove', to);
     pointer(canvas(graph), 'pointerup', to);
     expect(pos(graph, 'c')).to.deep.equal({ x: 825, y: 300 });
+  });
+
+  it('keeps Snap and the minimap setting for the next canvas (this browser), and copes with storage holding junk', async () => {
+    const first = (await makeGraph()).graph;
+    expect(first.snap).to.equal(false);
+    expect(first.showMinimap).to.equal(true);
+    deepAll<HTMLButtonElement>(first, 'button').find((b) => b.textContent?.trim() === 'Snap')!.click();
+    deepAll<HTMLButtonElement>(first, 'button').find((b) => b.textContent?.trim() === 'Minimap')!.click();
+    first.remove();
+    const second = (await makeGraph()).graph;
+    expect(second.snap).to.equal(true);
+    expect(second.showMinimap).to.equal(false);
+    expect(deepAll(second, 'svg.minimap')).to.have.length(0);
+    second.remove();
+    localStorage.setItem('flowshelf.canvas', '{"snap": "yes", "minimap": 3');
+    const third = (await makeGraph()).graph;
+    expect([third.snap, third.showMinimap]).to.deep.equal([false, true]);
   });
 
   it('Shift+drag on the background selects the nodes the box touches; Select mode does it without Shift', async () => {

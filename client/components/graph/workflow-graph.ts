@@ -42,6 +42,7 @@ import { templateFor } from '../../../shared/node-templates/index.js';
 import { AddNodeController } from './controllers/add-node-controller.js';
 import type { HotkeysDialog } from './hotkeys-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
+import { loadCanvasPrefs, saveCanvasPrefs } from './canvas-prefs.js';
 import './hotkeys-dialog.js';
 
 export interface GraphChange {
@@ -165,11 +166,11 @@ export class WorkflowGraph extends LitElement {
   @property({ type: Boolean }) accessor readonly = false;
   /** a new value fits the view to the nodes (another workflow opened or loaded) */
   @property({ attribute: false }) accessor fitKey: unknown = undefined;
-  /** drag positions land on the 25-unit grid */
-  @state() accessor snap = false;
+  /** drag positions land on the 25-unit grid (kept between visits, canvas-prefs.ts) */
+  @state() accessor snap = loadCanvasPrefs().snap;
   /** a background drag draws a selection box instead of panning (touch screens have no Shift) */
   @state() accessor selectMode = false;
-  @state() accessor showMinimap = true;
+  @state() accessor showMinimap = loadCanvasPrefs().minimap;
   @query('svg.canvas') private accessor svgEl!: SVGSVGElement | null;
   @query('fs-hotkeys-dialog') private accessor hotkeys!: HotkeysDialog;
 
@@ -412,6 +413,12 @@ export class WorkflowGraph extends LitElement {
     this.emit({ nodes: addInputField(this.nodes, nodeId, name) });
   }
 
+  private setPrefs(change: { snap?: boolean; minimap?: boolean }): void {
+    this.snap = change.snap ?? this.snap;
+    this.showMinimap = change.minimap ?? this.showMinimap;
+    saveCanvasPrefs({ snap: this.snap, minimap: this.showMinimap });
+  }
+
   private renderViewTools() {
     const toggle = (label: string, pressed: boolean, flip: () => void, title: string) =>
       html`<button aria-pressed=${pressed ? 'true' : 'false'} title=${title} @click=${flip}>${label}</button>`;
@@ -422,9 +429,9 @@ export class WorkflowGraph extends LitElement {
       ${this.readonly
         ? nothing
         : html`${toggle('Select', this.selectMode, () => (this.selectMode = !this.selectMode), 'Drag on the canvas selects (Shift+drag always does)')}
-            ${toggle('Snap', this.snap, () => (this.snap = !this.snap), 'Snap to grid')}
+            ${toggle('Snap', this.snap, () => this.setPrefs({ snap: !this.snap }), 'Snap to grid')}
             <button @click=${this.layout} title="Arrange the nodes along their connections">Auto layout</button>`}
-      ${toggle('Minimap', this.showMinimap, () => (this.showMinimap = !this.showMinimap), 'Show the minimap')}
+      ${toggle('Minimap', this.showMinimap, () => this.setPrefs({ minimap: !this.showMinimap }), 'Show the minimap')}
       <button aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Shift+?)" @click=${this.showHotkeys}>?</button>
     </div>`;
   }
