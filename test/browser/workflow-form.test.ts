@@ -307,6 +307,14 @@ describe('fs-workflow-form', () => {
     await el.updateComplete;
     expect(nodeInput(el.workflow!, 'n1', 'seed').description).to.equal('Change it for another picture');
     expect(q(el, '.field .description')!.textContent).to.equal('Change it for another picture');
+    const show = qa<HTMLLabelElement>(el, 'label.check').find((l) => l.textContent!.trim() === 'Show the description')!.querySelector('input')!;
+    show.click();
+    await el.updateComplete;
+    expect((el.workflow!.form as BuilderForm).elements['node-field-s']).to.deep.include({ type: 'node-field' });
+    expect(((el.workflow!.form as BuilderForm).elements['node-field-s'] as Extract<FormElement, { type: 'node-field' }>).data.showDescription).to.equal(false);
+    expect(q(el, '.field .description')).to.equal(null);
+    show.click();
+    await el.updateComplete;
 
     // The seed has bounds (0..4294967295), so a slider can be offered; its value goes into the node.
     const widget = q<HTMLSelectElement>(el, 'select[aria-label="Widget of field Variation"]')!;

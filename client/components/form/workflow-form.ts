@@ -496,10 +496,6 @@ export class WorkflowForm extends LitElement {
               <option value="column" ?selected=${el.data.layout === 'column'}>Column</option>
             </select>`
           : nothing}
-        ${el.type === 'node-field'
-          ? html`<label class="check"><input type="checkbox" .checked=${el.data.showDescription !== false}
-                @change=${(e: Event) => this.editForm((f) => updateElementData(f, el.id, { showDescription: (e.target as HTMLInputElement).checked }))} />Description</label>`
-          : nothing}
         <button data-move="up" aria-label=${`Move ${name} up`} ?disabled=${!canMove(form, el.id, 'up')} @click=${() => this.move(el.id, 'up')}>↑</button>
         <button data-move="down" aria-label=${`Move ${name} down`} ?disabled=${!canMove(form, el.id, 'down')} @click=${() => this.move(el.id, 'down')}>↓</button>
         <button class="danger" aria-label=${`Remove ${name}`} @click=${() => this.removeFormElement(el.id)}>✕</button>
@@ -531,6 +527,8 @@ export class WorkflowForm extends LitElement {
         @change=${(e: Event) => setText({ label: (e.target as HTMLInputElement).value })} /></label>
       <label class="field">Description<textarea rows="2" aria-label=${`Description of ${name}`} placeholder=${view.templateDescription}
         .value=${view.userDescription} @change=${(e: Event) => setText({ description: (e.target as HTMLTextAreaElement).value })}></textarea></label>
+      <label class="check"><input type="checkbox" .checked=${el.data.showDescription !== false}
+        @change=${(e: Event) => this.editForm((f) => updateElementData(f, el.id, { showDescription: (e.target as HTMLInputElement).checked }))} />Show the description</label>
       ${components
         ? html`<label class="field">Widget<select aria-label=${`Widget of ${name}`} @change=${(e: Event) => setComponent((e.target as HTMLSelectElement).value)}>
             ${components.map(([value, label]) => html`<option value=${value} ?selected=${(settings?.component ?? components[0]![0]) === value}>${label}</option>`)}
