@@ -60,13 +60,14 @@ export class AddNodeController implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.host.addEventListener('keydown', this.onKey);
+    // On the document: with nothing focused (the body), InvokeAI's keys act on the canvas under the pointer.
+    document.addEventListener('keydown', this.onKey);
     this.host.addEventListener('pointermove', this.onPointer);
     this.host.addEventListener('dblclick', this.onDoubleClick);
   }
 
   hostDisconnected(): void {
-    this.host.removeEventListener('keydown', this.onKey);
+    document.removeEventListener('keydown', this.onKey);
     this.host.removeEventListener('pointermove', this.onPointer);
     this.host.removeEventListener('dblclick', this.onDoubleClick);
   }
@@ -78,7 +79,10 @@ export class AddNodeController implements ReactiveController {
   private onKey = (e: KeyboardEvent): void => {
     if (e.defaultPrevented || this.host.readonly || isTextEntry(e)) return;
     if (e.ctrlKey || e.metaKey || e.altKey) return;
-    const target = e.composedPath()[0];
+    const path = e.composedPath();
+    const target = path[0];
+    const unfocused = target === document.body || target === document.documentElement;
+    if (!path.includes(this.host) && !(unfocused && this.pointerInside())) return;
     // Space on a button or a handle presses it; on a node the canvas selects it.
     if (e.key === ' ' && target instanceof Element && (target.matches('button, [role=button], g.node') || target.closest('fs-add-node-popover'))) return;
     const shiftA = e.shiftKey && (e.key === 'A' || e.key === 'a');
@@ -92,13 +96,18 @@ export class AddNodeController implements ReactiveController {
     this.show({ x: e.clientX, y: e.clientY }, null);
   };
 
+  private pointerInside(): boolean {
+    const rect = this.host.svgElement?.getBoundingClientRect();
+    const p = this.lastPointer;
+    return !!rect && !!p && p.x >= rect.left && p.x <= rect.right && p.y >= rect.top && p.y <= rect.bottom;
+  }
+
   /** Opens the popover where the pointer last was over the canvas, else in its middle. */
   openAtPointer(): void {
     const rect = this.host.svgElement?.getBoundingClientRect();
     if (!rect) return;
     const p = this.lastPointer;
-    const inside = p && p.x >= rect.left && p.x <= rect.right && p.y >= rect.top && p.y <= rect.bottom;
-    this.show(inside ? p : { x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 }, null);
+    this.show(p && this.pointerInside() ? p : { x: rect.left + rect.width / 2, y: rect.top + rect.height / 3 }, null);
   }
 
   /** Opens the popover for a connection dropped on empty canvas at `client`. */
