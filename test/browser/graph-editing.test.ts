@@ -194,6 +194,22 @@ describe('fs-workflow-graph editing tools', () => {
     expect(graph.edges).to.deep.equal([]);
   });
 
+  it('an edge kept without id is selected and removed on its own, not with every other id-less edge', async () => {
+    const { graph } = await makeGraph();
+    graph.edges = [
+      { source: 'a', sourceHandle: 'value', target: 'b', targetHandle: 'a', type: 'default' },
+      { source: 'b', sourceHandle: 'value', target: 'c', targetHandle: 'a', type: 'default' },
+    ];
+    await graph.updateComplete;
+    const hit = deepAll<SVGPathElement>(graph, 'path.edge-hit')[1]!;
+    hit.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, composed: true, pointerId: 1 }));
+    await graph.updateComplete;
+    expect(deepAll(graph, 'path.edge.selected')).to.have.length(1);
+    key(canvas(graph), 'Delete');
+    await graph.updateComplete;
+    expect(graph.edges.map((e) => [e.source, e.target])).to.deep.equal([['a', 'b']]);
+  });
+
   it('copy and paste: new ids, the edge between the copies kept, landing clear of every node', async () => {
     const { graph } = await makeGraph();
     clickHead(graph, 'a');

@@ -23,6 +23,15 @@ export function nodeRect(node: JsonObject, edges: JsonObject[]): Rect {
   return { x: p.x, y: p.y, w: NODE_WIDTH, h: nodeHeight(node, edges) };
 }
 
+/**
+ * How the canvas names an edge for selecting it: its id, or, for an edge kept without one (InvokeAI
+ * accepts those), its two ends (the NUL keeps it apart from any id).
+ */
+export function edgeKey(edge: JsonObject): string {
+  if (typeof edge.id === 'string') return edge.id;
+  return `\u0000${String(edge.source)}.${String(edge.sourceHandle)}>${String(edge.target)}.${String(edge.targetHandle)}`;
+}
+
 export function intersects(a: Rect, b: Rect): boolean {
   return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
 }

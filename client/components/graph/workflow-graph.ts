@@ -26,7 +26,7 @@ import {
   setNodeData,
   type Point,
 } from './graph-model.js';
-import { boundsOf, copyNodes, moveNodesBy, nodesInRect, pasteNodes, placeNodes, type GraphClip, type Rect } from './graph-edits.js';
+import { boundsOf, copyNodes, edgeKey, moveNodesBy, nodesInRect, pasteNodes, placeNodes, type GraphClip, type Rect } from './graph-edits.js';
 import { autoLayout } from './graph-layout.js';
 import { nodeStyles, renderGraphNode, type NodeActions } from './graph-node.js';
 import { edgeStyles, renderGraphEdge } from './graph-edge.js';
@@ -194,7 +194,7 @@ export class WorkflowGraph extends LitElement {
     if (changed.has('fitKey') && changed.get('fitKey') !== undefined) this.viewport.fit();
     if (changed.has('nodes') || changed.has('edges')) {
       // An undo, a remote edit or a delete may take selected things away.
-      this.selection.retain(new Set(this.nodes.map((n) => String(n.id))), new Set(this.edges.map((e) => String(e.id))));
+      this.selection.retain(new Set(this.nodes.map((n) => String(n.id))), new Set(this.edges.map(edgeKey)));
     }
   }
 
@@ -262,7 +262,7 @@ export class WorkflowGraph extends LitElement {
     const s = this.selection;
     if (s.empty || this.readonly) return;
     let wf: GraphChange = { nodes: this.nodes, edges: this.edges, exposedFields: this.exposedFields };
-    wf = { ...wf, edges: wf.edges.filter((e) => !s.hasEdge(String(e.id))) };
+    wf = { ...wf, edges: wf.edges.filter((e) => !s.hasEdge(edgeKey(e))) };
     for (const id of s.nodes) wf = removeNode(wf, id);
     s.clear();
     this.emit(wf);
@@ -390,8 +390,8 @@ export class WorkflowGraph extends LitElement {
 
   private onEdgePointerDown = (e: PointerEvent, edge: JsonObject): void => {
     e.stopPropagation();
-    if (e.shiftKey) this.selection.addEdge(String(edge.id), true);
-    else this.selection.set([], [String(edge.id)]);
+    if (e.shiftKey) this.selection.addEdge(edgeKey(edge), true);
+    else this.selection.set([], [edgeKey(edge)]);
   };
 
   private onBackgroundDown(e: PointerEvent): void {
@@ -481,7 +481,7 @@ export class WorkflowGraph extends LitElement {
           @wheel=${this.viewport.onWheel}
         >
           ${this.edges.map((e) =>
-            renderGraphEdge({ edge: e, nodesById: byId, edges: this.edges, selected: sel.hasEdge(String(e.id)) }, this.onEdgePointerDown),
+            renderGraphEdge({ edge: e, nodesById: byId, edges: this.edges, selected: sel.hasEdge(edgeKey(e)) }, this.onEdgePointerDown),
           )}
           ${this.nodes.map((n) =>
             renderGraphNode(
