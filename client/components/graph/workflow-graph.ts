@@ -40,6 +40,7 @@ import { ConnectDragController } from './controllers/connect-drag-controller.js'
 import type { DragStart } from '../../../shared/workflow/connection-rules.js';
 import { templateFor } from '../../../shared/node-templates/index.js';
 import { AddNodeController } from './controllers/add-node-controller.js';
+import { inspectorStyles, renderNodeInspector } from './node-inspector.js';
 import type { HotkeysDialog } from './hotkeys-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
 import { loadCanvasPrefs, saveCanvasPrefs } from './canvas-prefs.js';
@@ -66,6 +67,7 @@ export class WorkflowGraph extends LitElement {
     nodeStyles,
     edgeStyles,
     minimapStyles,
+    inspectorStyles,
     css`
       :host {
         display: flex;
@@ -513,6 +515,9 @@ export class WorkflowGraph extends LitElement {
         <p class="connect-status" role="status" aria-live="polite" ?hidden=${!this.dragConnect.message}>${this.dragConnect.message}</p>
         ${this.adder.render()}
       </div>
+      ${selNode
+        ? renderNodeInspector({ node: selNode, edges: this.edges, selected: true, readonly: this.readonly, pendingOutput: null }, this.nodeActions)
+        : nothing}
       <fs-hotkeys-dialog></fs-hotkeys-dialog>
     `;
   }
