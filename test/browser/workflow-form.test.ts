@@ -7,7 +7,7 @@ import type { WorkflowEditor } from '../../client/components/editor/workflow-edi
 import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { templateFor } from '../../shared/node-templates/index.js';
 import { createEntry, readEntry } from '../../shared/workflow/library-doc.js';
-import type { BuilderForm, FormElement } from '../../shared/workflow/form.js';
+import { readForm, type BuilderForm, type FormElement } from '../../shared/workflow/form.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 import { deepAll, mount, waitFor, workflow } from './helpers.js';
 
@@ -338,6 +338,62 @@ describe('fs-workflow-form', () => {
     await el.updateComplete;
     expect(nodeInput(el.workflow!, 'n1', 'seed').value).to.equal(1000);
     expect(q<HTMLInputElement>(el, 'input[type=number]')!.valueAsNumber).to.equal(1000);
+  });
+
+  it('arranges by drag and drop: before or after an element by the pointer, into an empty container, never into itself', async () => {
+    const base = workflow('w1', {
+      nodes: [
+        {
+          id: 'n1',
+          type: 'invocation',
+          data: { id: 'n1', type: 'noise', label: '', inputs: { width: { name: 'width', label: '', value: 512 }, height: { name: 'height', label: '', value: 512 } } },
+          position: { x: 0, y: 0 },
+        },
+      ],
+      edges: [],
+    }) as unknown as FormWorkflow;
+    const nf = (id: string, parentId: string, fieldName: string) => ({ id, type: 'node-field', parentId, data: { fieldIdentifier: { nodeId: 'n1', fieldName } } });
+    const form = {
+      rootElementId: 'root',
+      elements: {
+        root: { id: 'root', type: 'container', data: { layout: 'column', children: ['heading-1', 'container-1', 'text-1', 'container-2'] } },
+        'heading-1': { id: 'heading-1', type: 'heading', parentId: 'root', data: { content: 'Size' } },
+        'container-1': { id: 'container-1', type: 'container', parentId: 'root', data: { layout: 'row', children: ['w', 'h'] } },
+        w: nf('w', 'container-1', 'width'),
+        h: nf('h', 'container-1', 'height'),
+        'text-1': { id: 'text-1', type: 'text', parentId: 'root', data: { content: 'Pick a size' } },
+        'container-2': { id: 'container-2', type: 'container', parentId: 'root', data: { layout: 'column', children: [] } },
+      },
+    };
+    const el = await mountForm({ ...base, form }, 'edit');
+    const box = (id: string) => q<HTMLElement>(el, `[data-element-id="${id}"]`)!;
+    const outline = (f: BuilderForm, id = f.rootElementId): string => {
+      const e = f.elements[id]!;
+      return e.type === 'container' ? `${id}[${e.data.children.map((c) => outline(f, c)).join(' ')}]` : id;
+    };
+    /** Drags `id` by its header onto `target` at a point of its box (fractions of its width and height). */
+    const dragOnto = async (id: string, target: string, fx: number, fy: number): Promise<boolean> => {
+      const dataTransfer = new DataTransfer();
+      box(id).querySelector(':scope > .el-head')!.dispatchEvent(new DragEvent('dragstart', { bubbles: true, composed: true, dataTransfer }));
+      const r = box(target).getBoundingClientRect();
+      const at = { clientX: r.left + r.width * fx, clientY: r.top + r.height * fy, bubbles: true, composed: true, cancelable: true, dataTransfer };
+      const over = new DragEvent('dragover', at);
+      box(target).dispatchEvent(over);
+      box(target).dispatchEvent(new DragEvent('drop', at));
+      box(id)?.querySelector(':scope > .el-head')?.dispatchEvent(new DragEvent('dragend', { bubbles: true, composed: true, dataTransfer }));
+      await el.updateComplete;
+      return over.defaultPrevented;
+    };
+    expect(await dragOnto('text-1', 'w', 0.1, 0.5)).to.equal(true); // the left half of a row's child: before it
+    expect(outline(el.workflow!.form as BuilderForm)).to.equal('root[heading-1 container-1[text-1 w h] container-2[]]');
+    expect(await dragOnto('h', 'container-2', 0.5, 0.5)).to.equal(true); // into the empty container
+    expect(outline(el.workflow!.form as BuilderForm)).to.equal('root[heading-1 container-1[text-1 w] container-2[h]]');
+    expect(await dragOnto('heading-1', 'container-2', 0.5, 0.95)).to.equal(true); // the lower half in a column: after it
+    expect(outline(el.workflow!.form as BuilderForm)).to.equal('root[container-1[text-1 w] container-2[h] heading-1]');
+    const before = el.workflow!.form;
+    expect(await dragOnto('container-1', 'w', 0.5, 0.5)).to.equal(false); // not into itself
+    expect(el.workflow!.form).to.equal(before);
+    expect(readForm(el.workflow!.form).ok).to.equal(true);
   });
 
   it('starts building from the exposed fields when the workflow has no form yet', async () => {

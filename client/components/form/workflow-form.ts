@@ -23,7 +23,9 @@ import {
   formFromExposedFields,
   hasForm,
   isFormEmpty,
+  MAX_FORM_DEPTH,
   moveDown,
+  moveElement,
   moveUp,
   newContainer,
   newDivider,
@@ -237,6 +239,25 @@ export class WorkflowForm extends LitElement {
       .el.selected {
         border: 2px solid var(--fs-accent);
       }
+      .el-head[draggable='true'] {
+        cursor: grab;
+      }
+      /* Where a dragged element would land. */
+      .el.drop-before {
+        box-shadow: 0 -3px 0 var(--fs-accent);
+      }
+      .el.drop-after {
+        box-shadow: 0 3px 0 var(--fs-accent);
+      }
+      .el[data-parent-layout='row'].drop-before {
+        box-shadow: -3px 0 0 var(--fs-accent);
+      }
+      .el[data-parent-layout='row'].drop-after {
+        box-shadow: 3px 0 0 var(--fs-accent);
+      }
+      .el.drop-into {
+        background: var(--fs-hover);
+      }
       .el-head {
         display: flex;
         flex-wrap: wrap;
@@ -274,6 +295,9 @@ export class WorkflowForm extends LitElement {
   private read: { value: unknown; reading: ReturnType<typeof readForm> } | null = null;
   /** After a move, the button to focus again (the element may have been drawn anew in another container). */
   private refocus: { id: string; direction: 'up' | 'down'; before: unknown } | null = null;
+  /** Drag and drop arranging (the pointer way; move up/down is the keyboard way). */
+  private dragging: string | null = null;
+  @state() private accessor drop: { id: string; where: 'before' | 'after' | 'into' } | null = null;
 
   private emit(detail: FormChange): void {
     this.dispatchEvent(new CustomEvent<FormChange>('fs-form-change', { detail, bubbles: true, composed: true }));
@@ -359,6 +383,57 @@ export class WorkflowForm extends LitElement {
     const same = head.querySelector<HTMLButtonElement>(`button[data-move="${r.direction}"]`);
     const other = head.querySelector<HTMLButtonElement>(`button[data-move="${r.direction === 'up' ? 'down' : 'up'}"]`);
     (same && !same.disabled ? same : other)?.focus();
+  }
+
+  private onDragStart(e: DragEvent, id: string): void {
+    if (!this.editable) return;
+    e.stopPropagation(); // the innermost element is the one dragged
+    this.dragging = id;
+    e.dataTransfer?.setData('text/plain', id);
+    if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+  }
+
+  /** Where a drop on `target` would put the dragged element; null where it cannot go (into itself). */
+  private dropPlace(e: DragEvent, form: BuilderForm, target: FormElement, parentLayout: ContainerLayout): { id: string; where: 'before' | 'after' | 'into' } | null {
+    const id = this.dragging;
+    if (!id || !form.elements[id]) return null;
+    for (let cur: string | undefined = target.id, n = 0; cur !== undefined && n <= MAX_FORM_DEPTH + 1; cur = form.elements[cur]?.parentId, n++) {
+      if (cur === id) return null;
+    }
+    if (target.type === 'container' && target.data.children.length === 0) return { id: target.id, where: 'into' };
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const before = parentLayout === 'row' ? e.clientX < r.left + r.width / 2 : e.clientY < r.top + r.height / 2;
+    return { id: target.id, where: before ? 'before' : 'after' };
+  }
+
+  private onDragOver(e: DragEvent, form: BuilderForm, target: FormElement, parentLayout: ContainerLayout): void {
+    const place = this.dropPlace(e, form, target, parentLayout);
+    if (!place) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'move';
+    if (this.drop?.id !== place.id || this.drop.where !== place.where) this.drop = place;
+  }
+
+  private onDrop(e: DragEvent, form: BuilderForm, target: FormElement, parentLayout: ContainerLayout): void {
+    const place = this.dropPlace(e, form, target, parentLayout);
+    const id = this.dragging;
+    this.endDrag();
+    if (!place || !id) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.editForm((f) => {
+      if (place.where === 'into') return moveElement(f, id, place.id, 0);
+      const parentId = f.elements[place.id]?.parentId;
+      const parent = parentId === undefined ? undefined : f.elements[parentId];
+      if (!parent || parent.type !== 'container') return f;
+      return moveElement(f, id, parent.id, parent.data.children.indexOf(place.id) + (place.where === 'after' ? 1 : 0));
+    });
+  }
+
+  private endDrag(): void {
+    this.dragging = null;
+    this.drop = null;
   }
 
   private removeFormElement(id: string): void {
@@ -450,7 +525,7 @@ export class WorkflowForm extends LitElement {
         const children = el.data.children.map((c) => form.elements[c]).filter((c): c is FormElement => c !== undefined);
         return html`<div class="container ${el.data.layout}" role="group" aria-label=${edit ? `Container (${el.data.layout})` : nothing}>
           ${repeat(children, (c) => c.id, (c) => this.renderElement(form, c, el.data.layout))}
-          ${children.length === 0 ? html`<div class="placeholder">Empty container${edit ? ': select it and add elements' : ''}</div>` : nothing}
+          ${children.length === 0 ? html`<div class="placeholder">Empty container${edit ? ': select it and add elements, or drop them here' : ''}</div>` : nothing}
         </div>`;
       }
       case 'node-field':
@@ -485,8 +560,13 @@ export class WorkflowForm extends LitElement {
     }
     const name = this.elementName(el);
     const selected = this.selected === el.id;
-    return html`<div class="el ${el.type} ${selected ? 'selected' : ''}" data-element-id=${el.id} data-type=${el.type}>
-      <div class="el-head">
+    const drop = this.drop?.id === el.id ? `drop-${this.drop.where}` : '';
+    return html`<div class="el ${el.type} ${selected ? 'selected' : ''} ${drop}" data-element-id=${el.id} data-type=${el.type}
+      data-parent-layout=${parentLayout}
+      @dragover=${(e: DragEvent) => this.onDragOver(e, form, el, parentLayout)}
+      @drop=${(e: DragEvent) => this.onDrop(e, form, el, parentLayout)}>
+      <div class="el-head" draggable="true" title="Drag to move"
+        @dragstart=${(e: DragEvent) => this.onDragStart(e, el.id)} @dragend=${() => this.endDrag()}>
         <button class="link kind" aria-pressed=${selected ? 'true' : 'false'} title="Select: new elements go ${el.type === 'container' ? 'into' : 'after'} it"
           @click=${() => (this.selected = selected ? null : el.id)}>${TYPE_LABELS[el.type]}</button>
         ${el.type === 'container'
