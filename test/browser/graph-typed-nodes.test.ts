@@ -182,4 +182,40 @@ describe('nodes drawn from their templates', () => {
     expect(inNode(graph, 'a', '.connected')).to.have.length(1);
     expect(input(graph, 'a', 'seed').value).to.equal(0);
   });
+
+  it('hostile stored values are drawn as text, kept as they are, and never crash the canvas', async () => {
+    const evil = '<img src=x onerror="window.__pwned=1">';
+    const hostile: JsonObject[] = [
+      // Inputs that are not an object, a label with markup, a value of the wrong type for its field.
+      { id: 'h1', type: 'invocation', data: { id: 'h1', type: 'noise', version: '1.1.0', label: evil, inputs: 'not an object' }, position: { x: 0, y: 0 } },
+      {
+        id: 'h2', type: 'invocation', position: { x: 400, y: 0 },
+        data: { id: 'h2', type: 'noise', version: '1.1.0', label: '', inputs: {
+          seed: { name: 'seed', label: evil, value: '12abc' },
+          width: 'a string, not a field',
+          noise_type: { name: 'noise_type', value: { nested: [1, 2, 3] } },
+          __proto__: { name: '__proto__', value: 1 },
+          constructor: { name: 'constructor', value: evil },
+        } },
+      },
+      // A model chip holding a huge name; data that is not an object at all.
+      { id: 'h3', type: 'invocation', position: { x: 0, y: 400 }, data: { id: 'h3', type: 'main_model_loader', version: '1.0.4', inputs: { model: { name: 'model', value: { key: 'k', base: 'sd-1', name: 'x'.repeat(100_000) } } } } },
+      { id: 'h4', type: 'invocation', position: { x: 400, y: 400 }, data: 'nope' },
+      { id: 'h5', type: 'invocation', position: { x: 800, y: 400 }, data: { id: 'h5', type: 'constructor', inputs: {} } },
+    ];
+    // JSON.parse, as a stored workflow arrives: "__proto__" is then an own key.
+    const nodes = JSON.parse(JSON.stringify(hostile).replace('"constructor":{"name":"constructor"', '"__proto__":{"name":"__proto__","value":1},"constructor":{"name":"constructor"')) as JsonObject[];
+    const before = structuredClone(nodes);
+    const { graph, changes } = await makeGraph(nodes);
+    expect(deepAll(graph, 'g.node')).to.have.length(5);
+    expect((window as unknown as { __pwned?: number }).__pwned).to.equal(undefined);
+    expect(deepAll(graph, 'img')).to.have.length(0);
+    expect(inNode(graph, 'h1', 'text')[0]!.textContent).to.equal(evil);
+    expect(labels(graph, 'h2')).to.include(evil);
+    expect(inNode<HTMLInputElement>(graph, 'h2', 'input[type=number]')[0]!.value).to.equal('');
+    expect(inNode(graph, 'h3', '.chip')[0]!.textContent!.length).to.be.greaterThan(1000);
+    expect(deepAll(graph, 'g.node[data-node-id="h5"]')[0]!.classList.contains('unknown')).to.equal(true);
+    expect(changes).to.deep.equal([]);
+    expect(graph.nodes).to.deep.equal(before);
+  });
 });

@@ -47,7 +47,8 @@ const FAMILIES: Array<[RegExp, string]> = [
 export function fieldColor(type: FieldType | string | undefined): string {
   const name = typeof type === 'string' ? type : type?.name;
   if (!name) return NEUTRAL;
-  return COLORS[name] ?? FAMILIES.find(([re]) => re.test(name))?.[1] ?? NEUTRAL;
+  // Own keys only: a name such as "constructor" must not reach Object.prototype.
+  return (Object.hasOwn(COLORS, name) ? COLORS[name] : undefined) ?? FAMILIES.find(([re]) => re.test(name))?.[1] ?? NEUTRAL;
 }
 
 /** The colour of fields whose type is not known (unknown node types). */
