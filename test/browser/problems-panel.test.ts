@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import '../../client/components/editor/workflow-editor.js';
 import type { WorkflowEditor } from '../../client/components/editor/workflow-editor.js';
 import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
-import type { ProblemsPanel } from '../../client/components/editor/problems-panel.js';
+import { workflowProblems, type ProblemsPanel } from '../../client/components/editor/problems-panel.js';
 import { createEntry, readEntry } from '../../shared/workflow/library-doc.js';
 import { setPendingDraft } from '../../client/data/draft-store.js';
 import { parseWorkflowText } from '../../client/data/workflow-file.js';
@@ -116,5 +116,15 @@ describe('problems panel', () => {
     await panel(m).updateComplete;
     expect(items(m)).to.deep.equal([]);
     expect(deepAll(panel(m), 'p.ok')[0]!.textContent).to.equal('No problems found in this workflow’s graph.');
+  });
+
+  it('is checked again when the graph changes, not when only the details do', () => {
+    const wf = troubled('w3');
+    const first = workflowProblems(wf);
+    expect(workflowProblems({ ...wf, name: 'Renamed', notes: 'typing…' })).to.equal(first);
+    const fixed = { ...wf, edges: wf.edges.filter((e) => e.id !== 'e2') };
+    const again = workflowProblems(fixed);
+    expect(again).to.not.equal(first);
+    expect(again.some((p) => /no_such_input/.test(p.message))).to.equal(false);
   });
 });

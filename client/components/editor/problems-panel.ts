@@ -11,19 +11,26 @@ import { customElement, property } from 'lit/decorators.js';
 import { checkWorkflow, type WorkflowProblem } from '../../../shared/workflow/graph-checks.js';
 import { sharedStyles } from '../shared-styles.js';
 
-const checked = new WeakMap<object, WorkflowProblem[]>();
+/** Problems by the draft's nodes and edges arrays: a details edit (a new draft, the same arrays) reuses them. */
+const checked = new WeakMap<object, WeakMap<object, WorkflowProblem[]>>();
 
 /**
- * The problems of a workflow, checked once per draft object (the editor's draft is replaced, never
- * changed in place, on every edit: a new draft after loading, importing, saving or editing is checked again).
+ * The problems of a workflow's graph, checked once per nodes/edges pair (the editor's draft is replaced,
+ * never changed in place: a new graph after loading, importing, saving or editing it is checked again).
  */
 export function workflowProblems(workflow: object): WorkflowProblem[] {
-  let problems = checked.get(workflow);
+  const { nodes, edges } = workflow as { nodes?: unknown; edges?: unknown };
+  const cacheable = typeof nodes === 'object' && nodes !== null && typeof edges === 'object' && edges !== null;
+  let byEdges = cacheable ? checked.get(nodes) : undefined;
+  let problems = cacheable ? byEdges?.get(edges) : undefined;
   if (!problems) {
     problems = checkWorkflow(workflow);
     // Errors first, each group in the order of the graph.
     problems = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity !== 'error')];
-    checked.set(workflow, problems);
+    if (cacheable) {
+      if (!byEdges) checked.set(nodes, (byEdges = new WeakMap()));
+      byEdges.set(edges, problems);
+    }
   }
   return problems;
 }
