@@ -118,6 +118,10 @@ describe('fs-add-node-popover', () => {
     const p = popoverOf(graph)!;
     expect(p).to.not.equal(undefined);
     expect(p.style.left).to.equal('300px');
+    // The pointer in graph coordinates, as the canvas is now (selecting the new node may show the
+    // inspector under a narrow canvas, which changes the scale afterwards).
+    const r = canvas(graph).getBoundingClientRect();
+    const p0 = new DOMPoint(r.left + 300, r.top + 200).matrixTransform(canvas(graph).getScreenCTM()!.inverse());
     await choose(graph, 'noise');
     expect(popoverOf(graph)).to.equal(undefined);
     expect(graph.nodes).to.have.length(1);
@@ -128,9 +132,6 @@ describe('fs-add-node-popover', () => {
     expect(((data.inputs as JsonObject).width as JsonObject).value).to.equal(512);
     expect(Object.keys(data.inputs as JsonObject)).to.deep.equal(t.inputs.map((i) => i.name));
     // Placed where the pointer was (graph coordinates), and selected.
-    const r = canvas(graph).getBoundingClientRect();
-    const m = canvas(graph).getScreenCTM()!.inverse();
-    const p0 = new DOMPoint(r.left + 300, r.top + 200).matrixTransform(m);
     const pos = node.position as { x: number; y: number };
     expect(Math.abs(pos.x - p0.x)).to.be.lessThan(2);
     expect(Math.abs(pos.y - (p0.y - 15))).to.be.lessThan(2);

@@ -60,6 +60,8 @@ export interface NodeView {
   targets?: ReadonlyMap<string, ConnectionVerdict>;
   /** the handle under the dragged connection's end (same key), if it is on this node */
   hovered?: string | null;
+  /** drawn as its box and title only (far off screen, or too many on screen: level-of-detail.ts) */
+  lowDetail?: boolean;
 }
 
 export const nodeStyles = css`
@@ -369,8 +371,9 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
   const isNotes = node.type === 'notes';
   const collapsed = isCollapsed(node);
   const layout = nodeLayout(node, edges);
-  const inputs = collapsed ? [] : layout.inputs;
-  const outputs = isNotes || collapsed ? [] : layout.outputs;
+  const brief = collapsed || view.lowDetail === true;
+  const inputs = brief ? [] : layout.inputs;
+  const outputs = isNotes || brief ? [] : layout.outputs;
   const connected = new Set(edges.filter((e) => e.target === node.id).map((e) => String(e.targetHandle)));
   const classes = `node ${selected ? 'selected' : ''} ${layout.unknownType ? 'unknown' : ''} ${layout.outdated ? 'outdated' : ''}`;
   // A focusable group (keyboard editing): the canvas selects it on focus and takes its keys.
@@ -384,7 +387,7 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
     <text x="12" y="20">${nodeTitle(node)}</text>
     ${isNotes || readonly ? nothing : renderToggle(node, collapsed, actions)}
     ${collapsed ? nothing : renderNote(layout, node)}
-    ${isNotes
+    ${isNotes && !brief
       ? svg`<foreignObject x="0" y=${HEADER_HEIGHT} width=${NODE_WIDTH} height=${NOTES_HEIGHT}>
           <textarea class="notes" aria-label="Notes" .value=${String(nodeData(node).notes ?? '')} ?disabled=${readonly}
             @change=${(e: Event) => actions.setNotes(node, (e.target as HTMLTextAreaElement).value)}></textarea>

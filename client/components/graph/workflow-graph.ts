@@ -41,6 +41,7 @@ import type { DragStart } from '../../../shared/workflow/connection-rules.js';
 import { templateFor } from '../../../shared/node-templates/index.js';
 import { AddNodeController } from './controllers/add-node-controller.js';
 import { inspectorStyles, renderNodeInspector } from './node-inspector.js';
+import { detailedNodeIds } from './level-of-detail.js';
 import type { HotkeysDialog } from './hotkeys-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
 import { loadCanvasPrefs, saveCanvasPrefs } from './canvas-prefs.js';
@@ -447,6 +448,7 @@ export class WorkflowGraph extends LitElement {
     const pending = this.connect.pending;
     const box = this.pointer.box;
     const selectedCount = sel.nodes.size + sel.edges.size;
+    const detailed = detailedNodeIds(this.nodes, this.edges, v);
     return html`
       <div class="toolbar" role="toolbar" aria-label="Graph tools">
         ${this.readonly
@@ -494,6 +496,7 @@ export class WorkflowGraph extends LitElement {
                 readonly: this.readonly,
                 pendingOutput: pending && pending.source === n.id ? pending.sourceHandle : null,
                 ...this.dragConnect.viewFor(String(n.id)),
+                lowDetail: !detailed.has(String(n.id)),
               },
               this.nodeActions,
             ),
