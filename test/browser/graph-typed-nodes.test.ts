@@ -169,7 +169,10 @@ describe('nodes drawn from their templates', () => {
     const n = fresh('noise', 'a');
     (n.data as JsonObject).version = '1.0.0';
     const { graph } = await makeGraph([n, fresh('noise', 'b', 400)]);
-    expect(inNode(graph, 'a', 'text.note.outdated')[0]!.textContent).to.match(/^Outdated node \(v1\.0\.0; now v\d+\.\d+\.\d+\)/);
+    const note = inNode(graph, 'a', 'text.note.outdated')[0]!;
+    const own = [...note.childNodes].filter((c) => c.nodeType === Node.TEXT_NODE).map((c) => c.textContent).join('');
+    expect(own).to.match(/^Update node: v1\.0\.0 → v\d+\.\d+\.\d+$/);
+    expect(note.querySelector('title')!.textContent).to.match(/older version of its node type/);
     expect(inNode(graph, 'b', 'text.note')).to.have.length(0);
   });
 

@@ -361,7 +361,7 @@ function renderNote(layout: NodeLayout, node: JsonObject) {
     return svg`<text class="note unknown-note" x="12" y=${y}>Unknown node type<title>The node type “${String(data.type ?? '')}” is not known here (a custom node pack?). The node is drawn and kept exactly as it is.</title></text>`;
   }
   const version = typeof data.version === 'string' && data.version ? data.version : 'none';
-  return svg`<text class="note outdated" x="12" y=${y}>Outdated node (v${version}; now v${layout.template!.version})<title>This node was made with an older version of its node type. InvokeAI offers “Update node” for it.</title></text>`;
+  return svg`<text class="note outdated" x="12" y=${y}>Update node: v${version} → v${layout.template!.version}<title>This node was made with an older version of its node type (v${version}; the type is now v${layout.template!.version}). InvokeAI offers “Update node” for it when it opens the workflow; here it is kept as it is.</title></text>`;
 }
 
 export function renderGraphNode(view: NodeView, actions: NodeActions) {
