@@ -62,6 +62,17 @@ describe('problems panel', () => {
     expect(deepAll(panel(m), 'summary [role=status]')[0]!.textContent).to.match(/^\d+ errors?/);
   });
 
+  it('marks each node concerned on the canvas with a badge listing its problems', async () => {
+    m = await openEditor({ name: 'edit', ownerId: null, id: 'w1' }, (mm) => createEntry(mm.ws.library.doc, 'w1', troubled('w1'), { isPublic: false }));
+    const graph = deepAll<WorkflowGraph>(m.el, 'fs-workflow-graph')[0]!;
+    await graph.updateComplete;
+    const badge = deepAll<SVGGElement>(graph, 'g.node[data-node-id="n3"] .problem-badge')[0]!;
+    expect(badge.classList.contains('error')).to.equal(true);
+    expect(badge.getAttribute('aria-label')).to.match(/^1 problem: .*my_pack_sharpen/);
+    // The edge into a field l2i does not have is a problem of l2i (n2).
+    expect(deepAll(graph, 'g.node[data-node-id="n2"] .problem-badge')[0]!.getAttribute('aria-label')).to.match(/no_such_input/);
+  });
+
   it('Show node selects the node and centres the view on it', async () => {
     m = await openEditor({ name: 'edit', ownerId: null, id: 'w1' }, (mm) => createEntry(mm.ws.library.doc, 'w1', troubled('w1'), { isPublic: false }));
     await panel(m).updateComplete;

@@ -43,7 +43,7 @@ import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
 import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js';
 import '../graph/workflow-graph.js';
-import './problems-panel.js';
+import { workflowProblems } from './problems-panel.js';
 import '../dialogs/confirm-dialog.js';
 import './tags-field.js';
 import { hasSharedTag } from '../../../shared/workflow/tags.js';
@@ -635,6 +635,7 @@ export class WorkflowEditor extends LitElement {
                 .exposedFields=${d.exposedFields as unknown as JsonObject[]}
                 .fitKey=${this.undo.history.generation}
                 ?readonly=${this.readonly || this.mode === 'view'}
+                .problems=${workflowProblems(d)}
                 @fs-graph-change=${this.onGraphChange}
               ></fs-workflow-graph>
               <fs-problems-panel .workflow=${d} @fs-show-problem=${this.showProblem}></fs-problems-panel>

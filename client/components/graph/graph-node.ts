@@ -13,6 +13,7 @@ import { css, html, nothing, svg } from 'lit';
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
 import { describeFieldType, type FieldType } from '../../../shared/node-templates/index.js';
 import type { ConnectionVerdict } from '../../../shared/workflow/connection-rules.js';
+import type { WorkflowProblem } from '../../../shared/workflow/graph-checks.js';
 import {
   HEADER_HEIGHT,
   NODE_WIDTH,
@@ -62,6 +63,38 @@ export interface NodeView {
   hovered?: string | null;
   /** drawn as its box and title only (far off screen, or too many on screen: level-of-detail.ts) */
   lowDetail?: boolean;
+  /** what the graph checks found wrong with this node, in plain words (a badge on its title bar) */
+  problems?: readonly WorkflowProblem[];
+}
+
+const byNodeCache = new WeakMap<readonly WorkflowProblem[], Map<string, WorkflowProblem[]>>();
+
+/** The problems grouped by node id (once per problems list). */
+export function problemsByNode(problems: readonly WorkflowProblem[]): ReadonlyMap<string, WorkflowProblem[]> {
+  let m = byNodeCache.get(problems);
+  if (!m) {
+    m = new Map();
+    for (const p of problems) {
+      if (p.nodeId === undefined) continue;
+      const list = m.get(p.nodeId) ?? [];
+      list.push(p);
+      m.set(p.nodeId, list);
+    }
+    byNodeCache.set(problems, m);
+  }
+  return m;
+}
+
+/** A badge on the title bar: red for errors, muted for warnings only; its tooltip lists the problems. */
+function renderProblemBadge(problems: readonly WorkflowProblem[] | undefined) {
+  if (!problems || problems.length === 0) return nothing;
+  const error = problems.some((p) => p.severity === 'error');
+  const text = problems.map((p) => p.message).join('\n');
+  const label = `${problems.length} problem${problems.length === 1 ? '' : 's'}: ${text}`;
+  return svg`<g class="problem-badge ${error ? 'error' : 'warning'}" role="img" aria-label=${label}
+      transform="translate(${NODE_WIDTH - 52},${HEADER_HEIGHT / 2})">
+    <circle r="8"></circle><text text-anchor="middle" y="4">!</text><title>${text}</title>
+  </g>`;
 }
 
 export const nodeStyles = css`
@@ -100,6 +133,17 @@ export const nodeStyles = css`
     font-size: 13px;
     font-weight: 600;
     pointer-events: none;
+  }
+  .problem-badge circle {
+    fill: var(--fs-danger);
+  }
+  .problem-badge.warning circle {
+    fill: var(--fs-muted);
+  }
+  .node .problem-badge text {
+    fill: #fff;
+    font-size: 12px;
+    font-weight: 700;
   }
   .node text.out-label {
     font-weight: 400;
@@ -386,6 +430,7 @@ export function renderGraphNode(view: NodeView, actions: NodeActions) {
       @pointerdown=${(e: PointerEvent) => actions.headPointerDown(e, node)}></rect>
     <text x="12" y="20">${nodeTitle(node)}</text>
     ${isNotes || readonly ? nothing : renderToggle(node, collapsed, actions)}
+    ${renderProblemBadge(view.problems)}
     ${collapsed ? nothing : renderNote(layout, node)}
     ${isNotes && !brief
       ? svg`<foreignObject x="0" y=${HEADER_HEIGHT} width=${NODE_WIDTH} height=${NOTES_HEIGHT}>

@@ -28,7 +28,8 @@ import {
 } from './graph-model.js';
 import { boundsOf, copyNodes, edgeKey, moveNodesBy, nodesInRect, pasteNodes, placeNodes, type GraphClip, type Rect } from './graph-edits.js';
 import { autoLayout } from './graph-layout.js';
-import { nodeStyles, renderGraphNode, type NodeActions } from './graph-node.js';
+import { nodeStyles, problemsByNode, renderGraphNode, type NodeActions } from './graph-node.js';
+import type { WorkflowProblem } from '../../../shared/workflow/graph-checks.js';
 import { edgeStyles, renderGraphEdge } from './graph-edge.js';
 import { minimapStyles, renderMinimap } from './graph-minimap.js';
 import { ViewportController, type ViewBox } from './controllers/viewport-controller.js';
@@ -167,6 +168,8 @@ export class WorkflowGraph extends LitElement {
   @property({ attribute: false }) accessor edges: JsonObject[] = [];
   @property({ attribute: false }) accessor exposedFields: JsonObject[] = [];
   @property({ type: Boolean }) accessor readonly = false;
+  /** the graph checks' findings, shown as a badge on each node concerned */
+  @property({ attribute: false }) accessor problems: readonly WorkflowProblem[] = [];
   /** a new value fits the view to the nodes (another workflow opened or loaded) */
   @property({ attribute: false }) accessor fitKey: unknown = undefined;
   /** drag positions land on the 25-unit grid (kept between visits, canvas-prefs.ts) */
@@ -497,6 +500,7 @@ export class WorkflowGraph extends LitElement {
                 pendingOutput: pending && pending.source === n.id ? pending.sourceHandle : null,
                 ...this.dragConnect.viewFor(String(n.id)),
                 lowDetail: !detailed.has(String(n.id)),
+                problems: problemsByNode(this.problems).get(String(n.id)),
               },
               this.nodeActions,
             ),
