@@ -185,7 +185,8 @@ function inputTemplate(property, name, type, skipped) {
   if (property.orig_required) out.required = true;
   if (stateful) {
     let fallback;
-    if (type.name === 'EnumField') {
+    // A ui_type over an enum (SchedulerField) keeps the options: InvokeAI's widget offers the same list.
+    if (type.name === 'EnumField' || type.originalType?.name === 'EnumField') {
       const options = enumOptions(property);
       if (options.length === 0) {
         skipped.push(`${name}: enum without options`);

@@ -107,6 +107,13 @@ describe('nodes drawn from their templates', () => {
     expect(input(graph, 'c', 'prompt').value).to.equal('a lighthouse\nat dusk');
   });
 
+  it('the scheduler (a ui_type over an enum) is a select of InvokeAI’s schedulers', async () => {
+    const { graph } = await makeGraph([fresh('denoise_latents', 'd')]);
+    const scheduler = inNode<HTMLSelectElement>(graph, 'd', 'select[aria-label="Denoise - SD1.5, SDXL Scheduler"]')[0]!;
+    expect(scheduler.value).to.equal('euler');
+    expect([...scheduler.options].map((o) => o.value)).to.include.members(['ddim', 'dpmpp_2m_k', 'euler_a', 'lcm']);
+  });
+
   it('a stored enum value the type no longer offers stays selected, so drawing never changes it', async () => {
     const n = fresh('noise', 'a');
     ((((n.data as JsonObject).inputs as JsonObject).noise_type) as JsonObject).value = 'Retired';
