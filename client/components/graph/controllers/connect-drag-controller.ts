@@ -132,6 +132,7 @@ export class ConnectDragController implements ReactiveController {
       }
     } else anchor = outputHandle(node, handle, edges);
     const p = this.viewport.toGraph(e);
+    this.message = '';
     this.drag = {
       from,
       moving,
