@@ -92,6 +92,8 @@ describe('fs-add-node-popover', () => {
     search.value = 'compel';
     search.dispatchEvent(new Event('input'));
     await p.updateComplete;
+    // One labelled dialog holding the search box and its list.
+    expect(p.shadowRoot!.querySelector('[role=dialog][aria-label="Add node"] [role=listbox] [role=option]')).to.not.equal(null);
     const options = deepAll<HTMLLIElement>(p, 'li[role=option]');
     expect(options[0]!.getAttribute('aria-selected')).to.equal('true');
     search.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown' }));

@@ -36,6 +36,12 @@ export class AddNodePopover extends LitElement {
         box-shadow: 0 8px 24px rgb(0 0 0 / 25%);
         overflow: hidden;
       }
+      .wrap {
+        display: flex;
+        flex-direction: column;
+        min-height: 0;
+        max-height: inherit;
+      }
       .head {
         padding: 0.5rem;
         border-bottom: 1px solid var(--fs-border);
@@ -154,7 +160,7 @@ export class AddNodePopover extends LitElement {
     const results = this.results;
     const shown = results.slice(0, SHOWN);
     const active = Math.min(this.active, Math.max(0, shown.length - 1));
-    return html`<div class="head" role="dialog" aria-label=${this.heading}>
+    return html`<div class="wrap" role="dialog" aria-label=${this.heading}><div class="head">
         <p class="muted">${this.heading}</p>
         <input type="search" role="combobox" aria-expanded="true" aria-controls=${this.listId} aria-autocomplete="list"
           aria-label="Search node types" placeholder="Search by name, type, tag or description"
@@ -179,7 +185,7 @@ export class AddNodePopover extends LitElement {
               </li>`;
             })}
           </ul>`}
-      ${results.length > SHOWN ? html`<p class="empty">${results.length - SHOWN} more: type to narrow the list.</p>` : nothing}`;
+      ${results.length > SHOWN ? html`<p class="empty">${results.length - SHOWN} more: type to narrow the list.</p>` : nothing}</div>`;
   }
 }
 
