@@ -160,13 +160,21 @@ describe('fs-add-node-popover', () => {
     }
   });
 
-  it('Space typed into a field stays there', async () => {
+  it('Space typed into a field, or on a checkbox, stays there', async () => {
     const { graph } = await makeGraph([nodeFromTemplate(templateFor('compel')!, 'c', { x: 0, y: 0 })]);
     const prompt = deepAll<HTMLTextAreaElement>(graph, 'textarea')[0]!;
     prompt.dispatchEvent(new KeyboardEvent('keydown', { key: ' ', bubbles: true, composed: true }));
     prompt.dispatchEvent(new KeyboardEvent('keydown', { key: 'A', shiftKey: true, bubbles: true, composed: true }));
     await graph.updateComplete;
     expect(popoverOf(graph)).to.equal(undefined);
+    // Space on a checkbox ticks it: not taken for the popover.
+    const { graph: g2 } = await makeGraph([nodeFromTemplate(templateFor('noise')!, 'n', { x: 0, y: 0 })]);
+    const box = deepAll<HTMLInputElement>(g2, 'input[type=checkbox]')[0]!;
+    const space = new KeyboardEvent('keydown', { key: ' ', bubbles: true, composed: true, cancelable: true });
+    box.dispatchEvent(space);
+    await g2.updateComplete;
+    expect(space.defaultPrevented).to.equal(false);
+    expect(popoverOf(g2)).to.equal(undefined);
   });
 
   it('is not offered when read-only', async () => {

@@ -83,8 +83,9 @@ export class AddNodeController implements ReactiveController {
     const target = path[0];
     const unfocused = target === document.body || target === document.documentElement;
     if (!path.includes(this.host) && !(unfocused && this.pointerInside())) return;
-    // Space on a button or a handle presses it; on a node the canvas selects it.
-    if (e.key === ' ' && target instanceof Element && (target.matches('button, [role=button], g.node') || target.closest('fs-add-node-popover'))) return;
+    // Space on a control presses or ticks it (a checkbox, a button, a handle); on a node the canvas selects it.
+    const control = 'input, select, textarea, button, a[href], summary, [role=button], [role=checkbox], [role=option], g.node';
+    if (e.key === ' ' && target instanceof Element && (target.matches(control) || target.closest('fs-add-node-popover'))) return;
     const shiftA = e.shiftKey && (e.key === 'A' || e.key === 'a');
     if (!shiftA && !(e.key === ' ' && !e.shiftKey)) return;
     e.preventDefault();
