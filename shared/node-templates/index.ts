@@ -24,7 +24,8 @@ export interface InputTemplate {
   input: InputKind;
   required: boolean;
   default?: unknown;
-  enum?: string[];
+  /** The values offered, as the schema lists them: mostly strings, a few integers (e.g. `max_seq_len`). */
+  enum?: Array<string | number>;
   minimum?: number;
   maximum?: number;
   exclusiveMinimum?: number;
@@ -149,6 +150,20 @@ export function outputTemplate(template: NodeTemplate, name: string): OutputTemp
  * Compares two `major.minor.patch` versions numerically; a missing or non-numeric part counts as 0
  * (workflows in the wild carry versions such as "1.0" or none at all).
  */
+/**
+ * An enum field's options as a select offers them: the text shown and sent by the control, and the
+ * value to store. A select only knows text, so an integer option must go back into the workflow as the
+ * integer it was ("512" would be a string where InvokeAI expects an integer).
+ */
+export function enumOptions(template: InputTemplate): Array<{ text: string; value: string | number }> {
+  return (template.enum ?? []).map((value) => ({ text: String(value), value }));
+}
+
+/** The text a select shows for a stored enum value ('' when the value is not a string or number). */
+export function enumText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
+}
+
 export function compareVersions(a: string, b: string): number {
   const parse = (v: string) => v.split('-')[0]!.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : 0));
   const pa = parse(a);

@@ -114,6 +114,17 @@ describe('nodes drawn from their templates', () => {
     expect([...scheduler.options].map((o) => o.value)).to.include.members(['ddim', 'dpmpp_2m_k', 'euler_a', 'lcm']);
   });
 
+  it('an enum of integers (FLUX T5 max sequence length) shows the stored integer and stores the chosen one as an integer', async () => {
+    const { graph } = await makeGraph([fresh('flux_text_encoder', 't')]);
+    const select = inNode<HTMLSelectElement>(graph, 't', 'select')[0]!;
+    expect([...select.options].map((o) => o.value)).to.deep.equal(['256', '512']);
+    expect(select.value).to.equal(String(input(graph, 't', 't5_max_seq_len').value));
+    select.value = '256';
+    select.dispatchEvent(new Event('change'));
+    await graph.updateComplete;
+    expect(input(graph, 't', 't5_max_seq_len').value).to.equal(256);
+  });
+
   it('a stored enum value the type no longer offers stays selected, so drawing never changes it', async () => {
     const n = fresh('noise', 'a');
     ((((n.data as JsonObject).inputs as JsonObject).noise_type) as JsonObject).value = 'Retired';

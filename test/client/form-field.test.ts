@@ -74,7 +74,14 @@ describe('widgetFor', () => {
 
   it('enums are selects that keep a stored value the template does not offer; booleans are checkboxes', () => {
     const E = input({ name: 'r', type: { name: 'EnumField', cardinality: 'SINGLE' }, enum: ['480p', '720p'] });
-    expect(widgetFor(field('r'), E, '720p')).toEqual({ kind: 'select', value: '720p', options: [{ value: '480p', label: '480p' }, { value: '720p', label: '720p' }] });
+    expect(widgetFor(field('r'), E, '720p')).toEqual({
+      kind: 'select', value: '720p', options: [{ value: '480p', label: '480p', stored: '480p' }, { value: '720p', label: '720p', stored: '720p' }],
+    });
+    // An enum of integers: the select shows text, choosing an option stores the integer.
+    const I = input({ name: 'len', type: { name: 'EnumField', cardinality: 'SINGLE' }, enum: [256, 512] });
+    expect(widgetFor(field('len'), I, 512)).toEqual({
+      kind: 'select', value: '512', options: [{ value: '256', label: '256', stored: 256 }, { value: '512', label: '512', stored: 512 }],
+    });
     expect(widgetFor(field('r'), E, '4k')).toMatchObject({ value: '4k', options: [{ value: '4k', label: '4k (not offered by this node)' }, {}, {}] });
     expect(widgetFor(field('b'), input({ name: 'b', type: { name: 'BooleanField', cardinality: 'SINGLE' } }), true)).toEqual({ kind: 'boolean', value: true });
   });

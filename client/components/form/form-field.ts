@@ -5,6 +5,8 @@
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
 import type { FieldIdentifier, NodeFieldElement } from '../../../shared/workflow/form.js';
 import {
+  enumOptions,
+  enumText,
   fieldTitle,
   inputTemplate,
   nodeTitle,
@@ -25,7 +27,8 @@ export type FieldWidget =
       component: 'number-input' | 'slider' | 'number-input-and-slider';
     }
   | { kind: 'text'; multiline: boolean; value: string }
-  | { kind: 'select'; value: string; options: { value: string; label: string }[] }
+  /** `stored` is what choosing the option writes (an enum's integer stays an integer); else `value`. */
+  | { kind: 'select'; value: string; options: { value: string; label: string; stored?: string | number }[] }
   | { kind: 'boolean'; value: boolean }
   /** Models, images, collections: shown, not edited here (they need InvokeAI's pickers). */
   | { kind: 'chip'; text: string };
@@ -119,10 +122,12 @@ export function widgetFor(el: NodeFieldElement, t: InputTemplate | undefined, va
   if (single && (typeName === 'IntegerField' || typeName === 'FloatField')) return numberWidget(t, typeName === 'IntegerField', value, el);
   if (single && typeName === 'BooleanField') return { kind: 'boolean', value: value === true };
   if (single && t?.enum && t.enum.length > 0) {
-    const current = typeof value === 'string' ? value : '';
-    const options = t.enum.map((v) => ({ value: v, label: v }));
+    const current = enumText(value);
+    const options: { value: string; label: string; stored?: string | number }[] = enumOptions(t).map((o) => ({ value: o.text, label: o.text, stored: o.value }));
     // A stored value the template does not list is kept and shown, never replaced.
-    if (current && !t.enum.includes(current)) options.unshift({ value: current, label: `${current} (not offered by this node)` });
+    if (current && !options.some((o) => o.value === current)) {
+      options.unshift({ value: current, label: `${current} (not offered by this node)`, stored: value as string | number });
+    }
     return { kind: 'select', value: current, options };
   }
   if (single && typeName === 'StringField') {

@@ -492,7 +492,11 @@ export class WorkflowForm extends LitElement {
               @input=${(e: Event) => this.setValue(el, (e.target as HTMLInputElement).value, true)} />`;
       case 'select':
         return html`<select id=${inputId} ?disabled=${ro} aria-describedby=${describedBy || nothing}
-          @change=${(e: Event) => this.setValue(el, (e.target as HTMLSelectElement).value)}>
+          @change=${(e: Event) => {
+            const text = (e.target as HTMLSelectElement).value;
+            const chosen = w.options.find((o) => o.value === text);
+            this.setValue(el, chosen?.stored ?? text);
+          }}>
           ${w.options.map((o) => html`<option value=${o.value} ?selected=${o.value === w.value}>${o.label}</option>`)}
         </select>`;
       case 'boolean':

@@ -11,7 +11,7 @@
  */
 import { css, html, nothing, svg } from 'lit';
 import type { JsonObject, JsonValue } from '../../../shared/workflow/json.js';
-import { describeFieldType, type FieldType } from '../../../shared/node-templates/index.js';
+import { describeFieldType, enumOptions, enumText, type FieldType } from '../../../shared/node-templates/index.js';
 import type { ConnectionVerdict } from '../../../shared/workflow/connection-rules.js';
 import type { WorkflowProblem } from '../../../shared/workflow/graph-checks.js';
 import {
@@ -305,13 +305,16 @@ export function renderFieldValue(view: NodeView, actions: NodeActions, row: Inpu
         }} />`;
     }
     case 'enum': {
-      const options = t?.enum ?? [];
-      const current = typeof value === 'string' ? value : '';
+      const options = t ? enumOptions(t) : [];
+      const current = enumText(value);
       // A stored value the node type no longer offers stays selectable, so opening never changes it.
-      const all = current && !options.includes(current) ? [current, ...options] : options;
+      const all = current && !options.some((o) => o.text === current) ? [{ text: current, value: value as string | number }, ...options] : options;
       return html`<select aria-label=${label} ?disabled=${readonly}
-        @change=${(e: Event) => set((e.target as HTMLSelectElement).value)}>
-        ${all.map((o) => html`<option value=${o} ?selected=${o === current}>${o}</option>`)}
+        @change=${(e: Event) => {
+          const chosen = all.find((o) => o.text === (e.target as HTMLSelectElement).value);
+          if (chosen) set(chosen.value);
+        }}>
+        ${all.map((o) => html`<option value=${o.text} ?selected=${o.text === current}>${o.text}</option>`)}
       </select>`;
     }
     case 'textarea':
