@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import '../../client/components/graph/workflow-graph.js';
 import '../../client/components/graph/add-node-popover.js';
-import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import type { AddNodePopover } from '../../client/components/graph/add-node-popover.js';
 import { searchTemplates } from '../../client/components/graph/node-search.js';
 import { collisionFreePosition, nodeFromTemplate } from '../../client/components/graph/node-factory.js';
@@ -11,23 +11,8 @@ import { intersects, nodeRect } from '../../client/components/graph/graph-edits.
 import { allTemplates, templateFor } from '../../shared/node-templates/index.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { deepAll } from './helpers.js';
+import { makeGraph } from './graph-fixture.js';
 
-async function makeGraph(nodes: JsonObject[] = []): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
-  const graph = document.createElement('fs-workflow-graph');
-  graph.nodes = nodes;
-  graph.edges = [];
-  graph.style.height = '700px';
-  graph.style.width = '1200px';
-  const changes: GraphChange[] = [];
-  graph.addEventListener('fs-graph-change', (e) => {
-    changes.push(e.detail);
-    graph.nodes = e.detail.nodes;
-    graph.edges = e.detail.edges;
-  });
-  document.body.append(graph);
-  await graph.updateComplete;
-  return { graph, changes };
-}
 
 const canvas = (g: WorkflowGraph) => deepAll<SVGSVGElement>(g, 'svg.canvas')[0]!;
 const popoverOf = (g: WorkflowGraph) => deepAll<AddNodePopover>(g, 'fs-add-node-popover')[0];

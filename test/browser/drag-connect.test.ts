@@ -3,32 +3,18 @@
 // empty canvas offering only the node types that fit. Real pointer events on a real canvas in Chromium.
 import { expect } from 'chai';
 import '../../client/components/graph/workflow-graph.js';
-import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import type { AddNodePopover } from '../../client/components/graph/add-node-popover.js';
 import { nodeFromTemplate } from '../../client/components/graph/node-factory.js';
 import { allTemplates, templateFor } from '../../shared/node-templates/index.js';
 import { validateConnection, type GraphLike } from '../../shared/workflow/connection-rules.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { deepAll } from './helpers.js';
+import { makeGraph as makeGraphOfSize } from './graph-fixture.js';
 
 const node = (type: string, id: string, x: number, y: number) => nodeFromTemplate(templateFor(type)!, id, { x, y });
 
-async function makeGraph(nodes: JsonObject[], edges: JsonObject[] = []): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
-  const graph = document.createElement('fs-workflow-graph');
-  graph.nodes = nodes;
-  graph.edges = edges;
-  graph.style.height = '800px';
-  graph.style.width = '1400px';
-  const changes: GraphChange[] = [];
-  graph.addEventListener('fs-graph-change', (e) => {
-    changes.push(e.detail);
-    graph.nodes = e.detail.nodes;
-    graph.edges = e.detail.edges;
-  });
-  document.body.append(graph);
-  await graph.updateComplete;
-  return { graph, changes };
-}
+const makeGraph = (nodes: JsonObject[], edges: JsonObject[] = []) => makeGraphOfSize(nodes, edges, { width: 1400, height: 800 });
 
 const handle = (g: WorkflowGraph, id: string, sel: string) => {
   const h = deepAll<SVGElement>(g, `g.node[data-node-id="${id}"] ${sel}`)[0];

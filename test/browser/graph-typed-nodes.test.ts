@@ -3,33 +3,18 @@
 // outdated nodes. A real fs-workflow-graph in Chromium, wired as the editor wires it.
 import { expect } from 'chai';
 import '../../client/components/graph/workflow-graph.js';
-import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { fieldColor } from '../../client/components/graph/field-colors.js';
 import { nodeFromTemplate } from '../../client/components/graph/node-factory.js';
 import { templateFor } from '../../shared/node-templates/index.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { deepAll } from './helpers.js';
+import { makeGraph } from './graph-fixture.js';
 
 function fresh(type: string, id: string, x = 0, y = 0): JsonObject {
   return nodeFromTemplate(templateFor(type)!, id, { x, y });
 }
 
-async function makeGraph(nodes: JsonObject[], edges: JsonObject[] = []): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
-  const graph = document.createElement('fs-workflow-graph');
-  graph.nodes = nodes;
-  graph.edges = edges;
-  graph.style.height = '700px';
-  graph.style.width = '1200px';
-  const changes: GraphChange[] = [];
-  graph.addEventListener('fs-graph-change', (e) => {
-    changes.push(e.detail);
-    graph.nodes = e.detail.nodes;
-    graph.edges = e.detail.edges;
-  });
-  document.body.append(graph);
-  await graph.updateComplete;
-  return { graph, changes };
-}
 
 const inNode = <E extends Element>(g: WorkflowGraph, id: string, sel: string) => deepAll<E>(g, `g.node[data-node-id="${id}"] ${sel}`);
 const labels = (g: WorkflowGraph, id: string) => inNode(g, id, 'span.label').map((s) => s.textContent);
