@@ -21,7 +21,7 @@ import { navigate } from '../../data/router.js';
 import { YDocController } from '../../controllers/ydoc-controller.js';
 import { EventController } from '../../controllers/event-controller.js';
 import { UndoController } from '../../controllers/undo-controller.js';
-import { ownershipProblem, withheldText, type ServerVerdicts } from '../../data/server-verdicts.js';
+import { ownershipProblem, type ServerVerdicts } from '../../data/server-verdicts.js';
 import { merge3 } from '../../data/merge3.js';
 import { jsonEqual, type JsonObject, type JsonValue } from '../../../shared/workflow/json.js';
 import type { Workflow, WorkflowWithoutID } from '../../../shared/workflow/schema.js';
@@ -37,7 +37,7 @@ import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
 import { recordOpened } from '../../../shared/workflow/opened-doc.js';
 import { downloadWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
 import { setPendingDraft, takePendingDraft } from '../../data/draft-store.js';
-import { thumbnailSrc, toPngThumbnail } from '../../data/thumbnails.js';
+import { thumbnailSrc } from '../../data/thumbnails.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import type { GraphChange } from '../graph/workflow-graph.js';
 import { sharedStyles } from '../shared-styles.js';
@@ -45,8 +45,7 @@ import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js
 import '../graph/workflow-graph.js';
 import { workflowProblems } from './problems-panel.js';
 import '../dialogs/confirm-dialog.js';
-import './tags-field.js';
-import { hasSharedTag } from '../../../shared/workflow/tags.js';
+import { DETAILS_TEXT_FIELDS, type DetailsPatch } from './workflow-details.js';
 import '../form/workflow-form.js';
 import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
 import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
@@ -55,8 +54,6 @@ import '../form/field-menu.js';
 import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
 
 type Draft = WorkflowWithoutID & { id?: string };
-
-const TEXT_FIELDS = ['name', 'author', 'version', 'contact', 'tags'] as const;
 
 @customElement('fs-workflow-editor')
 export class WorkflowEditor extends LitElement {
@@ -109,28 +106,6 @@ export class WorkflowEditor extends LitElement {
         cursor: pointer;
         font-weight: 600;
       }
-      aside {
-        border-left: 1px solid var(--fs-border);
-        padding: 0.8rem;
-        overflow: auto;
-        display: flex;
-        flex-direction: column;
-        gap: 0.6rem;
-      }
-      aside h3 {
-        margin: 0;
-        font-size: 0.95rem;
-      }
-      .thumb img {
-        max-width: 100%;
-        border-radius: 8px;
-        display: block;
-      }
-      .thumb {
-        display: flex;
-        flex-direction: column;
-        gap: 0.4rem;
-      }
       .notice {
         grid-column: 1 / -1;
         padding: 2rem;
@@ -148,10 +123,6 @@ export class WorkflowEditor extends LitElement {
           grid-template-columns: 1fr;
           grid-template-rows: auto auto minmax(24rem, 1fr) auto;
           height: auto;
-        }
-        aside {
-          border-left: none;
-          border-top: 1px solid var(--fs-border);
         }
         :host([data-mode='view']) {
           grid-template-columns: 1fr;
@@ -354,7 +325,7 @@ export class WorkflowEditor extends LitElement {
   private change(patch: Partial<Draft>, mergeKey?: string): void {
     if (!this.draft || this.readonly) return;
     const keys = Object.keys(patch);
-    const typing = keys.length === 1 && (TEXT_FIELDS as readonly string[]).concat('description', 'notes').includes(keys[0]!);
+    const typing = keys.length === 1 && (DETAILS_TEXT_FIELDS as readonly string[]).includes(keys[0]!);
     this.draft = { ...this.draft, ...patch };
     this.undo.history.edit(this.draft, mergeKey ?? (typing ? `details:${keys[0]}` : undefined));
   }
@@ -489,32 +460,6 @@ export class WorkflowEditor extends LitElement {
     navigate({ name: 'library' });
   }
 
-  private async uploadThumbnail(e: Event): Promise<void> {
-    const input = e.target as HTMLInputElement;
-    const file = input.files?.[0];
-    input.value = '';
-    const id = this.workflowId;
-    if (!file || !id) return;
-    try {
-      // The image shows when its new version reaches this device in the library document.
-      await this.session.api.setThumbnail(id, await toPngThumbnail(file));
-      this.message = 'Workflow thumbnail updated';
-    } catch (err) {
-      this.message = `Failed to update thumbnail: ${(err as Error).message}`;
-    }
-  }
-
-  private async removeThumbnail(): Promise<void> {
-    const id = this.workflowId;
-    if (!id) return;
-    try {
-      await this.session.api.deleteThumbnail(id);
-      this.message = 'Workflow thumbnail removed';
-    } catch (err) {
-      this.message = `Failed to update thumbnail: ${(err as Error).message}`;
-    }
-  }
-
   /** The image URL from the document's thumbnail version, so a change made anywhere shows live. */
   private thumbnailUrl(id: string, doc: Y.Doc | null): string {
     const urlOf = (wid: string, version: string) => this.session.api.thumbnailUrl(wid, version);
@@ -527,65 +472,32 @@ export class WorkflowEditor extends LitElement {
   }
 
   private renderDetails(d: Draft) {
-    const ro = this.readonly;
     const id = this.workflowId;
     const synced = this.sourceDoc;
     const entry = this.route.name === 'edit' && synced && id ? readEntry(synced.doc, id) : null;
-    const thumbUrl = id ? this.thumbnailUrl(id, synced?.doc ?? null) : '';
     // Shared, but kept out of `public`: quarantined (never published) or withheld by the publisher.
     const notVisible = entry?.entry.is_public ? (this.quarantineReason ?? this.unpublishedReason) : null;
-    const input = (key: (typeof TEXT_FIELDS)[number], label: string) =>
-      html`<label class="field"
-        >${label}<input name=${key} .value=${String(d[key] ?? '')} ?readonly=${ro}
-          @input=${(e: Event) => this.change({ [key]: (e.target as HTMLInputElement).value })}
-      /></label>`;
-    return html`<aside aria-label="Details">
+    return html`<fs-workflow-details
+      .workflow=${d}
+      .workflowId=${id}
+      ?readonly=${this.readonly}
+      ?multiuser=${this.session.multiuser}
+      .shared=${entry ? entry.entry.is_public : null}
+      .notVisibleReason=${notVisible}
+      .thumbnailUrl=${id ? this.thumbnailUrl(id, synced?.doc ?? null) : ''}
+      ?thumbnailEditable=${this.route.name === 'edit'}
+      .api=${this.session.api}
+      @fs-details-change=${(e: CustomEvent<DetailsPatch>) => this.change(e.detail)}
+      @fs-shared-change=${(e: CustomEvent<boolean>) => setEntryPublic(synced!.doc, id!, e.detail)}
+      @fs-details-status=${(e: CustomEvent<string>) => (this.message = e.detail)}
+    >
       ${this.mode === 'edit'
-        ? html`<details class="form-builder" open>
+        ? html`<details slot="form" class="form-builder" open>
             <summary>Form</summary>
             <fs-workflow-form mode="edit" .workflow=${d as unknown as FormWorkflow} @fs-form-change=${this.onFormChange}></fs-workflow-form>
           </details>`
         : nothing}
-      <h3>Details</h3>
-      ${input('name', 'Name')}
-      ${entry && this.session.multiuser
-        ? html`<label class="check"
-            ><input type="checkbox" name="shared" .checked=${entry.entry.is_public}
-              @change=${(e: Event) => setEntryPublic(synced!.doc, id!, (e.target as HTMLInputElement).checked)} />Shared workflow</label
-          >`
-        : nothing}
-      ${notVisible && this.session.multiuser ? html`<p class="error withheld">${withheldText(notVisible)}</p>` : nothing}
-      ${id
-        ? html`<div class="thumb">
-            <span class="muted">Thumbnail</span>
-            ${thumbUrl
-              ? html`<img src=${thumbUrl} alt="Thumbnail" ?hidden=${true} @error=${(e: Event) => ((e.target as HTMLElement).hidden = true)}
-                  @load=${(e: Event) => ((e.target as HTMLElement).hidden = false)} />`
-              : nothing}
-            ${this.route.name === 'edit'
-              ? html`<label class="field"
-                    >Upload image<input type="file" accept="image/png,image/jpeg,image/webp" @change=${this.uploadThumbnail}
-                  /></label>
-                  <button @click=${this.removeThumbnail}>Remove thumbnail</button>`
-              : nothing}
-          </div>`
-        : nothing}
-      ${input('version', 'Version')} ${input('author', 'Author')} ${input('contact', 'Contact')}
-      <fs-tags-field
-        .tags=${String(d.tags ?? '')}
-        .isPublic=${entry ? entry.entry.is_public : hasSharedTag(String(d.tags ?? ''))}
-        .readonly=${ro}
-        @fs-tags-input=${(e: CustomEvent<string>) => this.change({ tags: e.detail })}
-      ></fs-tags-field>
-      <label class="field"
-        >Description<textarea name="description" rows="3" .value=${d.description ?? ''} ?readonly=${ro}
-          @input=${(e: Event) => this.change({ description: (e.target as HTMLTextAreaElement).value })}></textarea>
-      </label>
-      <label class="field"
-        >Notes<textarea name="notes" rows="10" .value=${d.notes ?? ''} ?readonly=${ro}
-          @input=${(e: Event) => this.change({ notes: (e.target as HTMLTextAreaElement).value })}></textarea>
-      </label>
-    </aside>`;
+    </fs-workflow-details>`;
   }
 
   override render() {
