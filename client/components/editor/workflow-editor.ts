@@ -1,11 +1,9 @@
 /**
  * fs-workflow-editor: edits one workflow (or views it read-only).
  * Properties: route (an 'edit', 'view' or 'new' Route).
- * The editor works on a draft, a detached copy of the stored workflow. Changes of the stored one
- * (other devices, other tabs) are merged into the draft as they arrive (merge3.ts), so the canvas
- * stays live and Save never writes back a stale copy of someone else's edit. Save writes the draft
- * with updateEntryWorkflow, which stores only what changed, so concurrent edits of different parts
- * merge in the document too.
+ * The editor works on a draft, a detached copy of the stored workflow, kept by
+ * WorkflowDraftController (reading, merging stored changes, Save, Save As, Load from File); the
+ * element composes the toolbar, the canvas, the form, the details and the problems panel.
  * An entry whose id belongs to another library (or to the defaults) is quarantined by the server: it
  * can never be published or become valid, so Save is refused and Save As (a new id) is offered.
  */
@@ -18,25 +16,12 @@ import type { Session } from '../../data/session.js';
 import type { Workspace } from '../../data/workspace.js';
 import type { Route } from '../../data/router.js';
 import { navigate } from '../../data/router.js';
-import { YDocController } from '../../controllers/ydoc-controller.js';
-import { EventController } from '../../controllers/event-controller.js';
 import { UndoController } from '../../controllers/undo-controller.js';
-import { ownershipProblem, type ServerVerdicts } from '../../data/server-verdicts.js';
-import { merge3 } from '../../data/merge3.js';
-import { jsonEqual, type JsonObject, type JsonValue } from '../../../shared/workflow/json.js';
-import type { Workflow, WorkflowWithoutID } from '../../../shared/workflow/schema.js';
-import {
-  InvalidWorkflowError,
-  createEntry,
-  readEntry,
-  setEntryOpenedAt,
-  setEntryPublic,
-  updateEntryWorkflow,
-} from '../../../shared/workflow/library-doc.js';
+import { WorkflowDraftController, type Draft } from '../../controllers/workflow-draft-controller.js';
+import type { JsonObject } from '../../../shared/workflow/json.js';
+import { readEntry, setEntryPublic } from '../../../shared/workflow/library-doc.js';
 import { readPublicEntry } from '../../../shared/workflow/public-doc.js';
-import { recordOpened } from '../../../shared/workflow/opened-doc.js';
-import { downloadWorkflow, readWorkflowFile } from '../../data/workflow-file.js';
-import { setPendingDraft, takePendingDraft } from '../../data/draft-store.js';
+import { downloadWorkflow } from '../../data/workflow-file.js';
 import { thumbnailSrc } from '../../data/thumbnails.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import type { GraphChange } from '../graph/workflow-graph.js';
@@ -45,15 +30,14 @@ import { formDialog, formField, openFormDialog } from '../dialogs/form-dialog.js
 import '../graph/workflow-graph.js';
 import { workflowProblems } from './problems-panel.js';
 import '../dialogs/confirm-dialog.js';
-import { DETAILS_TEXT_FIELDS, type DetailsPatch } from './workflow-details.js';
+import type { DetailsPatch } from './workflow-details.js';
+import './workflow-details.js';
 import '../form/workflow-form.js';
 import type { FormChange, FormWorkflow } from '../form/workflow-form.js';
 import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
 import { formAfterGraphEdit, type FieldIdentifier } from '../../../shared/workflow/form.js';
 import '../form/field-menu.js';
 import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
-
-type Draft = WorkflowWithoutID & { id?: string };
 
 @customElement('fs-workflow-editor')
 export class WorkflowEditor extends LitElement {
@@ -144,157 +128,39 @@ export class WorkflowEditor extends LitElement {
   @consume({ context: workspaceContext, subscribe: true }) accessor workspace: Workspace | null = null;
   @property({ attribute: false }) accessor route: Route = { name: 'library' };
 
-  /** what the draft started from (the stored workflow as last seen) */
-  @state() private accessor base: Draft | null = null;
-  @state() accessor draft: Draft | null = null;
-  @state() private accessor missing = false;
-  @state() private accessor invalidReason = '';
   @state() private accessor message = '';
   @state() private accessor saveAsError = '';
-  private loadedKey = '';
-  private docs = new YDocController(this, () => this.onStoredChange());
   private modes = new EditorModeController(this);
-  private verdictEvents = new EventController<ServerVerdicts>(this);
   /** undo/redo of this device's own edits of the draft (see data/draft-history.ts) */
   readonly undo = new UndoController<Draft>(this);
+  private drafts = new WorkflowDraftController(this, this.undo.history, () => (this.message = ''));
   @query('dialog.save-as') private accessor saveAsDialog!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
   @query('input.load') private accessor fileInput!: HTMLInputElement;
-
-  private get sourceDoc() {
-    const ws = this.workspace;
-    if (!ws) return null;
-    const r = this.route;
-    if (r.name === 'edit') return ws.libraryOf(r.ownerId ?? ws.userId);
-    if (r.name === 'view') return ws.publicDoc;
-    return null;
-  }
-
-  private get workflowId(): string | null {
-    const r = this.route;
-    return r.name === 'edit' || r.name === 'view' ? r.id : null;
-  }
 
   /** Editable: a workflow in a library (own, or another's for an administrator) or an unsaved draft. */
   get readonly(): boolean {
     return this.route.name === 'view';
   }
 
-  /** The stored workflow now, or null (not there yet, deleted, or unshared). */
-  private readStored(): { workflow: Draft | null; invalid: string } {
-    const synced = this.sourceDoc;
-    const id = this.workflowId;
-    if (!synced || !id) return { workflow: null, invalid: '' };
-    if (this.route.name === 'view') {
-      const e = readPublicEntry(synced.doc, id);
-      return { workflow: e ? (e.workflow as Draft) : null, invalid: '' };
-    }
-    const r = readEntry(synced.doc, id);
-    if (!r) return { workflow: null, invalid: '' };
-    if (!r.valid) return { workflow: null, invalid: r.reason };
-    return { workflow: r.workflow as Draft, invalid: '' };
+  /** The draft being edited (see WorkflowDraftController); set from outside, it is an edit of the user. */
+  get draft(): Draft | null {
+    return this.drafts.draft;
+  }
+  set draft(next: Draft | null) {
+    this.drafts.draft = next;
   }
 
-  override willUpdate(changed: Map<PropertyKey, unknown>): void {
-    this.dataset['mode'] = this.mode; // lays out the form and the graph (see the styles)
-    // Any draft change not taken in as stored or as a reset is the user's own edit: undoable.
-    if (this.draft && this.draft !== this.undo.history.value) this.undo.history.edit(this.draft);
-    const synced = this.sourceDoc;
-    // `public` too when editing: it shows who owns the ids (see quarantineReason).
-    const publicDoc = this.route.name === 'edit' ? this.workspace?.publicDoc.doc : undefined;
-    this.docs.observe([synced?.doc, publicDoc]);
-    this.verdictEvents.target = this.workspace?.verdicts ?? null;
-    const key = `${this.workspace?.userId}|${JSON.stringify(this.route)}`;
-    if (key !== this.loadedKey && (changed.has('route') || changed.has('workspace'))) {
-      this.loadedKey = key;
-      this.base = null;
-      this.draft = null;
-      this.undo.history.reset(null);
-      this.missing = false;
-      this.message = '';
-      if (this.route.name === 'new') {
-        const d = takePendingDraft();
-        if (d) {
-          this.draft = d;
-          this.undo.history.reset(d);
-          this.base = null;
-        } else {
-          navigate({ name: 'library' });
-        }
-        return;
-      }
-      void synced?.loaded.then(() => this.onStoredChange(true));
-      this.onStoredChange(true);
-    }
+  get dirty(): boolean {
+    return this.drafts.dirty;
   }
 
-  /** Takes a change of the stored workflow into the draft (see the class comment). */
-  private onStoredChange(opening = false): void {
-    if (this.route.name === 'new') return;
-    const { workflow: theirs, invalid } = this.readStored();
-    if (this.draft && this.draft !== this.undo.history.value) this.undo.history.edit(this.draft);
-    this.invalidReason = invalid;
-    if (!theirs) {
-      // Still loading from IndexedDB, or gone: keep showing the draft with a notice if we had one.
-      this.missing = this.base !== null || this.sourceDoc?.status === 'online';
-      return;
-    }
-    this.missing = false;
-    if (!this.base || !this.draft) {
-      this.base = theirs;
-      this.draft = structuredClone(theirs);
-      this.undo.history.reset(this.draft);
-      if (opening || this.route.name === 'edit') this.markOpened();
-      return;
-    }
-    if (jsonEqual(this.base as unknown as JsonValue, theirs as unknown as JsonValue)) return;
-    this.draft = merge3(this.base as unknown as JsonValue, this.draft as unknown as JsonValue, theirs as unknown as JsonValue) as unknown as Draft;
-    this.undo.history.takeStored(this.draft);
-    this.base = theirs;
-  }
-
-  private openedMarked = '';
-  private markOpened(): void {
-    const id = this.workflowId;
-    const synced = this.sourceDoc;
-    const own = this.workspace?.library;
-    if ((this.route.name !== 'edit' && this.route.name !== 'view') || !id || !synced || !own) return;
-    if (this.openedMarked === this.loadedKey) return;
-    this.openedMarked = this.loadedKey;
-    // Recently Opened is per user, so it is recorded in the user's own library: in the entry for an
-    // own workflow, in the `opened` map for a default or someone else's workflow.
-    const at = new Date().toISOString();
-    if (synced === own) queueMicrotask(() => setEntryOpenedAt(own.doc, id, at));
-    else queueMicrotask(() => recordOpened(own.doc, id, at));
-  }
-
-  /** The edited library's owner, and whether it is the signed-in user's own library. */
-  private get libraryOwner(): { ownerId: string; own: boolean } | null {
-    const ws = this.workspace;
-    if (!ws || this.route.name !== 'edit') return null;
-    const ownerId = this.route.ownerId ?? ws.userId;
-    return { ownerId, own: ownerId === ws.userId };
-  }
-
-  /**
-   * Why the edited entry is quarantined (its id belongs to another library or to the defaults): the
-   * server's verdict for the user's own library, else what `public` shows; null when it is not.
-   */
   get quarantineReason(): string | null {
-    const ws = this.workspace;
-    const owner = this.libraryOwner;
-    const id = this.workflowId;
-    if (!ws || !owner || !id) return null;
-    const verdict = owner.own ? ws.verdicts.get(id)?.invalidReason : undefined;
-    return verdict ?? ownershipProblem(id, owner.ownerId, ws.publicDoc.doc);
+    return this.drafts.quarantineReason;
   }
 
-  /** The server's reason for keeping this shared workflow (the user's own) out of `public`. */
-  private get unpublishedReason(): string | null {
-    const ws = this.workspace;
-    const id = this.workflowId;
-    if (!ws || !id || !this.libraryOwner?.own) return null;
-    return ws.verdicts.get(id)?.unpublishedReason ?? null;
+  override willUpdate(): void {
+    this.dataset['mode'] = this.mode; // lays out the form and the graph (see the styles)
   }
 
   /** View (the form, the graph read-only) or Edit (the graph editor and the form builder). */
@@ -312,22 +178,8 @@ export class WorkflowEditor extends LitElement {
     this.change(patch as unknown as Partial<Draft>, mergeKey);
   }
 
-  get dirty(): boolean {
-    if (!this.draft) return false;
-    if (!this.base) return true;
-    return !jsonEqual(this.base as unknown as JsonValue, this.draft as unknown as JsonValue);
-  }
-
-  /**
-   * An edit of the draft. Edits with the same `mergeKey` in a row are one undo step; typing into one
-   * details field is one such run.
-   */
   private change(patch: Partial<Draft>, mergeKey?: string): void {
-    if (!this.draft || this.readonly) return;
-    const keys = Object.keys(patch);
-    const typing = keys.length === 1 && (DETAILS_TEXT_FIELDS as readonly string[]).includes(keys[0]!);
-    this.draft = { ...this.draft, ...patch };
-    this.undo.history.edit(this.draft, mergeKey ?? (typing ? `details:${keys[0]}` : undefined));
+    this.drafts.edit(patch, mergeKey);
   }
 
   /** The problems panel's "Show node": select and centre the node, with the canvas scrolled into sight. */
@@ -350,32 +202,9 @@ export class WorkflowEditor extends LitElement {
   }
 
   save(): boolean {
-    const synced = this.sourceDoc;
-    const id = this.workflowId;
-    if (this.route.name !== 'edit' || !synced || !id || !this.draft) return false;
-    const quarantined = this.quarantineReason;
-    if (quarantined) {
-      // The server would keep it but never take it: the edits stay in the draft for Save As.
-      this.message = `Not saved: ${quarantined}`;
-      return false;
-    }
-    try {
-      const ok = updateEntryWorkflow(synced.doc, id, { ...this.draft, id } as Workflow);
-      if (!ok) {
-        this.message = 'This workflow was deleted; use Save As to keep your copy.';
-        return false;
-      }
-    } catch (err) {
-      this.message = err instanceof InvalidWorkflowError ? `Not saved: ${err.message}` : `Not saved: ${(err as Error).message}`;
-      return false;
-    }
-    // The stored form may differ slightly (the shared tag follows is_public): restart from it.
-    const stored = this.readStored().workflow;
-    this.base = stored;
-    this.draft = stored ? structuredClone(stored) : this.draft;
-    this.undo.history.takeStored(this.draft);
-    this.message = 'Workflow Saved';
-    return true;
+    const { ok, message } = this.drafts.save();
+    if (message) this.message = message;
+    return ok;
   }
 
   private openSaveAs(): void {
@@ -389,25 +218,13 @@ export class WorkflowEditor extends LitElement {
 
   /** Save As: a new entry in the user's own library (also the way to copy a shared or default one). */
   saveAs(name: string, isPublic: boolean): string | null {
-    const ws = this.workspace;
-    if (!ws || !this.draft) return null;
-    const id = crypto.randomUUID();
-    const workflow = {
-      ...this.draft,
-      id,
-      name,
-      meta: { ...this.draft.meta, category: 'user' },
-    } as Workflow;
-    try {
-      createEntry(ws.library.doc, id, workflow, { isPublic: this.session.multiuser ? isPublic : true });
-    } catch (err) {
-      this.saveAsError = (err as Error).message;
+    const result = this.drafts.saveAs(name, isPublic, this.session.multiuser);
+    if (!result) return null;
+    if ('error' in result) {
+      this.saveAsError = result.error;
       return null;
     }
-    this.base = null;
-    this.draft = null;
-    navigate({ name: 'edit', ownerId: null, id });
-    return id;
+    return result.id;
   }
 
   private onSaveAsSubmit(e: SubmitEvent): void {
@@ -427,24 +244,16 @@ export class WorkflowEditor extends LitElement {
     const file = input.files?.[0];
     input.value = '';
     if (!file) return;
-    const result = await readWorkflowFile(file);
-    if (!result.ok) {
-      this.message = result.error;
-      return;
-    }
-    if (this.dirty) {
-      const { confirmed } = await this.confirm.ask({
-        title: 'Discard unsaved changes?',
-        message: 'The workflow you are editing has unsaved changes. Load the file anyway?',
-        confirmLabel: 'Load',
-      });
-      if (!confirmed) return;
-    }
-    setPendingDraft(result.workflow);
-    if (this.route.name === 'new') {
-      this.loadedKey = '';
-      this.requestUpdate('route');
-    } else navigate({ name: 'new' });
+    const confirmDiscard = async () =>
+      (
+        await this.confirm.ask({
+          title: 'Discard unsaved changes?',
+          message: 'The workflow you are editing has unsaved changes. Load the file anyway?',
+          confirmLabel: 'Load',
+        })
+      ).confirmed;
+    const refused = await this.drafts.loadFile(file, confirmDiscard);
+    if (refused) this.message = refused;
   }
 
   private async back(): Promise<void> {
@@ -472,11 +281,11 @@ export class WorkflowEditor extends LitElement {
   }
 
   private renderDetails(d: Draft) {
-    const id = this.workflowId;
-    const synced = this.sourceDoc;
+    const id = this.drafts.workflowId;
+    const synced = this.drafts.sourceDoc;
     const entry = this.route.name === 'edit' && synced && id ? readEntry(synced.doc, id) : null;
     // Shared, but kept out of `public`: quarantined (never published) or withheld by the publisher.
-    const notVisible = entry?.entry.is_public ? (this.quarantineReason ?? this.unpublishedReason) : null;
+    const notVisible = entry?.entry.is_public ? (this.quarantineReason ?? this.drafts.unpublishedReason) : null;
     return html`<fs-workflow-details
       .workflow=${d}
       .workflowId=${id}
@@ -503,7 +312,7 @@ export class WorkflowEditor extends LitElement {
   override render() {
     const d = this.draft;
     const isEdit = this.route.name === 'edit';
-    const title = d ? d.name || 'Untitled workflow' : this.invalidReason ? 'Invalid workflow' : 'Loading…';
+    const title = d ? d.name || 'Untitled workflow' : this.drafts.invalidReason ? 'Invalid workflow' : 'Loading…';
     const quarantined = isEdit ? this.quarantineReason : null;
     return html`
       <header>
@@ -529,7 +338,7 @@ export class WorkflowEditor extends LitElement {
             ${d ? html`<button class="link" @click=${this.openSaveAs}>Save As…</button>` : nothing}
           </p>`
         : nothing}
-      ${this.missing
+      ${this.drafts.missing
         ? html`<p class="banner" role="alert">
             ${this.readonly ? 'This workflow is no longer shared with you.' : 'This workflow was deleted.'} Save As keeps a copy.
           </p>`
@@ -553,7 +362,7 @@ export class WorkflowEditor extends LitElement {
               <fs-problems-panel .workflow=${d} @fs-show-problem=${this.showProblem}></fs-problems-panel>
             </div>
             ${this.renderDetails(d)}`
-        : html`<p class="notice">${this.invalidReason ? `This workflow is not valid: ${this.invalidReason}` : 'Loading…'}</p>`}
+        : html`<p class="notice">${this.drafts.invalidReason ? `This workflow is not valid: ${this.drafts.invalidReason}` : 'Loading…'}</p>`}
       ${formDialog(
         { className: 'save-as', title: 'Save Workflow As', submitLabel: 'Save', error: this.saveAsError, onSubmit: this.onSaveAsSubmit },
         html`<label class="field">Workflow name<input name="name" required /></label>
