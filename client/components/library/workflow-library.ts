@@ -15,14 +15,7 @@ import { EventController } from '../../controllers/event-controller.js';
 import { WorkflowProblemsController } from '../../controllers/workflow-problems-controller.js';
 import type { ServerVerdicts } from '../../data/server-verdicts.js';
 import {
-  DEFAULT_TAG_GROUPS,
-  ORDER_OPTIONS,
-  countsByTag,
-  distinctTags,
-  isTagSelected,
   listItems,
-  matchesQuery,
-  sameTag,
   viewHasOrderControl,
   viewItems,
   viewSwitchOrder,
@@ -46,17 +39,13 @@ import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
 import '../tile/workflow-tile.js';
 import '../dialogs/confirm-dialog.js';
+import { VIEW_LABELS } from './library-nav.js';
+import type { OrderChange } from './library-toolbar.js';
+import './library-toolbar.js';
 
 const PREFS_KEY = 'flowshelf_library_view';
 /** Search waits this long after the last keystroke (InvokeAI: 500 ms). */
 export const SEARCH_DEBOUNCE_MS = 300;
-
-const VIEW_LABELS: Record<LibraryView, string> = {
-  recent: 'Recently Opened',
-  yours: 'Your Workflows',
-  shared: 'Shared Workflows',
-  defaults: 'Browse Workflows',
-};
 
 @customElement('fs-workflow-library')
 export class WorkflowLibrary extends LitElement {
@@ -69,55 +58,6 @@ export class WorkflowLibrary extends LitElement {
         min-height: 0;
         height: 100%;
       }
-      nav {
-        border-right: 1px solid var(--fs-border);
-        padding: 0.8rem;
-        display: flex;
-        flex-direction: column;
-        gap: 0.25rem;
-        overflow: auto;
-      }
-      nav > button.view {
-        text-align: left;
-        border: none;
-        background: none;
-        display: flex;
-        justify-content: space-between;
-        gap: 0.5rem;
-      }
-      nav > button.view[aria-current='page'] {
-        background: var(--fs-hover);
-        font-weight: 600;
-      }
-      .tags {
-        display: flex;
-        flex-direction: column;
-        gap: 0.2rem;
-        padding: 0.3rem 0.5rem 0.6rem 1rem;
-        font-size: 0.85rem;
-      }
-      .tags h4 {
-        margin: 0.4rem 0 0.1rem;
-        font-size: 0.75rem;
-        text-transform: uppercase;
-        color: var(--fs-muted);
-      }
-      .tags label {
-        display: flex;
-        gap: 0.4rem;
-        align-items: center;
-      }
-      .tags .count {
-        margin-left: auto;
-        color: var(--fs-muted);
-      }
-      .bottom {
-        margin-top: auto;
-        display: flex;
-        flex-direction: column;
-        gap: 0.4rem;
-        padding-top: 0.8rem;
-      }
       main {
         padding: 0.8rem 1rem;
         overflow: auto;
@@ -125,20 +65,6 @@ export class WorkflowLibrary extends LitElement {
         flex-direction: column;
         gap: 0.8rem;
         min-width: 0;
-      }
-      .top {
-        display: flex;
-        gap: 0.5rem;
-        flex-wrap: wrap;
-        align-items: center;
-      }
-      .search {
-        flex: 1 1 14rem;
-        display: flex;
-        gap: 0.3rem;
-      }
-      .search input {
-        flex: 1;
       }
       .grid {
         display: grid;
@@ -157,26 +83,6 @@ export class WorkflowLibrary extends LitElement {
         :host {
           grid-template-columns: 1fr;
           grid-template-rows: auto 1fr;
-        }
-        nav {
-          border-right: none;
-          border-bottom: 1px solid var(--fs-border);
-          flex-direction: row;
-          flex-wrap: wrap;
-        }
-        .tags {
-          width: 100%;
-          flex-direction: row;
-          flex-wrap: wrap;
-          padding: 0.2rem;
-        }
-        .tags h4 {
-          width: 100%;
-        }
-        .bottom {
-          flex-direction: row;
-          margin-top: 0;
-          padding-top: 0;
         }
       }
     `,
@@ -200,7 +106,6 @@ export class WorkflowLibrary extends LitElement {
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
   private autoSwitched = false;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
-  @query('input[type=file]') private accessor fileInput!: HTMLInputElement;
 
   constructor() {
     super();
@@ -278,8 +183,8 @@ export class WorkflowLibrary extends LitElement {
     clearTimeout(this.searchTimer);
   }
 
-  private onSearchInput(e: InputEvent): void {
-    this.searchText = (e.target as HTMLInputElement).value;
+  private onSearchInput(e: CustomEvent<string>): void {
+    this.searchText = e.detail;
     clearTimeout(this.searchTimer);
     this.searchTimer = setTimeout(() => (this.query = this.searchText), SEARCH_DEBOUNCE_MS);
   }
@@ -290,10 +195,10 @@ export class WorkflowLibrary extends LitElement {
     this.query = '';
   }
 
-  private toggleTag(tag: string, on: boolean): void {
-    // Every spelling of the tag goes: a selection saved under another case must not stay behind.
-    const others = this.selectedTags.filter((t) => !sameTag(t, tag));
-    this.selectedTags = on ? [...others, tag] : others;
+  private onOrderChange(e: CustomEvent<OrderChange>): void {
+    const change = e.detail;
+    if ('orderBy' in change) this.orderBy = change.orderBy;
+    else this.direction = change.direction;
   }
 
   private canEdit(item: LibraryItem): boolean {
@@ -372,48 +277,14 @@ export class WorkflowLibrary extends LitElement {
     navigate({ name: 'new' });
   }
 
-  private async loadFile(): Promise<void> {
-    const file = this.fileInput.files?.[0];
-    this.fileInput.value = '';
-    if (!file) return;
-    const result = await readWorkflowFile(file);
+  private async loadFile(e: CustomEvent<File>): Promise<void> {
+    const result = await readWorkflowFile(e.detail);
     if (!result.ok) {
       this.message = result.error;
       return;
     }
     setPendingDraft(result.workflow);
     navigate({ name: 'new' });
-  }
-
-  private renderTags(all: LibraryItem[]) {
-    if (this.view !== 'yours' && this.view !== 'defaults') return nothing;
-    const base = all.filter((i) => matchesQuery(i, this.query));
-    const groups = this.view === 'defaults' ? DEFAULT_TAG_GROUPS : [{ label: 'Tags', tags: distinctTags(all) }];
-    const rendered = groups
-      .map((g) => {
-        const counts = countsByTag(g.tags, base);
-        // Tags with no workflow are hidden (reference §6), except ones the user has selected.
-        const shown = g.tags.filter((t) => (counts.get(t) ?? 0) > 0 || isTagSelected(this.selectedTags, t));
-        if (shown.length === 0) return nothing;
-        return html`<h4>${g.label}</h4>
-          ${shown.map(
-            (t) => html`<label
-              ><input
-                type="checkbox"
-                .checked=${isTagSelected(this.selectedTags, t)}
-                @change=${(e: Event) => this.toggleTag(t, (e.target as HTMLInputElement).checked)}
-              />${t}<span class="count">${counts.get(t) ?? 0}</span></label
-            >`,
-          )}`;
-      })
-      .filter((r) => r !== nothing);
-    if (rendered.length === 0) return nothing;
-    return html`<div class="tags" role="group" aria-label="Tag filter">
-      ${rendered}
-      ${this.selectedTags.length > 0
-        ? html`<button class="link" @click=${() => (this.selectedTags = [])}>Reset tags</button>`
-        : nothing}
-    </div>`;
   }
 
   override render() {
@@ -433,53 +304,27 @@ export class WorkflowLibrary extends LitElement {
     const filtered = this.query.trim() !== '' || (this.selectedTags.length > 0 && (this.view === 'yours' || this.view === 'defaults'));
     const thumbUrl = (id: string, version: string) => this.session.api.thumbnailUrl(id, version);
     return html`
-      <nav aria-label="Library views">
-        ${views.map(
-          (v) => html`<button
-              class="view"
-              aria-current=${v === this.view ? 'page' : 'false'}
-              @click=${() => this.setView(v)}
-            >
-              ${VIEW_LABELS[v]}<span class="muted">${viewItems(v, own, pub).length}</span>
-            </button>
-            ${v === this.view ? this.renderTags(inView) : nothing}`,
-        )}
-        <div class="bottom">
-          <button @click=${this.newWorkflow}>New Workflow</button>
-          <button @click=${() => this.fileInput.click()}>Load from File</button>
-          <input type="file" accept="application/json,.json" hidden @change=${this.loadFile} />
-        </div>
-      </nav>
+      <fs-library-nav
+        .views=${views.map((v) => ({ view: v, count: viewItems(v, own, pub).length }))}
+        .view=${this.view}
+        .items=${inView}
+        .query=${this.query}
+        .selectedTags=${this.selectedTags}
+        @fs-view-select=${(e: CustomEvent<LibraryView>) => this.setView(e.detail)}
+        @fs-tags-change=${(e: CustomEvent<string[]>) => (this.selectedTags = e.detail)}
+        @fs-new-workflow=${this.newWorkflow}
+        @fs-load-file=${this.loadFile}
+      ></fs-library-nav>
       <main @fs-tile-action=${this.onTileAction}>
-        <div class="top">
-          <div class="search">
-            <input
-              type="search"
-              aria-label="Search"
-              placeholder="Search by name, description or tags"
-              .value=${this.searchText}
-              @input=${this.onSearchInput}
-              @keydown=${(e: KeyboardEvent) => e.key === 'Escape' && this.clearSearch()}
-            />
-            ${this.searchText ? html`<button aria-label="Clear search" @click=${this.clearSearch}>✕</button>` : nothing}
-          </div>
-          ${!viewHasOrderControl(this.view)
-            ? nothing
-            : html`<label class="check"
-                  >Order by
-                  <select
-                    aria-label="Order by"
-                    .value=${this.orderBy}
-                    @change=${(e: Event) => (this.orderBy = (e.target as HTMLSelectElement).value as OrderBy)}
-                  >
-                    ${ORDER_OPTIONS.map((o) => html`<option value=${o.value} ?selected=${o.value === this.orderBy}>${o.label}</option>`)}
-                  </select></label
-                >
-                <select aria-label="Direction" .value=${this.direction} @change=${(e: Event) => (this.direction = (e.target as HTMLSelectElement).value as Direction)}>
-                  <option value="ASC" ?selected=${this.direction === 'ASC'}>Ascending</option>
-                  <option value="DESC" ?selected=${this.direction === 'DESC'}>Descending</option>
-                </select>`}
-        </div>
+        <fs-library-toolbar
+          .searchText=${this.searchText}
+          ?showOrder=${viewHasOrderControl(this.view)}
+          .orderBy=${this.orderBy}
+          .direction=${this.direction}
+          @fs-search-input=${this.onSearchInput}
+          @fs-search-clear=${this.clearSearch}
+          @fs-order-change=${this.onOrderChange}
+        ></fs-library-toolbar>
         ${this.message ? html`<p class="error" role="alert">${this.message}</p>` : nothing}
         ${items.length === 0
           ? html`<div class="empty">${filtered ? 'No Matching Workflows' : 'No Workflows'}</div>`
