@@ -7,11 +7,14 @@
 // into the per-user opens table in the commit's hook, from any origin: opens are rare and cheap, and
 // REST `opened_at` / `has_been_opened` must agree with the app at once.
 //
-// Edits from clients are indexed at most every INDEX_DELAY_MS per document, not per commit: a node
-// dragged in the editor commits dozens of updates a second, and each reindex validates the whole
-// workflow (and, for a shared one, rewrites it into `public`). Every other change (the REST API and
-// the server's own writes through withDocument) is indexed in its commit's hook, so a REST call
-// answers with the index already right; a pending client edit of the same document goes with it.
+// Edits from clients inside a workflow are coalesced per document: the first one after a quiet
+// INDEX_DELAY_MS is indexed at once (leading edge), the rest of a burst together at the end of that
+// window, never later: a node dragged in the editor commits dozens of updates a second, and each
+// reindex validates the whole workflow (and, for a shared one, rewrites it into `public`). What others
+// must see at once is never coalesced: a workflow added or deleted, shared or unshared, replaced or
+// renamed. Every other change (the REST API and the server's own writes through withDocument) is
+// indexed in its commit's hook, so a REST call answers with the index already right; a pending client
+// edit of the same document goes with it.
 //
 // Crash safety rests on one number per document, the indexed seq: "the index matches this document as
 // of this stored sequence number". At start, every document whose stored seq differs from it is read
@@ -52,9 +55,10 @@ export interface IndexerOptions {
 }
 
 /**
- * Client edits of a document are indexed together at most this long after the first of them: the
- * listing and `public` lag an editing session by up to this much, never the editor itself (it reads
- * its own document).
+ * The coalescing window of a client's edits inside a document's workflows: the first edit is indexed
+ * at once, the rest of a burst at most this long after it. The listing and `public` lag a drag by up to
+ * this much, never the editor itself (it reads its own document), and never a share, an unshare, a
+ * rename, a new workflow or a delete.
  */
 export const INDEX_DELAY_MS = 200;
 
@@ -152,8 +156,13 @@ interface Loaded {
   doc: Y.Doc;
   /** Ids changed since the last reindex. */
   touched: Set<string>;
-  /** A change not made by a client is among them: index in the next hook, not later. */
+  /**
+   * Index in the next hook, not later: a change not made by a client is among them, or a client's
+   * change that others must see at once (a workflow added, deleted, shared, unshared or renamed).
+   */
   urgent: boolean;
+  /** Until when a client's edit burst is coalesced: the first edit after it is indexed at once. */
+  windowUntil: number;
   /** Stored seq of the last commit seen by the hook. */
   seq: number | null;
   /** Ids of the `opened` map changed since they were last fed into the opens table. */
@@ -207,6 +216,7 @@ export class Indexer {
       doc,
       touched: new Set(),
       urgent: false,
+      windowUntil: 0,
       seq: null,
       timer: null,
       openedTouched: new Set(),
@@ -218,11 +228,16 @@ export class Indexer {
     const map = workflowsMap(doc);
     map.observeDeep((events, transaction) => {
       for (const event of events) {
-        if (event.target === map) for (const key of (event as Y.YMapEvent<unknown>).keysChanged) state.touched.add(key);
-        else {
+        if (event.target === map) {
+          // Workflows added or deleted: others see it at once.
+          for (const key of (event as Y.YMapEvent<unknown>).keysChanged) state.touched.add(key);
+          state.urgent = true;
+        } else {
           // Not event.path: it is quadratic in the depth (see entryKeyOf).
           const key = entryKeyOf(doc, event.target);
-          if (key !== null) state.touched.add(key);
+          if (key === null) continue;
+          state.touched.add(key);
+          if (publishesAtOnce(map, key, event)) state.urgent = true;
         }
       }
       if (!this.isClientEdit(transaction.origin)) state.urgent = true;
@@ -265,10 +280,20 @@ export class Indexer {
       this.reindexTouched(state);
       return;
     }
-    if (state.timer === null) {
-      this.delayed.add(state);
-      state.timer = setTimeout(() => this.reindexTouched(state), this.indexDelayMs);
+    if (state.timer !== null) return;
+    // Leading edge: the first edit after a quiet window is indexed (and published) at once; the rest
+    // of a burst (a node drag) is coalesced into one reindex at the end of the window, never later.
+    const now = Date.now();
+    if (now >= state.windowUntil) {
+      state.windowUntil = now + this.indexDelayMs;
+      this.reindexTouched(state);
+      return;
     }
+    this.delayed.add(state);
+    state.timer = setTimeout(() => {
+      state.windowUntil = Date.now() + this.indexDelayMs;
+      this.reindexTouched(state);
+    }, state.windowUntil - now);
   }
 
   /** Reindexes a whole library from a doc (rows of ids no longer present are removed), opens included. */
@@ -470,4 +495,17 @@ function sameContent(a: IndexRow, b: IndexRow): boolean {
 /** Every entry of a doc as index rows; used by tests and the CLI's dry run. */
 export function rowsOfDocument(userId: string, doc: Y.Doc): IndexRow[] {
   return readAll(doc).map(([id, read]) => rowFromEntry(userId, id, read, 0));
+}
+
+/**
+ * Whether a change to the entry `key` is one that readers of `public` and of the API must see at once
+ * rather than within the indexing window: the entry's sharing or its whole workflow replaced, or the
+ * workflow renamed. Edits inside a workflow (positions, values) are coalesced.
+ */
+function publishesAtOnce(map: Y.Map<Y.Map<unknown>>, key: string, event: Y.YEvent<Y.AbstractType<unknown>>): boolean {
+  if (!(event instanceof Y.YMapEvent)) return false;
+  const entry = map.get(key);
+  if (!(entry instanceof Y.Map)) return false;
+  if (event.target === entry) return event.keysChanged.has('is_public') || event.keysChanged.has('workflow');
+  return event.target === entry.get('workflow') && event.keysChanged.has('name');
 }

@@ -12,7 +12,7 @@ import { IndexStore } from '../../server/library/index-store.js';
 import { Indexer, loadStoredDoc } from '../../server/library/indexer.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { libraryDocument } from '../../shared/protocol.js';
-import { createEntry, updateEntryWorkflow, readEntry, type Workflow } from '../../shared/workflow/index.js';
+import { createEntry, deleteEntry, readEntry, setEntryPublic, updateEntryWorkflow, type Workflow } from '../../shared/workflow/index.js';
 import { userWorkflow } from '../api/fixtures.js';
 import { waitFor } from '../sync/clients.js';
 
@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 function workflow(id: string, name: string): Workflow {
-  return { ...userWorkflow(name), id } as Workflow;
+  return { ...userWorkflow(name), id, description: name } as Workflow;
 }
 
 /** One server process's view of a database: opening it again on the same file is a restart. */
@@ -234,40 +234,70 @@ describe('start-up reconciliation with held seqs', () => {
   });
 });
 
-describe('client edits are indexed late, together', () => {
-  const rename = (doc: Y.Doc, i: number, name: string, origin: unknown = CLIENT) => () =>
-    doc.transact(() => updateEntryWorkflow(doc, ids[i]!, workflow(ids[i]!, name)), origin);
+describe('client edits: the first at once, a burst together, sharing and renames at once', () => {
+  /** A client's edit inside a workflow (its description): coalesced while a burst goes on. */
+  const edit = (doc: Y.Doc, i: number, text: string, origin: unknown = CLIENT) => () =>
+    doc.transact(() => updateEntryWorkflow(doc, ids[i]!, { ...workflow(ids[i]!, `Workflow ${i}`), description: text }), origin);
+  const texts = (p: Process) => ids.map((id) => p.index.row(id, ALICE)?.description ?? '(none)');
+  /** Opens the coalescing window with one client edit (indexed at once, the leading edge). */
+  const lead = (p: Process, name: string, doc: Y.Doc) => p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 0, 'Leading edge')));
 
-  it('a burst of client edits is indexed once, within the delay, as of the last seq', async () => {
+  it('the first client edit is indexed at once; the rest of the burst once, at the end of the window, as of the last seq', async () => {
     const p = open(tempFile(), 60_000, 30);
     const { name, doc } = await seeded(p);
     const upserts = vi.spyOn(p.index, 'upsert');
     let last = 0;
     for (let i = 0; i < 10; i++) {
-      last = commit(p, name, doc, rename(doc, 0, `Drag ${i}`));
+      last = commit(p, name, doc, edit(doc, 0, `Drag ${i}`));
       p.indexer.onCommitted(name, doc, last);
+      if (i === 0) expect(texts(p)[0]).toBe('Drag 0');
     }
-    expect(indexedNames(p)[0]).toBe('Workflow 0');
-    await waitFor(() => indexedNames(p)[0] === 'Drag 9', 'the delayed reindex', 2000);
-    expect(upserts).toHaveBeenCalledTimes(1);
+    expect(texts(p)[0]).toBe('Drag 0');
+    await waitFor(() => texts(p)[0] === 'Drag 9', 'the trailing reindex', 2000);
+    expect(upserts).toHaveBeenCalledTimes(2);
     expect(p.index.indexedSeq(name)).toBe(last);
+  });
+
+  it('inside a burst, a client\'s share, unshare, rename, new workflow and delete are indexed at once', async () => {
+    const p = open(tempFile());
+    const { name, doc } = await seeded(p);
+    lead(p, name, doc);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 1, 'Waits for the window')));
+    expect(texts(p)[1]).toBe('Workflow 1');
+    const now = (change: () => void) => p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.transact(change, CLIENT)));
+    now(() => setEntryPublic(doc, ids[2]!, true));
+    expect(p.index.row(ids[2]!, ALICE)?.is_public).toBe(true);
+    // The waiting edit went with it.
+    expect(texts(p)[1]).toBe('Waits for the window');
+    now(() => setEntryPublic(doc, ids[2]!, false));
+    expect(p.index.row(ids[2]!, ALICE)?.is_public).toBe(false);
+    now(() => updateEntryWorkflow(doc, ids[2]!, workflow(ids[2]!, 'Renamed on a device')));
+    expect(indexedNames(p)[2]).toBe('Renamed on a device');
+    const added = '1d000000-0000-4000-8000-000000000009';
+    now(() => createEntry(doc, added, workflow(added, 'New on a device'), { isPublic: true }));
+    expect(p.index.row(added, ALICE)?.name).toBe('New on a device');
+    now(() => deleteEntry(doc, ids[0]!));
+    expect(p.index.row(ids[0]!, ALICE) ?? null).toBeNull();
   });
 
   it('a server write indexes at once, with the client edits still waiting', async () => {
     const p = open(tempFile());
     const { name, doc } = await seeded(p);
-    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'From a client')));
-    const seq = commit(p, name, doc, rename(doc, 1, 'From the REST API', null));
+    lead(p, name, doc);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 0, 'From a client')));
+    const seq = commit(p, name, doc, edit(doc, 1, 'From the REST API', null));
     p.indexer.onCommitted(name, doc, seq);
-    expect(indexedNames(p)).toEqual(['From a client', 'From the REST API', 'Workflow 2']);
+    expect(texts(p)).toEqual(['From a client', 'From the REST API', 'Workflow 2']);
     expect(p.index.indexedSeq(name)).toBe(seq);
   });
 
   it('while a client edit waits, later commits do not record the index as right; a crash then reindexes', async () => {
     const file = tempFile();
     const p = open(file);
-    const { name, doc, seq: indexed } = await seeded(p);
-    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 2, 'Not indexed yet')));
+    const { name, doc } = await seeded(p);
+    lead(p, name, doc);
+    const indexed = p.indexer.indexedSeq(name);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 2, 'Not indexed yet')));
     p.indexer.onCommitted(name, doc, commit(p, name, doc, () => doc.getMap('settings').set('zoom', 1)));
     expect(p.indexer.indexedSeq(name)).toBe(indexed);
     expect(p.index.indexedSeq(name)).toBe(indexed);
@@ -275,21 +305,22 @@ describe('client edits are indexed late, together', () => {
     // A crash now: the delayed reindex never runs. A second process on the file starts in its place.
     const again = open(file);
     await again.indexer.reconcile();
-    expect(indexedNames(again)).toEqual(['Workflow 0', 'Workflow 1', 'Not indexed yet']);
+    expect(texts(again)).toEqual(['Leading edge', 'Workflow 1', 'Not indexed yet']);
   });
 
   it('a document dropped with a reindex waiting (failed commit) indexes none of its memory; its next load reindexes from the store', async () => {
     const p = open(tempFile());
     const { name, doc } = await seeded(p);
-    const committed = commit(p, name, doc, rename(doc, 1, 'Committed'));
+    lead(p, name, doc);
+    const committed = commit(p, name, doc, edit(doc, 1, 'Committed'));
     p.indexer.onCommitted(name, doc, committed);
     // An edit the store refused: in memory only, no hook (the sync server drops the room).
-    rename(doc, 2, 'Refused by the store')();
+    edit(doc, 2, 'Refused by the store')();
     doc.destroy();
-    expect(indexedNames(p)).toEqual(['Workflow 0', 'Workflow 1', 'Workflow 2']);
+    expect(texts(p)).toEqual(['Leading edge', 'Workflow 1', 'Workflow 2']);
 
     await load(p, ALICE);
-    expect(indexedNames(p)).toEqual(['Workflow 0', 'Committed', 'Workflow 2']);
+    expect(texts(p)).toEqual(['Leading edge', 'Committed', 'Workflow 2']);
     expect(p.index.indexedSeq(name)).toBe(committed);
   });
 
@@ -297,20 +328,23 @@ describe('client edits are indexed late, together', () => {
     const file = tempFile();
     const p = open(file);
     const { name, doc } = await seeded(p);
-    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'Committed before the drop')));
+    lead(p, name, doc);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 1, 'Committed before the drop')));
     doc.destroy();
     p.db.close();
 
     const again = open(file);
     await again.indexer.reconcile();
-    expect(indexedNames(again)[0]).toBe('Committed before the drop');
+    expect(texts(again)[1]).toBe('Committed before the drop');
   });
 
   it('flush (on close) runs waiting reindexes', async () => {
     const p = open(tempFile());
     const { name, doc } = await seeded(p);
-    p.indexer.onCommitted(name, doc, commit(p, name, doc, rename(doc, 0, 'Closing')));
+    lead(p, name, doc);
+    p.indexer.onCommitted(name, doc, commit(p, name, doc, edit(doc, 1, 'Closing')));
+    expect(texts(p)[1]).toBe('Workflow 1');
     p.indexer.flush();
-    expect(indexedNames(p)[0]).toBe('Closing');
+    expect(texts(p)[1]).toBe('Closing');
   });
 });
