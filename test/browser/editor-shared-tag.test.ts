@@ -3,22 +3,13 @@
 // and the stored tags still carry the tag exactly when is_public says so (shared/workflow/tags.ts).
 import { expect } from 'chai';
 import '../../client/components/editor/workflow-editor.js';
-import type { WorkflowEditor } from '../../client/components/editor/workflow-editor.js';
 import { createEntry, readEntry } from '../../shared/workflow/library-doc.js';
 import { putPublicEntry } from '../../shared/workflow/public-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
-import { bobShares, byText, deepAll, mount, waitFor, workflow } from './helpers.js';
+import { bobShares, byText, deepAll, waitFor, workflow } from './helpers.js';
+import { openEditor, type MountedEditor } from './editor-fixture.js';
 
-type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
-
-async function openEditor(route: WorkflowEditor['route'], setup: (m: Mounted) => void): Promise<Mounted> {
-  const m = await mount<WorkflowEditor>('fs-workflow-editor');
-  setup(m);
-  m.el.route = route;
-  await waitFor(() => m.el.draft);
-  await m.el.updateComplete;
-  return m;
-}
+type Mounted = MountedEditor;
 
 const tagsInput = (m: Mounted) => deepAll<HTMLInputElement>(m.el, 'input[name=tags]')[0]!;
 const sharedBox = (m: Mounted) => deepAll<HTMLInputElement>(m.el, 'aside input[name=shared]')[0]!;

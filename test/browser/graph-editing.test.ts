@@ -2,10 +2,11 @@
 // zoom, fit, minimap, snap, auto layout and the hotkeys list, with real pointer and key events.
 import { expect } from 'chai';
 import '../../client/components/graph/workflow-graph.js';
-import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { NODE_WIDTH, nodeHeight } from '../../client/components/graph/graph-model.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { deepAll, waitFor } from './helpers.js';
+import { makeGraph as makeGraphWith } from './graph-fixture.js';
 
 const node = (id: string, x: number, y: number, label = ''): JsonObject => ({
   id,
@@ -15,23 +16,12 @@ const node = (id: string, x: number, y: number, label = ''): JsonObject => ({
 });
 
 /** Three nodes in a row, a → b connected; c alone far right. Every change is applied back. */
-async function makeGraph(): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
-  const graph = document.createElement('fs-workflow-graph');
-  graph.nodes = [node('a', 0, 0, 'A'), node('b', 400, 0, 'B'), node('c', 800, 300, 'C')];
-  graph.edges = [{ id: 'e1', source: 'a', sourceHandle: 'value', target: 'b', targetHandle: 'a', type: 'default' }];
-  graph.exposedFields = [];
-  graph.style.height = '600px';
-  graph.style.width = '1000px';
-  const changes: GraphChange[] = [];
-  graph.addEventListener('fs-graph-change', (e) => {
-    changes.push(e.detail);
-    graph.nodes = e.detail.nodes;
-    graph.edges = e.detail.edges;
-    graph.exposedFields = e.detail.exposedFields;
-  });
-  document.body.append(graph);
-  await graph.updateComplete;
-  return { graph, changes };
+function makeGraph() {
+  return makeGraphWith(
+    [node('a', 0, 0, 'A'), node('b', 400, 0, 'B'), node('c', 800, 300, 'C')],
+    [{ id: 'e1', source: 'a', sourceHandle: 'value', target: 'b', targetHandle: 'a', type: 'default' }],
+    { width: 1000, height: 600, exposedFields: [] },
+  );
 }
 
 const canvas = (g: WorkflowGraph) => deepAll<SVGSVGElement>(g, 'svg.canvas')[0]!;

@@ -1,24 +1,33 @@
 // A real fs-workflow-graph for component tests, wired as the editor wires it: every change is recorded
-// and fed back as the graph's new nodes and edges.
+// and fed back as the graph's new nodes, edges and exposed fields.
 import '../../client/components/graph/workflow-graph.js';
 import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 
+export interface GraphFixtureOptions {
+  /** CSS pixels; a width left out follows the page. */
+  width?: number;
+  height?: number;
+  exposedFields?: JsonObject[];
+}
+
 export async function makeGraph(
   nodes: JsonObject[] = [],
   edges: JsonObject[] = [],
-  size: { width: number; height: number } = { width: 1200, height: 700 },
+  opts: GraphFixtureOptions = { width: 1200, height: 700 },
 ): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
   const graph = document.createElement('fs-workflow-graph');
   graph.nodes = nodes;
   graph.edges = edges;
-  graph.style.height = `${size.height}px`;
-  graph.style.width = `${size.width}px`;
+  if (opts.exposedFields !== undefined) graph.exposedFields = opts.exposedFields;
+  if (opts.height !== undefined) graph.style.height = `${opts.height}px`;
+  if (opts.width !== undefined) graph.style.width = `${opts.width}px`;
   const changes: GraphChange[] = [];
   graph.addEventListener('fs-graph-change', (e) => {
     changes.push(e.detail);
     graph.nodes = e.detail.nodes;
     graph.edges = e.detail.edges;
+    graph.exposedFields = e.detail.exposedFields;
   });
   document.body.append(graph);
   await graph.updateComplete;

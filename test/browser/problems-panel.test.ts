@@ -3,18 +3,18 @@
 // still saves a workflow with problems. A real editor over a real (offline) workspace in Chromium.
 import { expect } from 'chai';
 import '../../client/components/editor/workflow-editor.js';
-import type { WorkflowEditor } from '../../client/components/editor/workflow-editor.js';
 import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { workflowProblems, type ProblemsPanel } from '../../client/components/editor/problems-panel.js';
 import { createEntry, readEntry } from '../../shared/workflow/library-doc.js';
 import { setPendingDraft } from '../../client/data/draft-store.js';
 import { parseWorkflowText } from '../../client/data/workflow-file.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
-import { deepAll, mount, waitFor, workflow } from './helpers.js';
+import { deepAll, workflow } from './helpers.js';
+import { openEditor, type MountedEditor } from './editor-fixture.js';
 import { nodeFromTemplate } from '../../client/components/graph/node-factory.js';
 import { templateFor } from '../../shared/node-templates/index.js';
 
-type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
+type Mounted = MountedEditor;
 
 /** Node n1 (noise) fine; n3 a custom node pack's type far away; an edge into a field l2i does not have. */
 function troubled(id: string): Workflow {
@@ -28,15 +28,6 @@ function troubled(id: string): Workflow {
   });
   (wf.edges as unknown as Array<Record<string, unknown>>).push({ id: 'e2', source: 'n1', sourceHandle: 'noise', target: 'n2', targetHandle: 'no_such_input', type: 'default' });
   return wf;
-}
-
-async function openEditor(route: WorkflowEditor['route'], setup: (m: Mounted) => void): Promise<Mounted> {
-  const m = await mount<WorkflowEditor>('fs-workflow-editor');
-  setup(m);
-  m.el.route = route;
-  await waitFor(() => m.el.draft);
-  await m.el.updateComplete;
-  return m;
 }
 
 const panel = (m: Mounted) => deepAll<ProblemsPanel>(m.el, 'fs-problems-panel')[0]!;

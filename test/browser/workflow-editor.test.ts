@@ -1,15 +1,15 @@
 import { expect } from 'chai';
 import * as Y from 'yjs';
 import '../../client/components/editor/workflow-editor.js';
-import type { WorkflowEditor } from '../../client/components/editor/workflow-editor.js';
 import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
 import { putPublicEntry } from '../../shared/workflow/public-doc.js';
 import { openedMap, readOpened } from '../../shared/workflow/opened-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
-import { bobShares, byText, deepAll, defaultEntry, mount, waitFor, workflow } from './helpers.js';
+import { bobShares, byText, deepAll, defaultEntry, waitFor, workflow } from './helpers.js';
+import { openEditor, type MountedEditor } from './editor-fixture.js';
 
-type Mounted = Awaited<ReturnType<typeof mount<WorkflowEditor>>>;
+type Mounted = MountedEditor;
 
 const stored = (m: Mounted, id: string): Workflow => {
   const r = readEntry(m.ws.library.doc, id);
@@ -18,15 +18,6 @@ const stored = (m: Mounted, id: string): Workflow => {
 };
 const nodeLabel = (wf: { nodes: unknown[] }, id: string) =>
   (wf.nodes.find((n) => (n as { id: string }).id === id) as { data: { label: string } }).data.label;
-
-async function openEditor(route: WorkflowEditor['route'], setup: (m: Mounted) => void, opts = {}): Promise<Mounted> {
-  const m = await mount<WorkflowEditor>('fs-workflow-editor', opts);
-  setup(m);
-  m.el.route = route;
-  await waitFor(() => m.el.draft);
-  await m.el.updateComplete;
-  return m;
-}
 
 describe('fs-workflow-editor', () => {
   let m: Mounted;

@@ -1,27 +1,14 @@
 import { expect } from 'chai';
 import '../../client/components/graph/workflow-graph.js';
-import type { GraphChange, WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
+import type { WorkflowGraph } from '../../client/components/graph/workflow-graph.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { byText, deepAll, workflow } from './helpers.js';
+import { makeGraph as makeGraphWith } from './graph-fixture.js';
 
 /** A graph wired like the editor wires it: every change is applied back to the properties. */
-async function makeGraph(): Promise<{ graph: WorkflowGraph; changes: GraphChange[] }> {
+function makeGraph() {
   const wf = workflow('w') as unknown as { nodes: JsonObject[]; edges: JsonObject[] };
-  const graph = document.createElement('fs-workflow-graph');
-  graph.nodes = wf.nodes;
-  graph.edges = wf.edges;
-  graph.exposedFields = [{ nodeId: 'n1', fieldName: 'seed' }];
-  graph.style.height = '500px';
-  const changes: GraphChange[] = [];
-  graph.addEventListener('fs-graph-change', (e) => {
-    changes.push(e.detail);
-    graph.nodes = e.detail.nodes;
-    graph.edges = e.detail.edges;
-    graph.exposedFields = e.detail.exposedFields;
-  });
-  document.body.append(graph);
-  await graph.updateComplete;
-  return { graph, changes };
+  return makeGraphWith(wf.nodes, wf.edges, { height: 500, exposedFields: [{ nodeId: 'n1', fieldName: 'seed' }] });
 }
 
 describe('fs-workflow-graph', () => {
