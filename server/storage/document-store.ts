@@ -11,6 +11,19 @@ export interface StoredDocument {
   lastSeq: number;
 }
 
+/** What a catch-up reads: everything stored after a sequence number the reader already has. */
+export interface StoredSince {
+  /**
+   * The snapshot, when a compaction folded some of the wanted updates into it (the reader applies
+   * it whole: Yjs updates are idempotent, so what it already had costs nothing); null otherwise.
+   */
+  snapshot: Uint8Array | null;
+  /** Updates with seq > afterSeq that are still in the log (after the snapshot), in seq order. */
+  updates: { seq: number; update: Uint8Array }[];
+  /** Highest sequence number stored for the document (folded or appended); 0 for an unknown one. */
+  lastSeq: number;
+}
+
 export interface AppendEntry {
   name: string;
   update: Uint8Array;
@@ -19,6 +32,17 @@ export interface AppendEntry {
 export interface DocumentStore {
   /** Everything stored for `name`; an unknown document is empty (null snapshot, no updates, lastSeq 0). */
   load(name: string): Promise<StoredDocument>;
+  /**
+   * For catch-up (a node that missed fan-out messages): the updates with seq > afterSeq, in order.
+   * When some of them were folded into the snapshot by a compaction, the snapshot comes too, with
+   * the log after it. One consistent read: a concurrent compaction cannot fall between the parts.
+   */
+  loadSince(name: string, afterSeq: number): Promise<StoredSince>;
+  /**
+   * The highest stored sequence number (folded or appended) of every document whose name starts
+   * with `prefix` (the indexer's reconcile, finding the libraries of removed users).
+   */
+  storedSeqs(prefix: string): Promise<Map<string, number>>;
   /**
    * Appends a batch, possibly spanning several documents, in ONE atomic commit: this is the
    * durability point (nothing of the batch may be forwarded or acknowledged before it resolves,

@@ -3,7 +3,7 @@
 // promise, so the event loop is held only for the duration of one small transaction. appendSync is
 // the same append without the promise, for the sync server's commit-then-forward fast path.
 import type { Database, Statement } from 'better-sqlite3';
-import type { AppendEntry, DocumentStore, StoredDocument } from './document-store.js';
+import type { AppendEntry, DocumentStore, StoredDocument, StoredSince } from './document-store.js';
 
 export class SqliteStore implements DocumentStore {
   private closed = false;
@@ -17,6 +17,9 @@ export class SqliteStore implements DocumentStore {
   private readonly appendTx: (batch: readonly AppendEntry[]) => Map<string, number>;
   private readonly compactTx: (name: string, state: Uint8Array, uptoSeq: number) => void;
   private readonly loadTx: (name: string) => StoredDocument;
+  private readonly loadSinceTx: (name: string, afterSeq: number) => StoredSince;
+  private readonly selectMaxUpdateSeq: Statement<[string], { seq: number | null }>;
+  private readonly selectStoredSeqs: Statement<[number, string], { doc: string; seq: number }>;
 
   /** `db` stays owned by the caller (it is the app's one database); close() does not close it. */
   constructor(private readonly db: Database) {
@@ -36,6 +39,11 @@ export class SqliteStore implements DocumentStore {
     this.upsertSnapshot = db.prepare(
       `INSERT INTO doc_snapshots (doc, data, seq, updated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (doc) DO UPDATE SET data = excluded.data, seq = excluded.seq, updated_at = excluded.updated_at`,
+    );
+    this.selectMaxUpdateSeq = db.prepare('SELECT max(seq) AS seq FROM doc_updates WHERE doc = ?');
+    this.selectStoredSeqs = db.prepare(
+      `SELECT doc, max(seq) AS seq FROM (SELECT doc, seq FROM doc_updates UNION ALL SELECT doc, seq FROM doc_snapshots)
+       WHERE substr(doc, 1, ?) = ? GROUP BY doc`,
     );
     this.deleteUpdatesUpto = db.prepare('DELETE FROM doc_updates WHERE doc = ? AND seq <= ?');
     this.deleteUpdates = db.prepare('DELETE FROM doc_updates WHERE doc = ?');
@@ -60,6 +68,20 @@ export class SqliteStore implements DocumentStore {
         lastSeq: rows.length > 0 ? rows[rows.length - 1]!.seq : snapshotSeq,
       };
     });
+    // Also one read transaction. When the snapshot folded some wanted update (its seq is past
+    // afterSeq), the reader needs the snapshot and the log after it; otherwise the log after afterSeq.
+    this.loadSinceTx = db.transaction((name: string, afterSeq: number) => {
+      const snapshot = this.selectSnapshot.get(name);
+      const snapshotSeq = snapshot?.seq ?? 0;
+      const folded = snapshot !== undefined && snapshotSeq > afterSeq;
+      const rows = this.selectUpdates.all(name, Math.max(afterSeq, snapshotSeq));
+      const lastSeq = rows.length > 0 ? rows[rows.length - 1]!.seq : Math.max(snapshotSeq, this.selectMaxUpdateSeq.get(name)?.seq ?? 0);
+      return {
+        snapshot: folded ? new Uint8Array(snapshot.data) : null,
+        updates: rows.map((row) => ({ seq: row.seq, update: new Uint8Array(row.data) })),
+        lastSeq,
+      };
+    });
   }
 
   private insertAll(batch: readonly AppendEntry[]): Map<string, number> {
@@ -71,6 +93,16 @@ export class SqliteStore implements DocumentStore {
   async load(name: string): Promise<StoredDocument> {
     this.assertOpen();
     return this.loadTx(name);
+  }
+
+  async loadSince(name: string, afterSeq: number): Promise<StoredSince> {
+    this.assertOpen();
+    return this.loadSinceTx(name, afterSeq);
+  }
+
+  async storedSeqs(prefix: string): Promise<Map<string, number>> {
+    this.assertOpen();
+    return new Map(this.selectStoredSeqs.all(prefix.length, prefix).map((row) => [row.doc, row.seq]));
   }
 
   async append(batch: readonly AppendEntry[]): Promise<Map<string, number>> {

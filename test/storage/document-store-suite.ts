@@ -120,6 +120,67 @@ export function documentStoreSuite(name: string, create: () => Promise<StoreFixt
       expect((await store.load('library/b')).updates).toHaveLength(1);
     });
 
+    it('loadSince returns the updates after a sequence number, in order, with the last seq', async () => {
+      const doc = new Y.Doc();
+      const updates = [1, 2, 3, 4].map((i) => edit(doc, `k${i}`, `v${i}`));
+      for (const update of updates) await store.append([{ name: 'library/a', update }]);
+      await store.append([{ name: 'library/b', update: edit(new Y.Doc(), 'x', 'y') }]);
+      const since = await store.loadSince('library/a', 2);
+      expect(since.snapshot).toBeNull();
+      expect(since.updates.map((u) => u.seq)).toEqual([3, 4]);
+      expect(since.updates.map((u) => Buffer.from(u.update).toString('hex'))).toEqual(updates.slice(2).map((u) => Buffer.from(u).toString('hex')));
+      expect(since.lastSeq).toBe(4);
+      // Nothing after the last seq: no updates, and lastSeq still says where the document is.
+      expect(await store.loadSince('library/a', 4)).toEqual({ snapshot: null, updates: [], lastSeq: 4 });
+      expect(await store.loadSince('library/nobody', 0)).toEqual({ snapshot: null, updates: [], lastSeq: 0 });
+    });
+
+    it('loadSince after a compaction folded some wanted updates returns the snapshot and the log after it', async () => {
+      const doc = new Y.Doc();
+      const behind = new Y.Doc();
+      for (const i of [1, 2]) {
+        const update = edit(doc, `k${i}`, `v${i}`);
+        Y.applyUpdate(behind, update);
+        await store.append([{ name: 'library/a', update }]);
+      }
+      for (const i of [3, 4]) await store.append([{ name: 'library/a', update: edit(doc, `k${i}`, `v${i}`) }]);
+      await store.compact('library/a', Y.encodeStateAsUpdate(doc), 4);
+      await store.append([{ name: 'library/a', update: edit(doc, 'k5', 'v5') }]);
+      // The reader has 1..2; 3 and 4 exist only inside the snapshot now.
+      const since = await store.loadSince('library/a', 2);
+      expect(since.snapshot).not.toBeNull();
+      expect(since.updates.map((u) => u.seq)).toEqual([5]);
+      expect(since.lastSeq).toBe(5);
+      Y.applyUpdate(behind, since.snapshot!);
+      for (const { update } of since.updates) Y.applyUpdate(behind, update);
+      expect(behind.getMap('m').toJSON()).toEqual({ k1: 'v1', k2: 'v2', k3: 'v3', k4: 'v4', k5: 'v5' });
+      // A reader already past the snapshot gets only the log.
+      const after = await store.loadSince('library/a', 4);
+      expect(after.snapshot).toBeNull();
+      expect(after.updates.map((u) => u.seq)).toEqual([5]);
+      // Everything folded, nothing after: lastSeq is the snapshot's.
+      await store.compact('library/a', Y.encodeStateAsUpdate(doc), 5);
+      expect(await store.loadSince('library/a', 5)).toEqual({ snapshot: null, updates: [], lastSeq: 5 });
+      expect((await store.loadSince('library/a', 3)).snapshot).not.toBeNull();
+    });
+
+    it('storedSeqs gives the highest stored seq of each document under a prefix, folded or appended', async () => {
+      const doc = new Y.Doc();
+      await store.append([1, 2, 3].map((i) => ({ name: 'library/a', update: edit(doc, `k${i}`, `v${i}`) })));
+      await store.compact('library/a', Y.encodeStateAsUpdate(doc), 3);
+      const b = new Y.Doc();
+      await store.append([{ name: 'library/b', update: edit(b, 'k', '1') }, { name: 'library/b', update: edit(b, 'k', '2') }]);
+      await store.compact('library/b', Y.encodeStateAsUpdate(b), 1);
+      await store.append([{ name: 'public', update: edit(new Y.Doc(), 'p', 'q') }]);
+      expect(Object.fromEntries(await store.storedSeqs('library/'))).toEqual({ 'library/a': 3, 'library/b': 2 });
+      expect(Object.fromEntries(await store.storedSeqs(''))).toEqual({ 'library/a': 3, 'library/b': 2, public: 1 });
+      // A prefix is literal (no pattern characters), and a deleted document is gone.
+      expect((await store.storedSeqs('library/_')).size).toBe(0);
+      expect((await store.storedSeqs('library%')).size).toBe(0);
+      await store.delete('library/a');
+      expect([...(await store.storedSeqs('library/')).keys()]).toEqual(['library/b']);
+    });
+
     it(options.appendSync ? 'appendSync commits before it returns, numbered in line with append' : 'offers no appendSync', async () => {
       if (!options.appendSync) {
         expect(store.appendSync).toBeUndefined();

@@ -28,6 +28,8 @@ function gated(inner: SqliteStore): DocumentStore {
       if (name === HELD) await gate;
       return inner.load(name);
     },
+    loadSince: (name, afterSeq) => inner.loadSince(name, afterSeq),
+    storedSeqs: (prefix) => inner.storedSeqs(prefix),
     append: (batch) => inner.append(batch),
     appendSync: (batch) => inner.appendSync(batch),
     compact: (name, state, uptoSeq) => inner.compact(name, state, uptoSeq),

@@ -68,6 +68,8 @@ export function asAsyncStore(inner: SqliteStore): DocumentStore {
   const later = <T>(fn: () => Promise<T>): Promise<T> => new Promise((resolve) => setImmediate(resolve)).then(fn);
   return {
     load: (name) => later(() => inner.load(name)),
+    loadSince: (name, afterSeq) => later(() => inner.loadSince(name, afterSeq)),
+    storedSeqs: (prefix) => later(() => inner.storedSeqs(prefix)),
     append: (batch) => later(() => inner.append(batch)),
     compact: (name, state, uptoSeq) => later(() => inner.compact(name, state, uptoSeq)),
     delete: (name) => later(() => inner.delete(name)),
