@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureChrome } from './chrome.mjs';
+import { ensureServices } from './services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const results = join(root, '.test-results');
@@ -74,6 +75,8 @@ function wtrSuite(label, config) {
 stage('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 stage('typecheck client', bin('tsc'), ['--noEmit', '-p', 'client/tsconfig.json']);
 stage('build', process.execPath, ['scripts/build.mjs']);
+// The node suites start real PostgreSQL and Redis servers (test/helpers/services.ts).
+ensureServices();
 vitestSuite('node', 'vitest.config.ts');
 if (existsSync(join(root, 'test', 'browser')) || existsSync(join(root, 'test', 'e2e'))) {
   process.env.CHROME_PATH = ensureChrome();
