@@ -69,29 +69,6 @@ export const INDEX_DELAY_MS = 200;
  */
 export const SEQ_FLUSH_MS = 2000;
 
-/**
- * The highest sequence number stored for each document, read from the tables of migration 0002
- * (DocumentStore has no listing; this is a read-only look at its bookkeeping).
- */
-function storedSeqs(db: Database, prefix: string): Map<string, number> {
-  const rows = db
-    .prepare(
-      `SELECT doc, MAX(seq) AS seq FROM (SELECT doc, seq FROM doc_updates UNION ALL SELECT doc, seq FROM doc_snapshots)
-       WHERE substr(doc, 1, ?) = ? GROUP BY doc`,
-    )
-    .all(prefix.length, prefix) as { doc: string; seq: number }[];
-  return new Map(rows.map((r) => [r.doc, r.seq]));
-}
-
-/** The highest sequence number stored for one document (0 if none); see storedSeqs. */
-function storedSeqQuery(db: Database): (name: string) => number {
-  const statement = db.prepare(
-    `SELECT MAX(seq) AS seq FROM (SELECT MAX(seq) AS seq FROM doc_updates WHERE doc = ? UNION ALL
-     SELECT seq FROM doc_snapshots WHERE doc = ?)`,
-  );
-  return (name) => (statement.get(name, name) as { seq: number | null }).seq ?? 0;
-}
-
 /** A Y.Doc with everything the store holds for `name` (the caller destroys it). */
 export async function loadStoredDoc(store: DocumentStore, name: string): Promise<Y.Doc> {
   const stored = await store.load(name);
@@ -179,7 +156,6 @@ export class Indexer {
   private readonly index: IndexStore;
   private readonly store: DocumentStore;
   private readonly log: (message: string) => void;
-  private readonly storedSeq: (name: string) => number;
   /** Indexed seqs of commits that changed no workflow, not yet written (see the top of this file). */
   private readonly unwrittenSeqs = new Map<string, number>();
   private readonly seqFlushMs: number;
@@ -196,7 +172,6 @@ export class Indexer {
     this.seqFlushMs = opts.seqFlushMs ?? SEQ_FLUSH_MS;
     this.indexDelayMs = opts.indexDelayMs ?? INDEX_DELAY_MS;
     this.isClientEdit = opts.isClientEdit ?? ((origin) => origin instanceof Connection);
-    this.storedSeq = storedSeqQuery(opts.db);
     this.owners = opts.owners ?? new OwnerStore(opts.db);
   }
 
@@ -206,8 +181,8 @@ export class Indexer {
     return () => this.listeners.delete(listener);
   }
 
-  /** Sync hook: a document was loaded into memory. */
-  onLoaded(name: string, doc: Y.Doc): void {
+  /** Sync hook: a document was loaded into memory (awaited before any client syncs it). */
+  async onLoaded(name: string, doc: Y.Doc): Promise<void> {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return;
     const state: Loaded = {
@@ -244,15 +219,16 @@ export class Indexer {
     });
     doc.on('destroy', () => this.dropped(state));
     // A document whose last commits were never indexed (crash after commit): catch up now.
-    if (this.indexedSeq(name) !== this.storedSeq(name)) this.reindexDocument(parsed.userId, doc);
+    const stored = (await this.store.storedSeqs(name)).get(name) ?? 0;
+    if (this.indexedSeq(name) !== stored) this.reindexDocument(parsed.userId, doc, stored);
   }
 
   /**
-   * Sync hook: updates of a loaded document were committed; `seq` is the stored seq of the last one
-   * (looked up when not given). Costs a map lookup when no workflow was touched, and a timer check
+   * Sync hook: updates of a loaded document were committed; `seq` is the stored seq of the last one.
+   * Costs a map lookup when no workflow was touched, and a timer check
    * while a client edits.
    */
-  onCommitted(name: string, doc: Y.Doc, seq?: number): void {
+  onCommitted(name: string, doc: Y.Doc, seq: number): void {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return;
     const state = this.loaded.get(doc);
@@ -260,7 +236,7 @@ export class Indexer {
       this.reindexDocument(parsed.userId, doc, seq);
       return;
     }
-    state.seq = seq ?? this.storedSeq(name);
+    state.seq = seq;
     if (state.openedTouched.size > 0) {
       const ids = [...state.openedTouched];
       state.openedTouched.clear();
@@ -296,8 +272,11 @@ export class Indexer {
     }, state.windowUntil - now);
   }
 
-  /** Reindexes a whole library from a doc (rows of ids no longer present are removed), opens included. */
-  reindexDocument(userId: string, doc: Y.Doc, seq?: number): void {
+  /**
+   * Reindexes a whole library from a doc (rows of ids no longer present are removed), opens included;
+   * `seq` is the stored seq the doc holds everything up to.
+   */
+  reindexDocument(userId: string, doc: Y.Doc, seq: number): void {
     const present = new Set(workflowsMap(doc).keys());
     const ids = new Set([...present, ...this.index.idsOf(userId, 'user')]);
     this.db.transaction(() => this.feedOpened(userId, doc, [...openedMap(doc).keys()]))();
@@ -319,7 +298,7 @@ export class Indexer {
    * one is reindexed from the store; indexed documents the store no longer has are dropped.
    */
   async reconcile(): Promise<void> {
-    const stored = storedSeqs(this.db, libraryDocument(''));
+    const stored = await this.store.storedSeqs(libraryDocument(''));
     for (const [name, seq] of stored) {
       if (this.indexedSeq(name) === seq) continue;
       const parsed = parseDocumentName(name);
@@ -330,7 +309,7 @@ export class Indexer {
       let doc: Y.Doc | null = null;
       try {
         doc = await loadStoredDoc(this.store, name);
-        this.reindexDocument(parsed.userId, doc);
+        this.reindexDocument(parsed.userId, doc, seq);
       } catch (error) {
         this.log(`indexing ${name} at start failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
@@ -410,7 +389,8 @@ export class Indexer {
     state.touched.clear();
     state.urgent = false;
     try {
-      this.reindexIds(state.userId, state.doc, ids, state.seq ?? undefined);
+      // A reindex is due only after a commit, and every commit recorded its seq.
+      this.reindexIds(state.userId, state.doc, ids, state.seq!);
     } catch (error) {
       // Nothing recorded: the indexed seq stays behind, so the next start reindexes this document.
       this.log(`indexing ${state.name} failed: ${String(error)}`);
@@ -432,9 +412,8 @@ export class Indexer {
     this.flushTimer.unref();
   }
 
-  private reindexIds(userId: string, doc: Y.Doc, ids: string[], knownSeq?: number): void {
+  private reindexIds(userId: string, doc: Y.Doc, ids: string[], seq: number): void {
     const name = libraryDocument(userId);
-    const seq = knownSeq ?? this.storedSeq(name);
     const changed: string[] = [];
     this.db.transaction(() => {
       for (const id of ids) {

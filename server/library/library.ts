@@ -96,7 +96,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   try {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
     // nothing of theirs is indexed, served or published.
-    for (const userId of usersGone(opts.db)) {
+    for (const userId of await usersGone(opts.db, opts.store)) {
       const workflows = await removeStoredLibrary(userId, { store: opts.store, index });
       log(`removed the library of deleted user ${userId} (${workflows} workflow${workflows === 1 ? '' : 's'})`);
     }
@@ -136,7 +136,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   // A renamed user gets their owner_name republished.
   const userChanged = async (userId: string) => {
     if (userId === SYSTEM_USER_ID) return;
-    if (opts.users.get(userId) !== null) await publisher.refreshOwner(userId);
+    if ((await opts.users.get(userId)) !== null) await publisher.refreshOwner(userId);
     else await removeLibrary(userId);
   };
   const stopUserListener = opts.identity.onUserChanged((userId) => {

@@ -31,16 +31,14 @@ export async function removeStoredLibrary(userId: string, deps: StoredLibraryRem
  * Users who left something behind but have no account: a stored library document, index rows,
  * opens or thumbnails. The system user (the defaults, the single-user library) is never one.
  */
-export function usersGone(db: Database): string[] {
+export async function usersGone(db: Database, store: DocumentStore): Promise<string[]> {
   const found = new Set<string>();
   const prefix = libraryDocument('');
-  const documents = db
-    .prepare(
-      `SELECT doc FROM doc_updates WHERE substr(doc, 1, ?) = ? UNION SELECT doc FROM doc_snapshots WHERE substr(doc, 1, ?) = ?
-       UNION SELECT document FROM workflow_index_state WHERE substr(document, 1, ?) = ?`,
-    )
-    .all(prefix.length, prefix, prefix.length, prefix, prefix.length, prefix) as { doc: string }[];
-  for (const { doc } of documents) {
+  const indexed = db
+    .prepare('SELECT document AS doc FROM workflow_index_state WHERE substr(document, 1, ?) = ?')
+    .all(prefix.length, prefix) as { doc: string }[];
+  const documents = [...(await store.storedSeqs(prefix)).keys(), ...indexed.map((row) => row.doc)];
+  for (const doc of documents) {
     const parsed = parseDocumentName(doc);
     if (parsed?.kind === 'library') found.add(parsed.userId);
   }

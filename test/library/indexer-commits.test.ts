@@ -83,7 +83,7 @@ function commit(p: Process, name: string, doc: Y.Doc, change: () => void): numbe
 async function load(p: Process, userId: string): Promise<Y.Doc> {
   const doc = await loadStoredDoc(p.store, libraryDocument(userId));
   cleanups.push(() => doc.destroy());
-  p.indexer.onLoaded(libraryDocument(userId), doc);
+  await p.indexer.onLoaded(libraryDocument(userId), doc);
   return doc;
 }
 
