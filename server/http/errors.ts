@@ -60,7 +60,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const storage = storageErrorOf(error);
     if (storage !== null) {
       if (!storage.logged) console.error(`storage error on ${request.method} ${pathOnly(request.url)}: ${storage.storeMessage}`);
-      void reply.code(507).send({ detail: storage.message });
+      // A database that cannot be reached is temporary (503, try again); a full or failing store is 507.
+      void reply.code(storage.kind === 'unavailable' ? 503 : 507).send({ detail: storage.message });
       return;
     }
     const status = (error as FastifyError).statusCode;
