@@ -98,6 +98,7 @@ export class RedisUserEvents implements UserEvents {
   private closed = false;
   private readonly firstSubscribe: Promise<void>;
   private resolveFirstSubscribe!: () => void;
+  private rejectFirstSubscribe!: (error: Error) => void;
 
   static async connect(opts: RedisUserEventsOptions): Promise<RedisUserEvents> {
     const events = new RedisUserEvents(opts);
@@ -118,7 +119,11 @@ export class RedisUserEvents implements UserEvents {
     this.log = opts.log;
     this.listeners = new Listeners(opts.log);
     this.maxPendingIds = opts.maxPendingIds ?? 10_000;
-    this.firstSubscribe = new Promise((resolve) => (this.resolveFirstSubscribe = resolve));
+    this.firstSubscribe = new Promise((resolve, reject) => {
+      this.resolveFirstSubscribe = resolve;
+      this.rejectFirstSubscribe = reject;
+    });
+    this.firstSubscribe.catch(() => undefined); // awaited by connect(); later failures are only logged
     const pingIntervalMs = opts.pingIntervalMs ?? 5000;
     this.pub = openRedisConnection({ url: opts.url, connectionName: 'flowshelf-users-pub', log: opts.log, pingIntervalMs });
     this.sub = openRedisConnection({ url: opts.url, connectionName: 'flowshelf-users-sub', log: opts.log, pingIntervalMs });
@@ -127,7 +132,10 @@ export class RedisUserEvents implements UserEvents {
       this.sub.client.subscribe(this.channel).then(
         () => this.resolveFirstSubscribe(),
         (error: Error) => {
-          if (!this.closed) this.log(`user events: SUBSCRIBE failed (${error.message}); retried on the next connection`);
+          const message = `user events: SUBSCRIBE failed (${error.message})`;
+          if (!this.closed) this.log(`${message}; retried on the next connection`);
+          // Redis refused (an ACL without our channel): connect() fails with it.
+          if (error.name === 'ReplyError') this.rejectFirstSubscribe(new Error(message));
         },
       );
     });

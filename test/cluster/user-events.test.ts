@@ -108,8 +108,10 @@ describe('RedisUserEvents', () => {
       return atTwo.some((id) => id.startsWith('after-restart-'));
     }, 'a change after the restart', 10_000);
     const atOne = heard(one);
-    two.publish('from-two');
-    await waitFor(() => atOne.includes('from-two'), 'the other direction');
+    await waitFor(() => {
+      two.publish(`from-two-${++n}`);
+      return atOne.some((id) => id.startsWith('from-two-'));
+    }, 'the other direction', 10_000);
   });
 
   it('a node cut off from Redis hears its own changes at once, and sends them to the others when it is back', async () => {
@@ -129,6 +131,16 @@ describe('RedisUserEvents', () => {
     await waitFor(() => atOther.includes('deleted-user') && atOther.includes('demoted-user'), 'the changes, once back', 10_000);
     await barrier(cutOff, atOther);
     expect([...atOther].sort()).toEqual(['deleted-user', 'demoted-user']);
+  });
+
+  it('refuses to start, clearly, when Redis does not let it subscribe its channel', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      await admin.call('ACL', 'SETUSER', 'fs-narrow', 'on', '>narrow-pw', 'resetchannels', '&elsewhere:*', '-@all', '+publish', '+subscribe', '+ping', '+client|setname', '+info');
+    } finally {
+      admin.disconnect();
+    }
+    await expect(node({ url: redis.url.replace('redis://', 'redis://fs-narrow:narrow-pw@') })).rejects.toThrow(/NOPERM/);
   });
 
   it('ignores garbage and kinds it does not know on its channel', async () => {
