@@ -33,7 +33,7 @@ async function main(): Promise<void> {
       tokens.push((await server.services.tokens.sign(user)).token);
       documents.push(`library/${user.userId}`);
     }
-    if (process.env.BENCH_NO_HOOKS) server.services.sync.hooks = {};
+    if (process.env.BENCH_NO_HOOKS) server.services.sync.removeExtension('library');
     // The library loads `public` at start; it would be unloaded (idle) during the run and its memory
     // subtracted from the rooms measured. Held loaded instead, it is part of the baseline.
     await server.services.sync.withDocument(PUBLIC_DOCUMENT, () => undefined);

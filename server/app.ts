@@ -69,7 +69,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     limitBytes: config.userQuotaBytes,
     documentBytes: (name: string): Promise<number> => sync.documentBytes(name),
   });
-  // Sync server: documents live in the same SQLite file; library hooks are set on sync.hooks.
+  // Sync server: documents live in the same SQLite file; the library attaches its extension (sync.use).
   const sync: SyncServer = new SyncServer({
     store: new SqliteStore(db),
     identity,
@@ -106,7 +106,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   registerAuthRoutes(app, services, { throttle: options.loginThrottle });
 
   // ── Workflow library ──────────────────────────────────────────────────────────
-  // Index, defaults, `public` publisher (sync hooks) and the /api/v1/workflows routes.
+  // Index, defaults, `public` publisher (a sync extension) and the /api/v1/workflows routes.
   let library: Library;
   try {
     library = await startLibrary({

@@ -10,6 +10,6 @@ export interface Services {
   users: UserStore;
   tokens: TokenService;
   identity: DatabaseIdentity;
-  /** Live documents: withDocument for server-side writes, hooks for the library layer. */
+  /** Live documents: withDocument for server-side writes, extensions (use) for the library layer. */
   sync: SyncServer;
 }

@@ -29,7 +29,7 @@ import * as Y from 'yjs';
 import { parseDocumentName, libraryDocument } from '../../shared/protocol.js';
 import { entryKeyOf, openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import { Connection } from '../sync/connection.js';
+import { originOf } from '../sync/origins.js';
 import type { IndexRow, IndexStore } from './index-store.js';
 import { OwnerStore, quarantineReason } from './owners.js';
 
@@ -48,7 +48,7 @@ export interface IndexerOptions {
   seqFlushMs?: number;
   /** Longest delay of the index behind a client's edit. Default INDEX_DELAY_MS. */
   indexDelayMs?: number;
-  /** Whether a transaction origin is a client's edit (may be indexed late). Default: a sync Connection. */
+  /** Whether a transaction origin is a client's edit (may be indexed late). Default: a sync client's (origins.ts). */
   isClientEdit?: (origin: unknown) => boolean;
   /** Who owns each workflow id (claimed here on first sight). Default: over the same database. */
   owners?: OwnerStore;
@@ -171,7 +171,7 @@ export class Indexer {
     this.log = opts.log;
     this.seqFlushMs = opts.seqFlushMs ?? SEQ_FLUSH_MS;
     this.indexDelayMs = opts.indexDelayMs ?? INDEX_DELAY_MS;
-    this.isClientEdit = opts.isClientEdit ?? ((origin) => origin instanceof Connection);
+    this.isClientEdit = opts.isClientEdit ?? ((origin) => originOf(origin).kind === 'client');
     this.owners = opts.owners ?? new OwnerStore(opts.db);
   }
 

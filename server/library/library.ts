@@ -12,7 +12,7 @@ import type { Identity } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import { registerWorkflowRoutes } from '../http/workflow-routes.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import type { DocumentHooks } from '../sync/sync-server.js';
+import type { Extension } from '../sync/extension.js';
 import { syncDefaults } from './defaults.js';
 import { watchDefaults } from './defaults-watcher.js';
 import { IndexStore } from './index-store.js';
@@ -23,8 +23,13 @@ import { Publisher, type PublishLimits } from './publisher.js';
 import { indexedUsersGone, removeStoredLibrary, usersGone } from './user-removal.js';
 
 export interface LibrarySync extends DocumentWriter {
-  hooks: DocumentHooks;
+  /** Attaches the library's extension (before any document loads). */
+  use(extension: Extension): void;
+  removeExtension(name: string): boolean;
 }
+
+/** The name of the library's extension on the sync server. */
+export const LIBRARY_EXTENSION = 'library';
 
 export interface LibraryOptions {
   app: FastifyInstance;
@@ -81,17 +86,13 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     ...(opts.quota ? { quota: opts.quota } : {}),
   });
 
-  const previous = opts.sync.hooks;
-  opts.sync.hooks = {
-    onLoaded(name, doc) {
-      previous.onLoaded?.(name, doc);
-      indexer.onLoaded(name, doc);
-    },
-    onCommitted(name, doc, updates, seq) {
-      previous.onCommitted?.(name, doc, updates, seq);
-      indexer.onCommitted(name, doc, seq);
-    },
-  };
+  // The library is one extension of the sync server: the indexer follows every loaded library
+  // document and indexes what this node commits.
+  opts.sync.use({
+    name: LIBRARY_EXTENSION,
+    onLoaded: ({ name, doc }) => indexer.onLoaded(name, doc),
+    onCommitted: ({ name, doc, seq }) => indexer.onCommitted(name, doc, seq),
+  });
 
   try {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
@@ -104,7 +105,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     syncDefaults(index, opts.defaultsDir, log);
     await publisher.rebuild();
   } catch (error) {
-    opts.sync.hooks = previous;
+    opts.sync.removeExtension(LIBRARY_EXTENSION);
     throw error;
   }
   const stopIndexListener = indexer.onChange((change) => void publisher.refresh(change.workflowIds));
@@ -182,7 +183,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       stopRemovalHandler();
       clearInterval(sweep);
       await Promise.allSettled([...removals.values()]);
-      opts.sync.hooks = previous;
+      opts.sync.removeExtension(LIBRARY_EXTENSION);
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
       // next start has nothing to reindex.
       indexer.flush();

@@ -17,10 +17,10 @@ export interface RoomRegistryOptions {
   enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
   /** Waits until every queued update is committed (before a compaction or unload reads the doc). */
   drain(): Promise<void>;
-  /** After the room is ready, before anyone uses it: hooks and fan-out subscription. Must not throw. */
-  loaded(room: DocumentRoom): void;
-  /** Before the room is destroyed. Must not throw. */
-  unloading(room: DocumentRoom): void;
+  /** After the room is ready, before anyone uses it (awaited): extensions and fan-out subscription. */
+  loaded(room: DocumentRoom): Promise<void>;
+  /** Before the room is destroyed (awaited; the doc is still readable). */
+  unloading(room: DocumentRoom): Promise<void>;
   log(message: string): void;
 }
 
@@ -88,13 +88,16 @@ export class RoomRegistry {
     );
   }
 
-  /** Drops a room whose updates the store refused: its memory is no longer what the store holds. */
+  /**
+   * Drops a room whose updates the store refused: its memory is no longer what the store holds. It
+   * leaves the registry at once (the next acquire loads afresh from the store); its doc is destroyed
+   * once the unloading hooks have seen it.
+   */
   evict(room: DocumentRoom): void {
     room.broken = true;
     if (room.idleTimer) clearTimeout(room.idleTimer);
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
-    this.safely(() => this.opts.unloading(room));
-    room.destroy();
+    void this.safely(() => this.opts.unloading(room)).finally(() => room.destroy());
   }
 
   private retain(room: DocumentRoom): DocumentRoom {
@@ -128,7 +131,7 @@ export class RoomRegistry {
       quota: this.opts.quota,
       compactSoon: (room) => this.compactSoon(room),
     });
-    this.safely(() => this.opts.loaded(room));
+    await this.safely(() => this.opts.loaded(room));
     if (room.sinceCompaction >= this.opts.compactEvery) this.compactSoon(room);
     return room;
   }
@@ -156,7 +159,7 @@ export class RoomRegistry {
     } finally {
       if (room.idleTimer) clearTimeout(room.idleTimer);
       this.rooms.delete(room.name);
-      this.safely(() => this.opts.unloading(room));
+      await this.safely(() => this.opts.unloading(room));
       room.destroy();
     }
   }
@@ -175,9 +178,9 @@ export class RoomRegistry {
     return result;
   }
 
-  private safely(fn: () => void): void {
+  private async safely(fn: () => Promise<void>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (error) {
       this.opts.log(`room hook failed: ${String(error)}`);
     }

@@ -19,22 +19,12 @@ import { describeStoreError, megabytes, QuotaExceededError, StorageError, storag
 import { CommitQueue, type QueuedUpdate } from './commit-queue.js';
 import { Connection, type SyncSocket } from './connection.js';
 import { FANOUT_ORIGIN, type DocumentRoom } from './document-room.js';
+import type { DocumentContext, Extension } from './extension.js';
 import type { Fanout } from './fanout.js';
 import { accessFor } from './policy.js';
+import { originOf, type ChangeOrigin } from './origins.js';
 import { RoomRegistry } from './room-registry.js';
 import { clientAddressKey } from '../client-address.js';
-
-export interface DocumentHooks {
-  /** A document was loaded from the store, before any client syncs it. */
-  onLoaded?(name: string, doc: Y.Doc): void;
-  /**
-   * Updates of the document were committed and forwarded (client and server-side writes alike).
-   * Called once per event-loop turn per document with that turn's updates, in commit order; always
-   * before a withDocument that made them resolves, and before the document is unloaded.
-   * `seq` is the store's sequence number of the last of them (so the hook needs no query for it).
-   */
-  onCommitted?(name: string, doc: Y.Doc, updates: Uint8Array[], seq: number): void;
-}
 
 export interface SyncServerOptions {
   store: DocumentStore;
@@ -83,7 +73,11 @@ export interface SyncServerOptions {
   maxSocketsPerAddress?: number;
   /** Sockets not yet admitted (token being checked, document loading), all addresses together. Default 1024. */
   maxPendingSockets?: number;
-  hooks?: DocumentHooks;
+  /**
+   * What the layers above attach (extension.ts), in order. More may be added with use() until the
+   * first document loads.
+   */
+  extensions?: Extension[];
   /**
    * Storage quota per document (library documents: per user). Client updates over it are refused
    * before they are applied (socket closed with 4429); server-side writes over it reject with
@@ -101,9 +95,6 @@ export interface SyncStats {
   /** Outbound bytes queued in server memory for the admitted sockets, all together. */
   queuedBytes: number;
 }
-
-/** Origin of changes made through withDocument, so hooks can tell them from client edits. */
-export const SERVER_ORIGIN = Symbol('server');
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -124,9 +115,14 @@ export class SyncServer {
   private readonly socketOf = new WeakMap<Connection, WebSocket>();
   private readonly serverUses = new Set<Promise<unknown>>();
   private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
-  /** Committed updates whose onCommitted hook has not run yet, per room (see hookDue). */
-  private readonly hooksDue = new Map<DocumentRoom, Uint8Array[]>();
+  /** Committed updates whose onCommitted hooks have not run yet, per room (see hookDue). */
+  private readonly hooksDue = new Map<DocumentRoom, CommittedDue>();
   private hooksScheduled = false;
+  /** The last onCommitted run of each room: runs of one room are chained, never overlapping. */
+  private readonly hookTails = new Map<DocumentRoom, Promise<void>>();
+  private readonly extensions: Extension[];
+  /** Set once the first document loads: the extension list is fixed from then on. */
+  private loadedAny = false;
   private readonly compactEvery: number;
   private readonly publisherId = randomUUID();
   private readonly recheckTimer: NodeJS.Timeout;
@@ -134,13 +130,11 @@ export class SyncServer {
   private readonly maxFrameBytes: number;
   private readonly log: (message: string) => void;
   private closing: Promise<void> | null = null;
-  /** Document hooks; may be set after construction (the library layer needs the server first), before documents load. */
-  hooks: DocumentHooks;
 
   constructor(private readonly opts: SyncServerOptions) {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.compactEvery = opts.compactEvery ?? 500;
-    this.hooks = opts.hooks ?? {};
+    this.extensions = [...(opts.extensions ?? [])];
     this.log = opts.log ?? ((message) => console.warn(`[sync] ${message}`));
     // ws checks maxPayload against each frame header, before buffering the payload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false });
@@ -159,11 +153,12 @@ export class SyncServer {
       enqueue: (room, update, origin) => this.enqueue(room, update, origin),
       drain: () => this.queue.flush(),
       loaded: (room) => this.roomLoaded(room),
-      unloading: (room) => {
-        // The hook must see the doc these updates were committed to before it is destroyed.
-        this.runHooks(room);
+      unloading: async (room) => {
         this.fanoutSubscriptions.get(room)?.();
         this.fanoutSubscriptions.delete(room);
+        // The hooks must see the doc these updates were committed to before it is destroyed.
+        await this.runHooks(room);
+        await this.runExtensions('onUnloading', (extension) => extension.onUnloading?.(contextOf(room)));
       },
       log: this.log,
     });
@@ -174,6 +169,28 @@ export class SyncServer {
     this.queueBudgetTimer = setInterval(() => this.enforceQueueBudget(), opts.queueBudgetIntervalMs ?? 1000);
     this.queueBudgetTimer.unref();
     this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
+  }
+
+  /**
+   * Adds an extension after construction (the library needs the server for its own writes, so it
+   * cannot be built before it). Only before the first document loads: an extension must see every
+   * document from its load on (its onLoaded), never one half-way.
+   */
+  use(extension: Extension): void {
+    if (this.loadedAny) throw new Error(`extension ${extension.name} added after documents were loaded`);
+    if (this.extensions.some((known) => known.name === extension.name)) throw new Error(`extension ${extension.name} added twice`);
+    this.extensions.push(extension);
+  }
+
+  /**
+   * Detaches an extension (the library, when it closes before the server does): its hooks are not
+   * called any more; a call in progress finishes. Returns whether it was attached.
+   */
+  removeExtension(name: string): boolean {
+    const index = this.extensions.findIndex((extension) => extension.name === name);
+    if (index < 0) return false;
+    this.extensions.splice(index, 1);
+    return true;
   }
 
   /** Takes over an HTTP upgrade request for `/sync/<document>`. Never refuses at the HTTP level. */
@@ -407,8 +424,8 @@ export class SyncServer {
 
   /**
    * Runs `fn` on the loaded document (loading it first if needed) and resolves once every change
-   * `fn` made is committed and forwarded. Changes are made with doc.transact(fn, origin); use
-   * SERVER_ORIGIN unless the hook needs to know more.
+   * `fn` made is committed and forwarded, and every extension's onCommitted hook has run for them.
+   * Changes made with doc.transact(fn) count as the server's (origins.ts: a ServerOrigin may say why).
    */
   async withDocument<T>(name: string, fn: (doc: Y.Doc) => T | Promise<T>): Promise<T> {
     if (this.closing) throw new Error('sync server is shutting down');
@@ -441,7 +458,8 @@ export class SyncServer {
    * exactly, and one over the quota is refused like a failed commit.
    */
   private enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void {
-    if (!(origin instanceof Connection) || origin.quotaAtCommit) {
+    const typed = originOf(origin);
+    if (typed.kind !== 'client' || typed.connection.quotaAtCommit) {
       const refusal = room.quotaRefusal(update, true);
       if (refusal !== null) {
         this.commitFailed([{ room, update, origin }], refusal);
@@ -462,7 +480,7 @@ export class SyncServer {
         throw new StorageError('failed', `changes to ${name} could not be stored`, true);
       }
       // Callers may read what the hooks derive (the library's index) as soon as this resolves.
-      this.runHooks(room);
+      await this.runHooks(room);
       return result;
     } finally {
       await this.queue.flush();
@@ -470,7 +488,8 @@ export class SyncServer {
     }
   }
 
-  private roomLoaded(room: DocumentRoom): void {
+  private async roomLoaded(room: DocumentRoom): Promise<void> {
+    this.loadedAny = true;
     if (this.opts.fanout) {
       const unsubscribe = this.opts.fanout.subscribe(room.name, (update, publisherId) => {
         if (publisherId === this.publisherId || room.broken) return;
@@ -482,21 +501,34 @@ export class SyncServer {
       });
       this.fanoutSubscriptions.set(room, unsubscribe);
     }
-    this.contain('onLoaded', () => this.hooks.onLoaded?.(room.name, room.doc));
+    await this.runExtensions('onLoaded', (extension) => extension.onLoaded?.(contextOf(room)));
+  }
+
+  /** Runs one hook of every extension in order, each awaited; a failure is logged with the extension's name. */
+  private async runExtensions(hook: keyof Extension, call: (extension: Extension) => void | Promise<void>): Promise<void> {
+    for (const extension of [...this.extensions]) {
+      if (extension[hook] === undefined) continue;
+      try {
+        await call(extension);
+      } catch (error) {
+        this.log(`extension ${extension.name}: ${hook} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+    }
   }
 
   /** Durable now: forwarded first (the latency that matters), then the bookkeeping. */
   private committed(batch: QueuedUpdate<DocumentRoom>[], lastSeq: Map<string, number>): void {
+    const hooked = this.extensions.some((extension) => extension.onCommitted !== undefined);
     for (const { room, update, origin } of batch) {
       room.forward(update, origin);
       this.opts.fanout?.publish(room.name, update, this.publisherId);
     }
-    for (const { room, update } of batch) {
+    for (const { room, update, origin } of batch) {
       room.committedSeq = lastSeq.get(room.name) ?? room.committedSeq;
       room.sinceCompaction++;
       room.storedBytes += update.length;
       room.settled(1);
-      if (this.hooks.onCommitted !== undefined) this.hookDue(room, update);
+      if (hooked) this.hookDue(room, update, origin);
       if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
     }
   }
@@ -508,32 +540,54 @@ export class SyncServer {
    * one frame's forward and the next frame's. It still runs before withDocument resolves and before
    * a room is unloaded or dropped (runHooks).
    */
-  private hookDue(room: DocumentRoom, update: Uint8Array): void {
-    const updates = this.hooksDue.get(room);
-    if (updates !== undefined) updates.push(update);
-    else this.hooksDue.set(room, [update]);
+  private hookDue(room: DocumentRoom, update: Uint8Array, origin: unknown): void {
+    const due = this.hooksDue.get(room);
+    if (due !== undefined) {
+      due.updates.push(update);
+      due.origins.push(originOf(origin));
+      due.seq = room.committedSeq;
+    } else this.hooksDue.set(room, { updates: [update], origins: [originOf(origin)], seq: room.committedSeq });
     if (!this.hooksScheduled) {
       this.hooksScheduled = true;
-      setImmediate(() => this.runHooks());
+      setImmediate(() => void this.runHooks());
     }
   }
 
-  /** Runs the due onCommitted hooks: of one room, or of all (a hook's own writes are due next turn). */
-  private runHooks(only?: DocumentRoom): void {
-    let due: Array<[DocumentRoom, Uint8Array[]]>;
+  /**
+   * Runs the due onCommitted hooks: of one room, or of all (a hook's own writes are due next turn).
+   * Resolves when they (and, for one room, any run of its hooks still in progress) are done.
+   */
+  private runHooks(only?: DocumentRoom): Promise<void> {
+    let due: Array<[DocumentRoom, CommittedDue]>;
     if (only !== undefined) {
-      const updates = this.hooksDue.get(only);
-      if (updates === undefined) return;
+      const mine = this.hooksDue.get(only);
+      if (mine === undefined) return this.hookTails.get(only) ?? Promise.resolve();
       this.hooksDue.delete(only);
-      due = [[only, updates]];
+      due = [[only, mine]];
     } else {
       this.hooksScheduled = false;
       due = [...this.hooksDue];
       this.hooksDue.clear();
     }
-    for (const [room, updates] of due) {
-      this.contain('onCommitted', () => this.hooks.onCommitted?.(room.name, room.doc, updates, room.committedSeq));
+    const runs: Promise<void>[] = [];
+    for (const [room, { updates, origins, seq }] of due) {
+      runs.push(
+        this.afterHooksOf(room, () =>
+          this.runExtensions('onCommitted', (extension) => extension.onCommitted?.({ ...contextOf(room), updates, origins, seq })),
+        ),
+      );
     }
+    return Promise.all(runs).then(() => undefined);
+  }
+
+  /** Chains `run` after the room's hooks in progress (runExtensions never rejects). */
+  private afterHooksOf(room: DocumentRoom, run: () => Promise<void>): Promise<void> {
+    const tail = (this.hookTails.get(room) ?? Promise.resolve()).then(run);
+    this.hookTails.set(room, tail);
+    void tail.then(() => {
+      if (this.hookTails.get(room) === tail) this.hookTails.delete(room);
+    });
+    return tail;
   }
 
   /**
@@ -571,14 +625,6 @@ export class SyncServer {
     }
   }
 
-  private contain(hook: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.log(`${hook} hook threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    }
-  }
-
   stats(): SyncStats {
     let queuedBytes = 0;
     for (const connection of this.connections) queuedBytes += connection.queuedBytes;
@@ -605,12 +651,23 @@ export class SyncServer {
     await this.queue.flush();
     await this.registry.unloadAll();
     await this.queue.flush();
-    this.runHooks();
+    await this.runHooks();
     // Peers get a moment to answer the close handshake; then the sockets are cut so the process can exit.
     await Promise.race([Promise.all([...this.wss.clients].map(closedOf)), delay(1000)]);
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
+}
+
+/** Committed updates of one room waiting for its onCommitted hooks; seq: the store's seq of the last. */
+interface CommittedDue {
+  updates: Uint8Array[];
+  origins: ChangeOrigin[];
+  seq: number;
+}
+
+function contextOf(room: DocumentRoom): DocumentContext {
+  return { name: room.name, doc: room.doc };
 }
 
 /**

@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CloseCode, libraryDocument, SYNC_PATH } from '../../shared/protocol.js';
+import { CloseCode, libraryDocument, SYNC_PATH, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { createUser, setupAdmin, startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from './clients.js';
+import { startSyncNode } from './sync-node.js';
 
 const clients: Client[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -63,35 +64,50 @@ describe('durability', () => {
     await waitFor(() => c.doc.getMap('workflows').get('w') === 'server', 'server write at the client');
   });
 
-  it('throwing hooks and observers are contained: editing goes on and nobody is disconnected', async () => {
-    const ts = await startTestServer();
-    cleanups.push(() => ts.close());
-    const admin = await setupAdmin(ts);
-    const calls = { loaded: 0, committed: 0 };
-    ts.server.services.sync.hooks = {
-      onLoaded(_name, d) {
-        calls.loaded++;
-        d.getMap('workflows').observe(() => {
-          throw new Error('observer bug');
-        });
-        throw new Error('onLoaded bug');
-      },
-      onCommitted() {
-        calls.committed++;
-        throw new Error('onCommitted bug');
-      },
-    };
-    const doc = libraryDocument(admin.userId);
-    const a = track(connect(ts.wsUrl, doc, admin.token));
-    const b = track(connect(ts.wsUrl, doc, admin.token));
+  it('throwing extensions and observers are contained: editing goes on, nobody is disconnected, later extensions still run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-sync-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const calls = { loaded: 0, committed: 0, afterLoaded: 0, afterCommitted: 0 };
+    const node = await startSyncNode(join(dir, 'flowshelf.db'), {
+      extensions: [
+        {
+          name: 'buggy',
+          onLoaded({ doc: d }) {
+            calls.loaded++;
+            d.getMap('workflows').observe(() => {
+              throw new Error('observer bug');
+            });
+            throw new Error('onLoaded bug');
+          },
+          async onCommitted() {
+            calls.committed++;
+            throw new Error('onCommitted bug');
+          },
+        },
+        {
+          name: 'sound',
+          onLoaded: () => void calls.afterLoaded++,
+          onCommitted: () => void calls.afterCommitted++,
+        },
+      ],
+    });
+    cleanups.push(() => node.close());
+    const doc = libraryDocument(SYSTEM_USER_ID);
+    const a = track(connect(node.wsUrl, doc, undefined));
+    const b = track(connect(node.wsUrl, doc, undefined));
     await Promise.all([synced(a), synced(b)]);
     a.doc.getMap('workflows').set('one', 1);
     a.doc.getMap('workflows').set('two', 2);
     await waitFor(() => b.doc.getMap('workflows').get('two') === 2, 'edits at b');
     expect(calls.loaded).toBe(1);
+    expect(calls.afterLoaded).toBe(1);
     expect(calls.committed).toBeGreaterThan(0);
     expect(a.closeCodes).toEqual([]);
-    await expect(ts.server.services.sync.withDocument(doc, (d) => d.getMap('workflows').get('one'))).resolves.toBe(1);
+    await expect(node.sync.withDocument(doc, (d) => d.getMap('workflows').get('one'))).resolves.toBe(1);
+    await waitFor(() => calls.afterCommitted === calls.committed, 'the sound extension after each failing call');
+    expect(node.logs.some((line) => line.startsWith('extension buggy: onLoaded failed: Error: onLoaded bug'))).toBe(true);
+    expect(node.logs.some((line) => line.startsWith('extension buggy: onCommitted failed: Error: onCommitted bug'))).toBe(true);
+    expect(node.logs.some((line) => line.includes('sound'))).toBe(false);
   });
 });
 

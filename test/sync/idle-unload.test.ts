@@ -20,7 +20,7 @@ beforeEach(async () => {
   loads.length = 0;
   node = await startSyncNode(join(dir, 'flowshelf.db'), {
     idleUnloadMs: 100,
-    hooks: { onLoaded: (name) => loads.push(name) },
+    extensions: [{ name: 'loads', onLoaded: ({ name }) => void loads.push(name) }],
   });
 });
 
