@@ -607,7 +607,7 @@ export class SyncServer {
       this.log(`refused a change to ${names}: over the storage quota (${megabytes(error.usedBytes)} of ${megabytes(error.limitBytes)} MB)`);
     } else {
       cause = storageErrorOf(error, true) ?? new StorageError('failed', describeStoreError(error), true);
-      reason = cause.kind === 'full' ? 'storage full' : 'storage failure';
+      reason = cause.kind === 'full' ? 'storage full' : cause.kind === 'unavailable' ? 'storage unavailable' : 'storage failure';
       this.log(`storing ${batch.length} update(s) of ${names} failed, nothing forwarded: ${cause.storeMessage}`);
     }
     const senders = new Set(batch.map((entry) => entry.origin));
