@@ -38,6 +38,10 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** Time a client has to send a whole HTTP request (headers and body), then 408. */
   requestTimeoutMs: number;
+  /** postgres:// or postgresql:// URL of the database shared by several nodes; null = SQLite in dataDir. */
+  databaseUrl: string | null;
+  /** redis:// or rediss:// URL carrying updates, presence and user changes between nodes; null = one node. */
+  redisUrl: string | null;
 }
 
 /** Publishing limits of `public` (server/library/publisher.ts), in KiB: per workflow, per user, per second per user. */
@@ -89,6 +93,8 @@ const options = {
   'max-pending-sockets': { type: 'string' },
   'max-connections-per-ip': { type: 'string' },
   'request-timeout-seconds': { type: 'string' },
+  'database-url': { type: 'string' },
+  'redis-url': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -143,11 +149,32 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
   );
   const requestTimeoutMs =
     integer('--request-timeout-seconds', values['request-timeout-seconds'] ?? env.FLOWSHELF_REQUEST_TIMEOUT_SECONDS, 30, 1, 3600) * 1000;
+  const databaseUrl = serviceUrl('--database-url', values['database-url'] ?? env.FLOWSHELF_DATABASE_URL, ['postgres:', 'postgresql:']);
+  const redisUrl = serviceUrl('--redis-url', values['redis-url'] ?? env.FLOWSHELF_REDIS_URL, ['redis:', 'rediss:']);
   return {
     port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes,
     maxPublishedWorkflowBytes, maxPublishedBytesPerUser, publishBytesPerSecond,
     maxSocketsPerUser, maxSocketsPerIp, maxPendingSockets, maxConnectionsPerIp, requestTimeoutMs,
+    databaseUrl, redisUrl,
   };
+}
+
+/**
+ * A service URL with one of `schemes` (kept as given: the drivers parse it), or null when unset. The
+ * value is never echoed in the error: it may hold a password.
+ */
+function serviceUrl(flag: string, raw: string | undefined, schemes: readonly string[]): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const value = raw.trim();
+  const expected = schemes.map((scheme) => `${scheme}//`).join(' or ');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${flag} must be a ${expected} URL (the value, not shown, does not parse as a URL)`);
+  }
+  if (!schemes.includes(url.protocol)) throw new ConfigError(`${flag} must be a ${expected} URL, got a ${url.protocol}// URL`);
+  return value;
 }
 
 function commaList(raw: string | undefined): string[] {

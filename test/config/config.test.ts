@@ -38,7 +38,28 @@ describe('parseConfig', () => {
       maxPendingSockets: 1024,
       maxConnectionsPerIp: 256,
       requestTimeoutMs: 30_000,
+      databaseUrl: null,
+      redisUrl: null,
     });
+  });
+
+  it('reads the PostgreSQL and Redis URLs from flags or the environment (flag wins), refusing other schemes without echoing the value', () => {
+    const env = { FLOWSHELF_DATABASE_URL: 'postgres://env:pw@db:5432/flowshelf', FLOWSHELF_REDIS_URL: 'redis://env-redis:6379' };
+    expect(parseConfig([], env)).toMatchObject({ databaseUrl: 'postgres://env:pw@db:5432/flowshelf', redisUrl: 'redis://env-redis:6379' });
+    expect(
+      parseConfig(['--database-url', 'postgresql://flag@db/flowshelf?sslmode=require', '--redis-url', 'rediss://:secret@redis.example:6380/0'], env),
+    ).toMatchObject({ databaseUrl: 'postgresql://flag@db/flowshelf?sslmode=require', redisUrl: 'rediss://:secret@redis.example:6380/0' });
+    expect(parseConfig([], { FLOWSHELF_DATABASE_URL: '', FLOWSHELF_REDIS_URL: ' ' })).toMatchObject({ databaseUrl: null, redisUrl: null });
+
+    expect(configError(['--database-url', 'mysql://u:hunter2@db/x'])).toBe('--database-url must be a postgres:// or postgresql:// URL, got a mysql:// URL');
+    expect(configError([], { FLOWSHELF_DATABASE_URL: 'hunter2 db' })).toBe(
+      '--database-url must be a postgres:// or postgresql:// URL (the value, not shown, does not parse as a URL)',
+    );
+    expect(configError(['--redis-url', 'http://u:hunter2@redis'])).toBe('--redis-url must be a redis:// or rediss:// URL, got a http:// URL');
+    expect(configError([], { FLOWSHELF_REDIS_URL: 'postgres://db/x' })).toMatch(/^--redis-url must be a redis:\/\/ or rediss:\/\/ URL/);
+    for (const [argv, env2] of [[['--database-url', 'mysql://u:hunter2@db/x']], [[], { FLOWSHELF_REDIS_URL: 'http://u:hunter2@r' }]] as const) {
+      expect(configError([...argv], env2 ? { ...env2 } : {})).not.toContain('hunter2');
+    }
   });
 
   it('reads the connection caps and the request timeout from flags or the environment (flag wins), naming the flag on bad values', () => {
