@@ -14,7 +14,7 @@ import { databaseFile, projectRoot, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { MigrationReport } from './db/migrator.js';
 import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http/exhaustion.js';
-import { registerAuthRoutes } from './http/auth-routes.js';
+import { registerRoutes } from './http/routes.js';
 import { frameworkErrorHandler, installErrorHandlers } from './http/errors.js';
 import { installJsonBodyParser } from './http/validate.js';
 import { OriginGuard } from './http/origin-guard.js';
@@ -103,14 +103,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const originGuard = new OriginGuard(config);
   originGuard.install(app);
   installSecurityHeaders(app);
-  registerAuthRoutes(app, services, { throttle: options.loginThrottle });
 
   // ── Workflow library ──────────────────────────────────────────────────────────
   // Index, defaults, `public` publisher (a sync extension) and the /api/v1/workflows routes.
   let library: Library;
   try {
     library = await startLibrary({
-      app,
       db,
       users,
       identity,
@@ -131,6 +129,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     releaseLock();
     throw err;
   }
+
+  // Every API route, in one place (auth, then the workflow library).
+  registerRoutes(app, { ...services, library: library.service }, { throttle: options.loginThrottle });
 
   app.setNotFoundHandler(createStaticHandler(options.clientDir ?? join(projectRoot(), 'dist', 'client')));
 

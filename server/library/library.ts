@@ -1,16 +1,15 @@
-// Assembles the workflow library on a running sync server: the index and its indexer (sync hooks),
-// the default workflows, the publisher of the `public` document, reactions to user changes, and the
-// /api/v1/workflows routes. Start order matters: the index first catches up with the store, then the
+// Assembles the workflow library on a running sync server: the index and its indexer (a sync
+// extension), the default workflows, the publisher of the `public` document, reactions to user changes,
+// and the service the /api/v1/workflows routes serve (registered with every route in
+// server/http/routes.ts). Start order matters: the index first catches up with the store, then the
 // defaults are synced, then `public` is rebuilt from both, and only then does the server listen. The
 // defaults folder is then watched, so edits to it show without a restart.
 import type { Database } from 'better-sqlite3';
-import type { FastifyInstance } from 'fastify';
 import * as Y from 'yjs';
 import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { workflowsMap } from '../../shared/workflow/index.js';
 import type { Identity } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
-import { registerWorkflowRoutes } from '../http/workflow-routes.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { Extension } from '../sync/extension.js';
 import { syncDefaults } from './defaults.js';
@@ -32,7 +31,6 @@ export interface LibrarySync extends DocumentWriter {
 export const LIBRARY_EXTENSION = 'library';
 
 export interface LibraryOptions {
-  app: FastifyInstance;
   db: Database;
   users: UserStore;
   identity: Identity;
@@ -162,8 +160,6 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     }
   }, opts.orphanSweepMs ?? ORPHAN_SWEEP_MS);
   sweep.unref();
-
-  registerWorkflowRoutes(opts.app, { identity: opts.identity, library: service });
 
   const reloadDefaults = async () => {
     await publisher.refresh(syncDefaults(index, opts.defaultsDir, log));

@@ -1,0 +1,24 @@
+// Every HTTP API route of the server, registered in one place: the auth routes (setup, login, users,
+// tokens: contract §2) and the workflow library routes (/api/v1/workflows). The web app's static files
+// and the sync upgrade are not routes (app.ts: the not-found handler and the upgrade listener).
+import type { FastifyInstance } from 'fastify';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { LibraryService } from '../library/library-service.js';
+import type { Services } from '../services.js';
+import { registerAuthRoutes } from './auth-routes.js';
+import { registerWorkflowRoutes } from './workflow-routes.js';
+
+export interface RouteServices extends Services {
+  /** The workflow library (library.ts startLibrary), which the workflow routes serve. */
+  library: LibraryService;
+}
+
+export interface RouteOptions {
+  /** The login throttle; the documented limits when absent. */
+  throttle?: LoginThrottle | undefined;
+}
+
+export function registerRoutes(app: FastifyInstance, services: RouteServices, options: RouteOptions = {}): void {
+  registerAuthRoutes(app, services, { throttle: options.throttle });
+  registerWorkflowRoutes(app, { identity: services.identity, library: services.library });
+}
