@@ -11,6 +11,7 @@
 // database server cannot be copied from here.
 import type pg from 'pg';
 import { MigrationError } from '../../db/migrator.js';
+import { StorageError } from '../storage-errors.js';
 import type { PostgresPool, Queryable } from './pool.js';
 
 export { MigrationError };
@@ -104,7 +105,7 @@ async function migrateLocked(client: pg.PoolClient, ordered: PostgresMigration[]
       // Nothing of this migration stays; the earlier ones of this run are committed and recorded, so
       // the database is at a known version and the next start resumes from there.
       await client.query('ROLLBACK').catch(() => undefined);
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = error instanceof StorageError ? error.storeMessage : error instanceof Error ? error.message.split('\n')[0] : String(error);
       throw new MigrationError(`PostgreSQL migration ${label} failed: ${reason}`, { cause: error });
     }
     applied.push(label);
