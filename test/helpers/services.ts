@@ -82,16 +82,31 @@ export function freePort(): Promise<number> {
 }
 
 const children = new Set<ChildProcess>();
+/** Temp folders of servers not stopped yet, removed on a normal exit without stop(). */
+const folders = new Set<string>();
 let exitHookInstalled = false;
-function track(child: ChildProcess): void {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
+function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // A normal exit without stop(): ask every server still running to shut down (pdeathsig covers a kill).
+  // A normal exit without stop(): stop every server still running at once (SIGQUIT is PostgreSQL's
+  // immediate shutdown and ends Redis too) and remove their folders; pdeathsig covers a killed process.
   process.once('exit', () => {
     for (const c of children) c.kill('SIGQUIT');
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true, maxRetries: 3 });
   });
+}
+function track(child: ChildProcess): void {
+  installExitHook();
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+}
+function trackFolder(folder: string): () => void {
+  installExitHook();
+  folders.add(folder);
+  return () => {
+    folders.delete(folder);
+    rmSync(folder, { recursive: true, force: true });
+  };
 }
 
 interface SpawnAs {
@@ -175,6 +190,7 @@ export async function startPostgres(): Promise<PostgresService> {
   const bin = postgresBinDir();
   const as = postgresIdentity();
   const dir = mkdtempSync(join(tmpdir(), 'flowshelf-pg-'));
+  const removeDir = trackFolder(dir);
   if (as) chownSync(dir, as.uid, as.gid);
   const dataDir = join(dir, 'data');
   try {
@@ -185,7 +201,7 @@ export async function startPostgres(): Promise<PostgresService> {
     );
     await waitForExit(initdb, 'initdb');
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
 
@@ -214,7 +230,7 @@ export async function startPostgres(): Promise<PostgresService> {
   try {
     await launch();
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
 
@@ -251,7 +267,7 @@ export async function startPostgres(): Promise<PostgresService> {
     async stop() {
       if (server) await stopChild(server, 'SIGINT');
       server = null;
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }
@@ -259,6 +275,7 @@ export async function startPostgres(): Promise<PostgresService> {
 /** Starts an empty Redis without persistence and resolves once it accepts connections. */
 export async function startRedis(): Promise<RedisService> {
   const dir = mkdtempSync(join(tmpdir(), 'flowshelf-redis-'));
+  const removeDir = trackFolder(dir);
   let server: ChildProcess | null = null;
   let port = 0;
   const launch = async (fixedPort?: number) => {
@@ -282,7 +299,7 @@ export async function startRedis(): Promise<RedisService> {
   try {
     await launch();
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
     throw error;
   }
   const service: RedisService = {
@@ -299,7 +316,7 @@ export async function startRedis(): Promise<RedisService> {
     async stop() {
       if (server) await stopChild(server, 'SIGTERM');
       server = null;
-      rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
   return service;
