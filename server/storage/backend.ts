@@ -2,8 +2,8 @@
 // default, one node) or a PostgreSQL database shared by several nodes (--database-url). openBackend()
 // opens it, brings its schema up to date and hands out the storage ports over it.
 //
-// So far it hands out the documents port only (issue 8, wave 1): the other ports (index, thumbnails,
-// users, settings, leases) join it when their PostgreSQL implementations land, and app.ts is wired to
+// So far it hands out the documents and leases ports only (issue 8, wave 1): the other ports (index,
+// thumbnails, users, settings) join it when their PostgreSQL implementations land, and app.ts is wired to
 // it then (wave 2). SQLite's one-server-per-folder lock stays with app.ts, which takes it before
 // opening anything.
 import { databaseFile, type Config } from '../config.js';
@@ -11,7 +11,9 @@ import { openDatabase, type Database } from '../db/database.js';
 import type { MigrationReport } from '../db/migrator.js';
 import { postgresMigrations } from '../../migrations/postgres/index.js';
 import type { DocumentStore } from './document-store.js';
+import { InProcessLeaseStore, type LeaseStore } from './lease-store.js';
 import { PostgresDocumentStore } from './postgres/document-store.js';
+import { PostgresLeaseStore } from './postgres/lease-store.js';
 import { migratePostgres, type PostgresMigrationReport } from './postgres/migrator.js';
 import { PostgresPool, type PostgresPoolOptions } from './postgres/pool.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -21,6 +23,8 @@ interface BackendBase {
   /** For the start line: the SQLite file, or the PostgreSQL URL with its password hidden. */
   readonly location: string;
   readonly documents: DocumentStore;
+  /** One writer across nodes for work that needs one (SQLite: one node, leases kept in memory). */
+  readonly leases: LeaseStore;
   /** Closes the ports, then the database (SQLite file or PostgreSQL pool). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -64,6 +68,7 @@ function openSqliteBackend(config: Pick<Config, 'dataDir'>): SqliteBackend {
     db,
     migration,
     documents,
+    leases: new InProcessLeaseStore(),
     async close() {
       if (closed) return;
       closed = true;
@@ -97,6 +102,7 @@ async function openPostgresBackend(url: string, options: OpenBackendOptions): Pr
     pool,
     migration,
     documents,
+    leases: new PostgresLeaseStore(pool),
     async close() {
       if (closed) return;
       closed = true;

@@ -53,6 +53,9 @@ describe('openBackend', () => {
       // What one node commits, another loads.
       await nodes[0]!.documents.append([{ name: 'library/a', update: update('from-node-0') }]);
       expect((await nodes[2]!.documents.load('library/a')).lastSeq).toBe(1);
+      // Leases are shared too: one node holds it, the others see it taken.
+      expect(await nodes[0]!.leases.tryAcquire('reconcile', 'node-0', 60_000)).toBe(true);
+      expect(await nodes[1]!.leases.tryAcquire('reconcile', 'node-1', 60_000)).toBe(false);
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }
