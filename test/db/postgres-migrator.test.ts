@@ -64,10 +64,12 @@ describe('PostgreSQL migrator', () => {
     expect(await migratePostgres(pool, postgresMigrations)).toEqual({ from: 4, to: 4, applied: [] });
   });
 
-  it('three nodes starting at the same moment migrate once', async () => {
+  it('three nodes starting at the same moment migrate once, however long the others wait', async () => {
     const url = await postgres.createDatabase();
     const nodes = [0, 1, 2].map(() => {
-      const pool = new PostgresPool(url, { max: 2 });
+      // Timeouts far shorter than the migration: neither the migration nor the nodes waiting for it
+      // may be cut by them.
+      const pool = new PostgresPool(url, { max: 2, statementTimeoutMs: 50, queryTimeoutMs: 100 });
       pools.push(pool);
       return pool;
     });

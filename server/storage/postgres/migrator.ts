@@ -63,9 +63,11 @@ export async function migratePostgres(
   const ordered = checkChain(migrations);
   const latest = ordered.length;
   if (target > latest) throw new MigrationError(`cannot migrate to schema ${target}: the newest PostgreSQL migration is ${latest}`);
-  return pool.withClient(async (client) => {
-    // A migration may take longer than the pool's statement timeout, and so may waiting for another
-    // node's run; the setting is put back before the connection returns to the pool.
+  return pool.withClient(async (pooled) => {
+    // A migration may take longer than the pool's timeouts, and so may waiting for another node's
+    // run: no statement timeout on the server for this session (put back before the connection returns
+    // to the pool), and no read timeout on the client.
+    const client = untimed(pooled);
     await client.query('SET statement_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1, $2)', [...LOCK_KEYS]);
     try {
@@ -78,7 +80,18 @@ export async function migratePostgres(
   });
 }
 
-async function migrateLocked(client: pg.PoolClient, ordered: PostgresMigration[], target: number): Promise<PostgresMigrationReport> {
+/** setTimeout's longest delay: pg's per-query read timeout set to it is as good as none. */
+const NO_READ_TIMEOUT = 2 ** 31 - 1;
+
+/** The connection, with pg's client-side read timeout (query_timeout) lifted for every statement. */
+function untimed(client: pg.PoolClient): Queryable {
+  return {
+    query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+      client.query<R>({ text, values, query_timeout: NO_READ_TIMEOUT } as pg.QueryConfig),
+  };
+}
+
+async function migrateLocked(client: Queryable, ordered: PostgresMigration[], target: number): Promise<PostgresMigrationReport> {
   const latest = ordered.length;
   const from = await postgresSchemaVersion(client);
   if (from > latest) {

@@ -14,6 +14,11 @@ export interface PostgresPoolOptions {
   max?: number;
   /** Longest a statement may run on the server (statement_timeout), default 30 s. */
   statementTimeoutMs?: number;
+  /**
+   * Longest the client waits for an answer before it gives up on the connection (a server that stopped
+   * answering, not one that refused): default statementTimeoutMs + 5 s.
+   */
+  queryTimeoutMs?: number;
   /** Longest to wait for a connection (a new one, or a free one of the pool), default 10 s. */
   connectionTimeoutMs?: number;
   /** Where the pool's own lines go (a lost idle connection); default console.error. */
@@ -69,7 +74,7 @@ export class PostgresPool {
       statement_timeout: statementTimeoutMs,
       // A server that stops answering (a cut network, not a refused connection) must not hold a
       // request for ever: the client gives up a little after the server-side timeout would have.
-      query_timeout: statementTimeoutMs + 5_000,
+      query_timeout: options.queryTimeoutMs ?? statementTimeoutMs + 5_000,
       // A transaction left open (a bug, a stalled node) must not hold row locks of other nodes' writers.
       idle_in_transaction_session_timeout: statementTimeoutMs + 5_000,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
