@@ -23,6 +23,8 @@ import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
 import { UserQuota } from './storage/quota.js';
 import { SqliteStore } from './storage/sqlite-store.js';
+import { SqliteIndexStore } from './storage/sqlite/index-store.js';
+import { SqliteThumbnailStore } from './storage/sqlite/thumbnail-store.js';
 import { SyncServer } from './sync/sync-server.js';
 import { startLibrary, type Library } from './library/library.js';
 import { holdServerLock } from './library/server-lock.js';
@@ -64,8 +66,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const tokens = TokenService.fromDatabase(db);
   const identity = new DatabaseIdentity(config.multiuser, users, tokens);
   // Per-user storage quota (library document + thumbnails); it asks the sync server for document sizes.
+  const thumbnails = new SqliteThumbnailStore(db);
   const quota: UserQuota = new UserQuota({
-    db,
+    thumbnails,
     limitBytes: config.userQuotaBytes,
     documentBytes: (name: string): Promise<number> => sync.documentBytes(name),
   });
@@ -109,7 +112,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let library: Library;
   try {
     library = await startLibrary({
-      db,
+      index: new SqliteIndexStore(db),
+      thumbnails,
       users,
       identity,
       sync,

@@ -40,9 +40,9 @@ import { hasColumn, tableExists } from '../db/schema-check.js';
 import { HttpError } from '../http/errors.js';
 import { thumbnailWebp } from '../http/thumbnail-image.js';
 import { DEFAULT_ID_PREFIX } from '../library/defaults.js';
-import { IndexStore } from '../library/index-store.js';
 import { changeStoredLibrary, readStoredLibrary } from '../library/offline.js';
 import { UserQuota } from '../storage/quota.js';
+import { SqliteThumbnailStore } from '../storage/sqlite/thumbnail-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import { CliError, dataDirOption, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { assertNoServer, dataDirOf } from './library-common.js';
@@ -465,13 +465,13 @@ async function run(args: string[], io: CliIO): Promise<void> {
   try {
     const users = new UserStore(db);
     const store = new SqliteStore(db);
-    const index = new IndexStore(db);
+    const thumbnails = new SqliteThumbnailStore(db);
     // The server's own quota, measured on the stored document as the server counts it (snapshot + log).
     // A library does not change between its owner's thumbnails (their versions are written after the
     // last one), so it is measured once per owner, not loaded again for each of hundreds of images.
     const measured = new Map<string, number>();
     const quota = new UserQuota({
-      db,
+      thumbnails,
       limitBytes,
       documentBytes: async (name) => {
         let bytes = measured.get(name);
@@ -509,8 +509,8 @@ async function run(args: string[], io: CliIO): Promise<void> {
         storeThumbnail: async (userId, workflowId, webp) => {
           await quota.assertThumbnailFits(userId, workflowId, webp.length);
           const version = randomUUID();
-          index.putThumbnail(workflowId, userId, webp, version);
-          quota.thumbnailsChanged(userId);
+          await thumbnails.put(workflowId, userId, webp, version);
+          await quota.thumbnailsChanged(userId);
           return version;
         },
         recordThumbnails: (userId, versions) =>

@@ -2,9 +2,9 @@
 // UserStore rules as the API (unique emails, the last administrator stays).
 import type { Database } from 'better-sqlite3';
 import { UserError, UserStore } from '../auth/users.js';
-import { IndexStore } from '../library/index-store.js';
 import { removeStoredLibrary } from '../library/user-removal.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteIndexStore } from '../storage/sqlite/index-store.js';
 import { CliError, dataDirOption, openCliDatabase, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { runningServerPid } from '../library/server-lock.js';
 import { dataDirOf } from './library-common.js';
@@ -73,7 +73,7 @@ async function remove(args: string[], io: CliIO): Promise<void> {
     let workflows = 0;
     if (serverPid === null) {
       users.onRemoved(async (userId) => {
-        workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new IndexStore(db) });
+        workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new SqliteIndexStore(db) });
       });
     }
     await users.remove(user.userId);

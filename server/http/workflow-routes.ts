@@ -4,7 +4,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Identity } from '../auth/principal.js';
-import { ORDER_BY_VALUES, type Viewer } from '../library/index-store.js';
+import { ORDER_BY_VALUES, type Viewer } from '../storage/index-store.js';
 import { LibraryError, type LibraryService } from '../library/library-service.js';
 import { requirePrincipal } from './auth-guard.js';
 import { httpError, validationError, type ValidationIssue } from './errors.js';
@@ -186,7 +186,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         // product is no longer an integer SQLite takes as an offset; any such page is far past the
         // end, so it is answered as one (asking for the last representable page, echoing the page asked).
         const pastAnyEnd = perPage !== null && q.page * perPage > Number.MAX_SAFE_INTEGER;
-        const result = library.list(viewer, {
+        const result = await library.list(viewer, {
           page: pastAnyEnd ? Math.floor(Number.MAX_SAFE_INTEGER / perPage) : q.page,
           perPage,
           orderBy: q.order_by as (typeof ORDER_BY_VALUES)[number],
@@ -256,7 +256,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
         const viewer = await viewerOf(request);
         const id = idOf(request);
         // Rights first (404/403), as InvokeAI, so a refused caller's upload is never decoded.
-        library.assertThumbnailWritable(viewer, id);
+        await library.assertThumbnailWritable(viewer, id);
         const upload = await uploadedFile(request, 'image');
         if (!upload.mimetype.startsWith('image')) throw httpError(415, 'Not an image');
         const webp = await thumbnailWebp(upload.data);
@@ -271,7 +271,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
 
       // No token, as InvokeAI: browsers load it through <img src>; ids are unguessable uuids.
       scope.get('/i/:workflow_id/thumbnail', handle(async (request, reply) => {
-        const thumb = library.thumbnail(idOf(request));
+        const thumb = await library.thumbnail(idOf(request));
         if (!thumb) throw httpError(404, 'Thumbnail not found');
         return reply
           .type('image/webp')
@@ -283,7 +283,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, opts: WorkflowRoute
       // ---- Flowshelf additions: JSON file export/import --------------------------------------------
 
       scope.get('/i/:workflow_id/download', handle(async (request, reply) => {
-        const record = library.get(await viewerOf(request), idOf(request));
+        const record = await library.get(await viewerOf(request), idOf(request));
         const name = record.workflow.name.trim() || 'My Workflow';
         return reply
           .type('application/json; charset=utf-8')

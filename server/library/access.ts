@@ -1,6 +1,6 @@
 // Who may do what with one workflow (reference §2 visibility matrix, MERGED, with the fixes listed in
 // docs/invokeai-compat.md). One pure function, tested as a table in test/library/access.test.ts.
-import type { Viewer, WorkflowCategory } from './index-store.js';
+import type { Viewer, WorkflowCategory } from '../storage/index-store.js';
 
 /**
  * - read: GET by id, download.

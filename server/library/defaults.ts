@@ -6,8 +6,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { validateWorkflow, type Workflow } from '../../shared/workflow/index.js';
-import type { IndexRow, IndexStore } from './index-store.js';
-import { OwnerStore, RESERVED_ID_PREFIX } from './owners.js';
+import type { IndexRow, RowKey, WorkflowIndexStore } from '../storage/index-store.js';
+import { RESERVED_ID_PREFIX } from './owners.js';
 
 export const DEFAULT_ID_PREFIX = RESERVED_ID_PREFIX;
 
@@ -85,31 +85,25 @@ export function defaultRow(d: DefaultWorkflow): IndexRow {
 
 /**
  * Makes the index's defaults equal to the folder: new and changed files upserted, defaults whose file
- * is gone removed. Returns the ids that changed (for the publisher).
+ * is gone removed, in one transaction. Returns the ids that changed (for the publisher).
  */
-export function syncDefaults(index: IndexStore, dir: string, log: (message: string) => void): string[] {
+export async function syncDefaults(index: WorkflowIndexStore, dir: string, log: (message: string) => void): Promise<string[]> {
   const defaults = readDefaults(dir, log);
-  const changed: string[] = [];
-  const owners = new OwnerStore(index.db);
-  index.db.transaction(() => {
-    const wanted = new Set<string>();
-    for (const d of defaults) {
-      wanted.add(d.workflow.id);
-      // Default ids belong to the defaults for good (libraries can never claim the reserved prefix).
-      owners.claim(d.workflow.id, SYSTEM_USER_ID, 'default');
-      const row = defaultRow(d);
-      const before = index.row(row.workflow_id, SYSTEM_USER_ID, 'default');
-      // Compare content, not mtime: a touched but unchanged file is not a change.
-      if (before?.workflow === row.workflow) continue;
-      index.upsert(row);
-      changed.push(row.workflow_id);
-    }
-    for (const id of index.idsOf(SYSTEM_USER_ID, 'default')) {
-      if (!wanted.has(id)) {
-        index.delete(id, SYSTEM_USER_ID, 'default');
-        changed.push(id);
-      }
-    }
-  })();
-  return changed;
+  const upserts: IndexRow[] = [];
+  const wanted = new Set<string>();
+  for (const d of defaults) {
+    wanted.add(d.workflow.id);
+    // Default ids belong to the defaults for good (libraries can never claim the reserved prefix).
+    await index.claimOwner(d.workflow.id, SYSTEM_USER_ID, 'default');
+    const row = defaultRow(d);
+    const before = await index.row(row.workflow_id, SYSTEM_USER_ID, 'default');
+    // Compare content, not mtime: a touched but unchanged file is not a change.
+    if (before?.workflow !== row.workflow) upserts.push(row);
+  }
+  const deletes: RowKey[] = (await index.idsOf(SYSTEM_USER_ID, 'default'))
+    .filter((id) => !wanted.has(id))
+    .map((workflowId) => ({ workflowId, userId: SYSTEM_USER_ID, category: 'default' }));
+  if (upserts.length === 0 && deletes.length === 0) return [];
+  await index.applyChanges({ upserts, deletes });
+  return [...upserts.map((r) => r.workflow_id), ...deletes.map((d) => d.workflowId)];
 }

@@ -24,14 +24,13 @@
 // only held in memory and written a little later, together for all documents (SEQ_FLUSH_MS) and on
 // close. A crash before that write costs a needless reindex of those documents at the next start,
 // never a missed change: the number recorded is always one at which the index was right.
-import type { Database } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { parseDocumentName, libraryDocument } from '../../shared/protocol.js';
 import { entryKeyOf, openedMap, readAll, readEntry, readOpened, workflowsMap, type LibraryEntryRead } from '../../shared/workflow/index.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import { originOf } from '../sync/origins.js';
-import type { IndexRow, IndexStore } from './index-store.js';
-import { OwnerStore, quarantineReason } from './owners.js';
+import type { IndexRow, OpenRecord, RowKey, WorkflowIndexStore } from '../storage/index-store.js';
+import { quarantineReason } from './owners.js';
 
 /** Ids whose index rows changed (added, changed or removed) in one library. */
 export interface IndexChange {
@@ -40,8 +39,7 @@ export interface IndexChange {
 }
 
 export interface IndexerOptions {
-  db: Database;
-  index: IndexStore;
+  index: WorkflowIndexStore;
   store: DocumentStore;
   log: (message: string) => void;
   /** How long an indexed seq of a commit that changed no workflow waits in memory. Default SEQ_FLUSH_MS. */
@@ -50,8 +48,6 @@ export interface IndexerOptions {
   indexDelayMs?: number;
   /** Whether a transaction origin is a client's edit (may be indexed late). Default: a sync client's (origins.ts). */
   isClientEdit?: (origin: unknown) => boolean;
-  /** Who owns each workflow id (claimed here on first sight). Default: over the same database. */
-  owners?: OwnerStore;
 }
 
 /**
@@ -152,8 +148,7 @@ export class Indexer {
   /** Documents with client edits waiting for their delayed reindex. */
   private readonly delayed = new Set<Loaded>();
   private readonly listeners = new Set<(change: IndexChange) => void>();
-  private readonly db: Database;
-  private readonly index: IndexStore;
+  private readonly index: WorkflowIndexStore;
   private readonly store: DocumentStore;
   private readonly log: (message: string) => void;
   /** Indexed seqs of commits that changed no workflow, not yet written (see the top of this file). */
@@ -161,18 +156,20 @@ export class Indexer {
   private readonly seqFlushMs: number;
   private readonly indexDelayMs: number;
   private readonly isClientEdit: (origin: unknown) => boolean;
-  private readonly owners: OwnerStore;
+  /**
+   * The last queued index write of each document: its writes run one after another, in the order of
+   * the commits they index (the store is async; an older reindex must never land after a newer one).
+   */
+  private readonly tails = new Map<string, Promise<void>>();
   private flushTimer: NodeJS.Timeout | null = null;
 
   constructor(opts: IndexerOptions) {
-    this.db = opts.db;
     this.index = opts.index;
     this.store = opts.store;
     this.log = opts.log;
     this.seqFlushMs = opts.seqFlushMs ?? SEQ_FLUSH_MS;
     this.indexDelayMs = opts.indexDelayMs ?? INDEX_DELAY_MS;
     this.isClientEdit = opts.isClientEdit ?? ((origin) => originOf(origin).kind === 'client');
-    this.owners = opts.owners ?? new OwnerStore(opts.db);
   }
 
   /** Called with the ids of every reindex that changed something. Returns unsubscribe. */
@@ -220,77 +217,91 @@ export class Indexer {
     doc.on('destroy', () => this.dropped(state));
     // A document whose last commits were never indexed (crash after commit): catch up now.
     const stored = (await this.store.storedSeqs(name)).get(name) ?? 0;
-    if (this.indexedSeq(name) !== stored) this.reindexDocument(parsed.userId, doc, stored);
+    // After the index writes of an earlier copy of the document (a drop's mark for a full reindex).
+    await this.tails.get(name);
+    if ((await this.indexedSeq(name)) !== stored) await this.reindexDocument(parsed.userId, doc, stored);
   }
 
   /**
    * Sync hook: updates of a loaded document were committed; `seq` is the stored seq of the last one.
-   * Costs a map lookup when no workflow was touched, and a timer check
-   * while a client edits.
+   * Costs a map lookup when no workflow was touched, and a timer check while a client edits. What is
+   * to be indexed is read from the doc at once; the returned promise settles when it is written
+   * (never rejects: a failure is logged and leaves the indexed seq behind).
    */
-  onCommitted(name: string, doc: Y.Doc, seq: number): void {
+  onCommitted(name: string, doc: Y.Doc, seq: number): Promise<void> {
     const parsed = parseDocumentName(name);
-    if (parsed?.kind !== 'library') return;
+    if (parsed?.kind !== 'library') return Promise.resolve();
     const state = this.loaded.get(doc);
-    if (state === undefined) {
-      this.reindexDocument(parsed.userId, doc, seq);
-      return;
-    }
+    if (state === undefined) return this.contained(name, this.reindexDocument(parsed.userId, doc, seq));
     state.seq = seq;
+    const writes: Promise<void>[] = [];
     if (state.openedTouched.size > 0) {
-      const ids = [...state.openedTouched];
+      const opened = openRecords(state.userId, doc, [...state.openedTouched]);
       state.openedTouched.clear();
-      try {
-        this.db.transaction(() => this.feedOpened(state.userId, doc, ids))();
-      } catch (error) {
-        // The next load or start feeds the whole map again (reindexDocument).
-        this.log(`recording opens of ${name} failed: ${String(error)}`);
-      }
+      // On failure the next load or start feeds the whole map again (reindexDocument).
+      writes.push(
+        this.serialize(name, () => this.index.applyChanges({ opened }).then(() => undefined)).catch((error: unknown) =>
+          this.log(`recording opens of ${name} failed: ${String(error)}`),
+        ),
+      );
     }
     if (state.touched.size === 0) {
       // The index is right as of this seq, unless a delayed reindex is still due (it records it).
       if (state.timer === null) this.holdSeq(name, state.seq);
-      return;
+    } else if (state.urgent) {
+      writes.push(this.reindexTouched(state));
+    } else if (state.timer === null) {
+      // Leading edge: the first edit after a quiet window is indexed (and published) at once; the rest
+      // of a burst (a node drag) is coalesced into one reindex at the end of the window, never later.
+      const now = Date.now();
+      if (now >= state.windowUntil) {
+        state.windowUntil = now + this.indexDelayMs;
+        writes.push(this.reindexTouched(state));
+      } else {
+        this.delayed.add(state);
+        state.timer = setTimeout(() => {
+          state.windowUntil = Date.now() + this.indexDelayMs;
+          void this.reindexTouched(state);
+        }, state.windowUntil - now);
+      }
     }
-    if (state.urgent) {
-      this.reindexTouched(state);
-      return;
-    }
-    if (state.timer !== null) return;
-    // Leading edge: the first edit after a quiet window is indexed (and published) at once; the rest
-    // of a burst (a node drag) is coalesced into one reindex at the end of the window, never later.
-    const now = Date.now();
-    if (now >= state.windowUntil) {
-      state.windowUntil = now + this.indexDelayMs;
-      this.reindexTouched(state);
-      return;
-    }
-    this.delayed.add(state);
-    state.timer = setTimeout(() => {
-      state.windowUntil = Date.now() + this.indexDelayMs;
-      this.reindexTouched(state);
-    }, state.windowUntil - now);
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Logs a failed reindex of `name`: its indexed seq stays behind, so it is done again later. */
+  private contained(name: string, work: Promise<void>): Promise<void> {
+    return work.catch((error: unknown) => this.log(`indexing ${name} failed: ${String(error)}`));
+  }
+
+  /** Runs `task` after every index write of `name` queued before it. */
+  private serialize<T>(name: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(name) ?? Promise.resolve();
+    const result = previous.then(task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.tails.set(name, tail);
+    void tail.then(() => {
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    });
+    return result;
   }
 
   /**
    * Reindexes a whole library from a doc (rows of ids no longer present are removed), opens included;
    * `seq` is the stored seq the doc holds everything up to.
    */
-  reindexDocument(userId: string, doc: Y.Doc, seq: number): void {
-    const present = new Set(workflowsMap(doc).keys());
-    const ids = new Set([...present, ...this.index.idsOf(userId, 'user')]);
-    this.db.transaction(() => this.feedOpened(userId, doc, [...openedMap(doc).keys()]))();
-    this.reindexIds(userId, doc, [...ids], seq);
-  }
-
-  /** Takes these ids of the `opened` map into the opens table; a time only ever moves forward. */
-  private feedOpened(userId: string, doc: Y.Doc, ids: string[]): void {
-    for (const id of ids) {
-      const at = readOpened(doc, id);
-      if (at === null) continue;
-      const known = this.index.openedAt(userId, id);
-      if (known === null || Date.parse(known) < Date.parse(at)) this.index.setOpened(userId, id, at);
-    }
+  reindexDocument(userId: string, doc: Y.Doc, seq: number): Promise<void> {
+    const name = libraryDocument(userId);
+    const opened = openRecords(userId, doc, [...openedMap(doc).keys()]);
+    const reads = readEntries(doc, [...workflowsMap(doc).keys()]);
+    return this.serialize(name, async () => {
+      await this.index.applyChanges({ opened });
+      // Rows of ids the doc no longer holds are removed with the rest.
+      for (const id of await this.index.idsOf(userId, 'user')) if (!reads.has(id)) reads.set(id, null);
+      await this.writeRows(userId, reads, seq);
+    });
   }
 
   /**
@@ -300,7 +311,7 @@ export class Indexer {
   async reconcile(): Promise<void> {
     const stored = await this.store.storedSeqs(libraryDocument(''));
     for (const [name, seq] of stored) {
-      if (this.indexedSeq(name) === seq) continue;
+      if ((await this.indexedSeq(name)) === seq) continue;
       const parsed = parseDocumentName(name);
       if (parsed?.kind !== 'library') continue;
       // One document that cannot be loaded or indexed (whatever its user wrote into it) must not keep
@@ -309,53 +320,56 @@ export class Indexer {
       let doc: Y.Doc | null = null;
       try {
         doc = await loadStoredDoc(this.store, name);
-        this.reindexDocument(parsed.userId, doc, seq);
+        await this.reindexDocument(parsed.userId, doc, seq);
       } catch (error) {
         this.log(`indexing ${name} at start failed: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
         doc?.destroy();
       }
     }
-    for (const name of this.index.indexedDocuments()) {
+    for (const name of await this.index.indexedDocuments()) {
       const parsed = parseDocumentName(name);
-      if (parsed?.kind === 'library' && !stored.has(name)) this.forgetLibrary(parsed.userId);
+      if (parsed?.kind === 'library' && !stored.has(name)) await this.forgetLibrary(parsed.userId);
     }
   }
 
   /** Drops every row of a library (its document was deleted). */
-  forgetLibrary(userId: string): void {
+  forgetLibrary(userId: string): Promise<void> {
     const name = libraryDocument(userId);
     this.unwrittenSeqs.delete(name);
-    const ids = this.index.idsOf(userId, 'user');
-    this.index.deleteUser(userId, name);
-    if (ids.length > 0) this.emit({ userId, workflowIds: ids });
+    return this.serialize(name, async () => {
+      const ids = await this.index.deleteUser(userId, name);
+      if (ids.length > 0) this.emit({ userId, workflowIds: ids });
+    });
   }
 
   /** The seq up to which the index matches the document: held in memory, else as written. */
-  indexedSeq(name: string): number | null {
-    return this.unwrittenSeqs.get(name) ?? this.index.indexedSeq(name);
+  async indexedSeq(name: string): Promise<number | null> {
+    return this.unwrittenSeqs.get(name) ?? (await this.index.indexedSeq(name));
   }
 
-  /** Runs every delayed reindex now, so a reader of the index sees every committed client edit. */
-  catchUp(): void {
-    for (const state of [...this.delayed]) this.reindexTouched(state);
+  /**
+   * Runs every delayed reindex now and waits for every index write under way, so a reader of the
+   * index sees every committed change, client edits included.
+   */
+  async catchUp(): Promise<void> {
+    for (const state of [...this.delayed]) void this.reindexTouched(state);
+    await Promise.all([...this.tails.values()]);
   }
 
   /** Runs every delayed reindex and writes every held indexed seq. Call on close (timers do it otherwise). */
-  flush(): void {
-    this.catchUp();
-    this.flushSeqs();
+  async flush(): Promise<void> {
+    await this.catchUp();
+    await this.flushSeqs();
   }
 
   /** Writes every held indexed seq in one transaction. */
-  private flushSeqs(): void {
+  private async flushSeqs(): Promise<void> {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.unwrittenSeqs.size === 0) return;
     const held = [...this.unwrittenSeqs];
-    this.db.transaction(() => {
-      for (const [name, seq] of held) this.index.setIndexedSeq(name, seq);
-    })();
+    await this.index.applyChanges({ indexedSeqs: held.map(([document, seq]) => ({ document, seq })) });
     // Only now: a failed write leaves them held, so they are tried again rather than lost.
     for (const [name, seq] of held) if (this.unwrittenSeqs.get(name) === seq) this.unwrittenSeqs.delete(name);
   }
@@ -373,74 +387,65 @@ export class Indexer {
     this.delayed.delete(state);
     state.touched.clear();
     this.unwrittenSeqs.delete(state.name);
-    try {
-      this.index.setIndexedSeq(state.name, STALE_SEQ);
-    } catch (error) {
-      this.log(`marking ${state.name} for reindexing failed: ${String(error)}`);
-    }
+    // After any write of the document still under way, so nothing overwrites the mark.
+    void this.serialize(state.name, () => this.index.applyChanges({ indexedSeqs: [{ document: state.name, seq: STALE_SEQ }] })).catch(
+      (error: unknown) => this.log(`marking ${state.name} for reindexing failed: ${String(error)}`),
+    );
   }
 
-  /** Reindexes the ids touched since the last reindex, as of the last committed seq the hook saw. */
-  private reindexTouched(state: Loaded): void {
+  /**
+   * Reindexes the ids touched since the last reindex, as of the last committed seq the hook saw: the
+   * entries are read now, written in turn. Never rejects.
+   */
+  private reindexTouched(state: Loaded): Promise<void> {
     if (state.timer !== null) clearTimeout(state.timer);
     state.timer = null;
     this.delayed.delete(state);
-    const ids = [...state.touched];
+    const reads = readEntries(state.doc, [...state.touched]);
     state.touched.clear();
     state.urgent = false;
-    try {
-      // A reindex is due only after a commit, and every commit recorded its seq.
-      this.reindexIds(state.userId, state.doc, ids, state.seq!);
-    } catch (error) {
-      // Nothing recorded: the indexed seq stays behind, so the next start reindexes this document.
-      this.log(`indexing ${state.name} failed: ${String(error)}`);
-    }
+    // A reindex is due only after a commit, and every commit recorded its seq.
+    const seq = state.seq!;
+    // On failure nothing is recorded: the indexed seq stays behind, so the next start reindexes it.
+    return this.contained(state.name, this.serialize(state.name, () => this.writeRows(state.userId, reads, seq)));
   }
 
   private holdSeq(name: string, seq: number): void {
     this.unwrittenSeqs.set(name, seq);
     if (this.flushTimer !== null) return;
     this.flushTimer = setTimeout(() => {
-      try {
-        this.flushSeqs();
-      } catch (error) {
+      this.flushSeqs().catch((error: unknown) => {
         this.flushTimer = null;
         this.log(`recording indexed seqs failed (retried on the next commit): ${String(error)}`);
-      }
+      });
     }, this.seqFlushMs);
     // Never keeps the process alive; close() writes what is held.
     this.flushTimer.unref();
   }
 
-  private reindexIds(userId: string, doc: Y.Doc, ids: string[], seq: number): void {
+  /**
+   * Writes the rows of these entries (null: not in the document, its row goes) as of `seq`, and the
+   * indexed seq with them, in one transaction; reports the ids whose rows really changed.
+   */
+  private async writeRows(userId: string, reads: Map<string, LibraryEntryRead | null>, seq: number): Promise<void> {
     const name = libraryDocument(userId);
-    const changed: string[] = [];
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const read = readEntry(doc, id);
-        const before = this.index.row(id, userId);
-        if (read === null) {
-          if (before) {
-            this.index.delete(id, userId);
-            changed.push(id);
-          }
-          continue;
-        }
-        const row = this.ownedRow(guardedRow(userId, id, read, seq));
-        if (!before || !sameContent(before, row)) {
-          this.index.upsert(row);
-          changed.push(id);
-        }
-        // The owner's opened_at from any of their devices counts as their own "opened" record.
-        if (row.opened_at !== null) {
-          const known = this.index.openedAt(userId, id);
-          if (known === null || known < row.opened_at) this.index.setOpened(userId, id, row.opened_at);
-        }
+    const upserts: IndexRow[] = [];
+    const deletes: (RowKey & { docSeq: number })[] = [];
+    const opened: OpenRecord[] = [];
+    for (const [id, read] of reads) {
+      if (read === null) {
+        deletes.push({ workflowId: id, userId, category: 'user', docSeq: seq });
+        continue;
       }
-      this.index.setIndexedSeq(name, seq);
-    })();
-    // Written with the rows: a held older seq must not overwrite it later.
-    this.unwrittenSeqs.delete(name);
+      const row = await this.ownedRow(guardedRow(userId, id, read, seq));
+      upserts.push(row);
+      // The owner's opened_at from any of their devices counts as their own "opened" record.
+      if (row.opened_at !== null) opened.push({ userId, workflowId: id, openedAt: row.opened_at });
+    }
+    const { changed } = await this.index.applyChanges({ upserts, deletes, opened, indexedSeqs: [{ document: name, seq }] });
+    // Written with the rows: a held seq no newer must not overwrite it later.
+    const held = this.unwrittenSeqs.get(name);
+    if (held !== undefined && held <= seq) this.unwrittenSeqs.delete(name);
     if (changed.length > 0) this.emit({ userId, workflowIds: changed });
   }
 
@@ -449,8 +454,8 @@ export class Indexer {
    * (first sight wins, whatever the entry's timestamps say); an entry under an id owned by another
    * library or by the defaults is quarantined: kept, listed to its owner with the reason, never valid.
    */
-  private ownedRow(row: IndexRow): IndexRow {
-    const reason = quarantineReason(this.owners.claim(row.workflow_id, row.user_id, 'user'), row.user_id);
+  private async ownedRow(row: IndexRow): Promise<IndexRow> {
+    const reason = quarantineReason(await this.index.claimOwner(row.workflow_id, row.user_id, 'user'), row.user_id);
     return reason === null ? row : { ...row, valid: false, invalid_reason: reason, workflow: null };
   }
 
@@ -465,10 +470,19 @@ export class Indexer {
   }
 }
 
-/** Equal apart from doc_seq (which moves on every commit). */
-function sameContent(a: IndexRow, b: IndexRow): boolean {
-  // unpublished_reason is the publisher's, not derived from the entry.
-  return (Object.keys(a) as (keyof IndexRow)[]).every((k) => k === 'doc_seq' || k === 'unpublished_reason' || a[k] === b[k]);
+/** The entries of these ids as the doc holds them now (null: not there). */
+function readEntries(doc: Y.Doc, ids: string[]): Map<string, LibraryEntryRead | null> {
+  return new Map(ids.map((id) => [id, readEntry(doc, id)]));
+}
+
+/** The well-formed records of these ids of the doc's `opened` map. */
+function openRecords(userId: string, doc: Y.Doc, ids: string[]): OpenRecord[] {
+  const records: OpenRecord[] = [];
+  for (const id of ids) {
+    const at = readOpened(doc, id);
+    if (at !== null) records.push({ userId, workflowId: id, openedAt: at });
+  }
+  return records;
 }
 
 /** Every entry of a doc as index rows; used by tests and the CLI's dry run. */

@@ -23,10 +23,11 @@ import {
 } from '../../shared/workflow/index.js';
 import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
 import { decideAccess, type WorkflowAction } from './access.js';
-import type { IndexRow, IndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from './index-store.js';
-import { OwnerStore, quarantineReason } from './owners.js';
+import type { IndexRow, WorkflowIndexStore, ListItem, ListQuery, Page, Viewer, WorkflowCategory, Filters } from '../storage/index-store.js';
+import type { Thumbnail, ThumbnailStore } from '../storage/thumbnail-store.js';
+import { quarantineReason } from './owners.js';
 
-export type { WorkflowListItemDTO, WorkflowRecordDTO };
+export type { WorkflowListItemDTO, WorkflowRecordDTO, Thumbnail };
 
 /** A refusal with an HTTP status and a one-line detail (the CLI prints the detail). */
 export class LibraryError extends Error {
@@ -52,26 +53,20 @@ export interface DocumentWriter {
   compactSoon?(name: string): void;
 }
 
-export interface Thumbnail {
-  image: Buffer;
-  version: string;
-}
-
 export interface LibraryServiceOptions {
-  index: IndexStore;
+  index: WorkflowIndexStore;
+  thumbnails: ThumbnailStore;
   docs: DocumentWriter;
   multiuser: boolean;
   now?: () => string;
-  /** Indexes client edits still waiting for their delayed indexing (Indexer.catchUp). */
-  catchUp?: () => void;
+  /** Indexes client edits still waiting for their delayed indexing and waits for index writes (Indexer.catchUp). */
+  catchUp?: () => Promise<void>;
   /**
    * A thumbnail was stored or removed (the index rows do not change, so the indexer reports nothing):
    * republishes the id (Publisher.refresh). Resolves when `public` carries the new version, unless the
    * owner's publishing rate budget is spent: then it follows within the refill (publisher.ts).
    */
   thumbnailChanged?: (workflowId: string) => Promise<void>;
-  /** Who owns each id (thumbnails belong to the owner). Default: over the index's database. */
-  owners?: OwnerStore;
   /** Per-user storage quota: thumbnails count toward their owner's (server/storage/quota.ts). */
   quota?: ThumbnailQuota;
 }
@@ -80,7 +75,7 @@ export interface LibraryServiceOptions {
 export interface ThumbnailQuota {
   /** Rejects with QuotaExceededError (REST 507) when the image would take the owner past the quota. */
   assertThumbnailFits(userId: string, workflowId: string, imageBytes: number): Promise<void>;
-  thumbnailsChanged(userId: string): void;
+  thumbnailsChanged(userId: string): Promise<void>;
 }
 
 const FORBIDDEN_DETAIL: Record<'read' | 'update' | 'delete', string> = {
@@ -102,22 +97,22 @@ function invalidWorkflow(field: string, error: string): LibraryError {
 }
 
 export class LibraryService {
-  private readonly index: IndexStore;
-  private readonly catchUp: () => void;
+  private readonly index: WorkflowIndexStore;
+  private readonly thumbnails: ThumbnailStore;
+  private readonly catchUp: () => Promise<void>;
   private readonly thumbnailChanged: (workflowId: string) => Promise<void>;
   private readonly quota: ThumbnailQuota | undefined;
   private readonly docs: DocumentWriter;
-  private readonly owners: OwnerStore;
   readonly multiuser: boolean;
   private readonly now: () => string;
 
   constructor(opts: LibraryServiceOptions) {
     this.index = opts.index;
-    this.catchUp = opts.catchUp ?? (() => {});
+    this.thumbnails = opts.thumbnails;
+    this.catchUp = opts.catchUp ?? (() => Promise.resolve());
     this.thumbnailChanged = opts.thumbnailChanged ?? (() => Promise.resolve());
     this.quota = opts.quota;
     this.docs = opts.docs;
-    this.owners = opts.owners ?? new OwnerStore(opts.index.db);
     this.multiuser = opts.multiuser;
     this.now = opts.now ?? (() => new Date().toISOString());
   }
@@ -126,39 +121,39 @@ export class LibraryService {
    * The index, after any client edit still waiting for its (briefly delayed) indexing has been
    * indexed: every answer, and every ownership check, sees every change the server has committed.
    */
-  private fresh(): IndexStore {
-    this.catchUp();
+  private async fresh(): Promise<WorkflowIndexStore> {
+    await this.catchUp();
     return this.index;
   }
 
   // ---- reads ---------------------------------------------------------------------------------------
 
-  list(viewer: Viewer, q: ListQuery): Page<WorkflowListItemDTO> {
-    const page = this.fresh().list(viewer, q);
+  async list(viewer: Viewer, q: ListQuery): Promise<Page<WorkflowListItemDTO>> {
+    const page = await (await this.fresh()).list(viewer, q);
     return { ...page, items: page.items.map(listItemDto) };
   }
 
-  tags(viewer: Viewer, f: Pick<Filters, 'categories' | 'isPublic'>): string[] {
-    return this.fresh().tags(viewer, f);
+  async tags(viewer: Viewer, f: Pick<Filters, 'categories' | 'isPublic'>): Promise<string[]> {
+    return (await this.fresh()).tags(viewer, f);
   }
 
-  countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Record<string, number> {
-    return this.fresh().countsByTag(viewer, tags, f);
+  async countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Promise<Record<string, number>> {
+    return (await this.fresh()).countsByTag(viewer, tags, f);
   }
 
-  countsByCategory(viewer: Viewer, categories: WorkflowCategory[], f: Pick<Filters, 'hasBeenOpened' | 'isPublic'>) {
-    return this.fresh().countsByCategory(viewer, categories, f);
+  async countsByCategory(viewer: Viewer, categories: WorkflowCategory[], f: Pick<Filters, 'hasBeenOpened' | 'isPublic'>) {
+    return (await this.fresh()).countsByCategory(viewer, categories, f);
   }
 
   /** GET /i/{id}. An invalid entry is a 422 naming the reason, for its owner; nobody else sees it. */
-  get(viewer: Viewer, workflowId: string): WorkflowRecordDTO {
-    const row = this.resolve(viewer, workflowId, 'read', FORBIDDEN_DETAIL.read);
+  async get(viewer: Viewer, workflowId: string): Promise<WorkflowRecordDTO> {
+    const row = await this.resolve(viewer, workflowId, 'read', FORBIDDEN_DETAIL.read);
     if (!row.valid || row.workflow === null) {
       throw new LibraryError(422, `Workflow is not valid: ${row.invalid_reason ?? 'unknown reason'}`);
     }
     return {
-      ...this.recordFromRow(viewer, row, JSON.parse(row.workflow) as Workflow),
-      thumbnail_url: thumbnailUrl(row.workflow_id, this.fresh().thumbnailVersion(row.workflow_id, row.user_id)),
+      ...(await this.recordFromRow(viewer, row, JSON.parse(row.workflow) as Workflow)),
+      thumbnail_url: thumbnailUrl(row.workflow_id, await this.thumbnails.version(row.workflow_id, row.user_id)),
     };
   }
 
@@ -197,7 +192,7 @@ export class LibraryService {
       throw new LibraryError(400, `workflow.id (${workflow.id}) does not match the workflow id in the path (${workflowId})`);
     }
     if (workflow.meta.category === 'default') throw new LibraryError(403, DEFAULT_READ_ONLY);
-    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    const row = await this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
     return this.writeEntry(viewer, row, (doc) => {
       try {
         return updateEntryWorkflow(doc, workflowId, workflow, { now: this.now() });
@@ -210,12 +205,12 @@ export class LibraryService {
 
   /** PATCH /i/{id}/is_public: also makes the `shared` tag agree (InvokeAI). */
   async setPublic(viewer: Viewer, workflowId: string, isPublic: boolean): Promise<WorkflowRecordDTO> {
-    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
+    const row = await this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
     return this.writeEntry(viewer, row, (doc) => setEntryPublic(doc, workflowId, isPublic, { now: this.now() }));
   }
 
   async delete(viewer: Viewer, workflowId: string): Promise<void> {
-    const row = this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.delete);
+    const row = await this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.delete);
     const document = libraryDocument(row.user_id);
     const removed = await this.docs.withDocument(document, (doc) => deleteEntry(doc, workflowId));
     if (!removed) throw new LibraryError(404, NOT_FOUND);
@@ -228,7 +223,7 @@ export class LibraryService {
    * (opened-doc.ts) for a default or someone else's workflow.
    */
   async setOpened(viewer: Viewer, workflowId: string): Promise<void> {
-    const row = this.resolve(viewer, workflowId, 'open', FORBIDDEN_DETAIL.read);
+    const row = await this.resolve(viewer, workflowId, 'open', FORBIDDEN_DETAIL.read);
     const at = this.now();
     const document = libraryDocument(viewer.userId);
     if (row.category === 'user' && row.user_id === viewer.userId) {
@@ -237,14 +232,14 @@ export class LibraryService {
     } else {
       await this.docs.withDocument(document, (doc) => recordOpened(doc, workflowId, at));
     }
-    this.fresh().setOpened(viewer.userId, workflowId, at);
+    await (await this.fresh()).applyChanges({ opened: [{ userId: viewer.userId, workflowId, openedAt: at }] });
   }
 
   // ---- thumbnails ----------------------------------------------------------------------------------
 
   /** Checks that the caller may change the thumbnail (before the upload is decoded). */
-  assertThumbnailWritable(viewer: Viewer, workflowId: string): void {
-    this.thumbnailTarget(viewer, workflowId);
+  async assertThumbnailWritable(viewer: Viewer, workflowId: string): Promise<void> {
+    await this.thumbnailTarget(viewer, workflowId);
   }
 
   /**
@@ -252,10 +247,10 @@ export class LibraryService {
    * id's owner), never a copy of the id in another library, so nobody can change the image the owner's
    * readers see, nor a default's.
    */
-  private thumbnailTarget(viewer: Viewer, workflowId: string): IndexRow {
-    const index = this.fresh();
-    const owner = this.owners.owner(workflowId);
-    const rows = index.rowsForId(workflowId);
+  private async thumbnailTarget(viewer: Viewer, workflowId: string): Promise<IndexRow> {
+    const index = await this.fresh();
+    const owner = await index.owner(workflowId);
+    const rows = await index.rowsForId(workflowId);
     const ownerRow = owner === null ? undefined : rows.find((r) => r.user_id === owner.userId && r.category === owner.category);
     const decision = ownerRow === undefined ? 'hidden' : decideAccess(viewer, this.asSeenBy(viewer, ownerRow), 'write');
     if (decision === 'ok' && ownerRow !== undefined) return ownerRow;
@@ -273,19 +268,19 @@ export class LibraryService {
    * carry the new version (`public` later if the owner's publishing rate budget is spent).
    */
   async setThumbnail(viewer: Viewer, workflowId: string, webp: Buffer): Promise<void> {
-    const row = this.thumbnailTarget(viewer, workflowId);
+    const row = await this.thumbnailTarget(viewer, workflowId);
     const version = randomUUID();
     await this.quota?.assertThumbnailFits(row.user_id, workflowId, webp.length);
-    this.fresh().putThumbnail(workflowId, row.user_id, webp, version);
-    this.quota?.thumbnailsChanged(row.user_id);
+    await this.thumbnails.put(workflowId, row.user_id, webp, version);
+    await this.quota?.thumbnailsChanged(row.user_id);
     await this.recordThumbnail(row, version);
   }
 
   async deleteThumbnail(viewer: Viewer, workflowId: string): Promise<void> {
-    const row = this.thumbnailTarget(viewer, workflowId);
+    const row = await this.thumbnailTarget(viewer, workflowId);
     // InvokeAI raises (500) when there is no file; deleting nothing is simply done here.
-    this.fresh().deleteThumbnail(workflowId, row.user_id);
-    this.quota?.thumbnailsChanged(row.user_id);
+    await this.thumbnails.delete(workflowId, row.user_id);
+    await this.quota?.thumbnailsChanged(row.user_id);
     await this.recordThumbnail(row, null);
   }
 
@@ -296,9 +291,9 @@ export class LibraryService {
   }
 
   /** GET thumbnail: no token (as InvokeAI: <img src> cannot send one; ids are unguessable uuids). */
-  thumbnail(workflowId: string): Thumbnail | null {
-    const owner = this.owners.owner(workflowId);
-    return owner === null ? null : this.fresh().thumbnail(workflowId, owner.userId);
+  async thumbnail(workflowId: string): Promise<Thumbnail | null> {
+    const owner = await this.index.owner(workflowId);
+    return owner === null ? null : this.thumbnails.get(workflowId, owner.userId);
   }
 
   // ---- helpers -------------------------------------------------------------------------------------
@@ -307,8 +302,8 @@ export class LibraryService {
    * The row a caller means by an id. Normally one row per id; if a client copied an id into a second
    * library, the caller's own row wins, then the first one they may use.
    */
-  private resolve(viewer: Viewer, workflowId: string, action: WorkflowAction, forbidden: string): IndexRow {
-    const rows = this.fresh().rowsForId(workflowId);
+  private async resolve(viewer: Viewer, workflowId: string, action: WorkflowAction, forbidden: string): Promise<IndexRow> {
+    const rows = await (await this.fresh()).rowsForId(workflowId);
     const own = rows.find((r) => r.user_id === viewer.userId && r.category === 'user');
     const ordered = own ? [own, ...rows.filter((r) => r !== own)] : rows;
     let refusal: 'default' | 'forbidden' | null = null;
@@ -339,9 +334,12 @@ export class LibraryService {
       if (!write(doc)) throw new LibraryError(404, NOT_FOUND);
       return this.recordFromDoc(viewer, doc, row.workflow_id, row.user_id);
     });
+    // Someone else's workflow (an administrator's write): the caller's own opened record.
+    if (row.user_id !== viewer.userId) record.opened_at = await this.index.openedAt(viewer.userId, row.workflow_id);
     return record;
   }
 
+  /** The record as the doc holds it; opened_at is the entry's for its owner, else null (the caller's is read after). */
   private recordFromDoc(viewer: Viewer, doc: Y.Doc, workflowId: string, userId: string): WorkflowRecordDTO {
     const read = readEntry(doc, workflowId);
     if (!read) throw new LibraryError(404, NOT_FOUND);
@@ -352,20 +350,20 @@ export class LibraryService {
       name: read.workflow.name,
       created_at: read.entry.created_at,
       updated_at: read.entry.updated_at,
-      opened_at: userId === viewer.userId ? read.entry.opened_at : this.fresh().openedAt(viewer.userId, workflowId),
+      opened_at: userId === viewer.userId ? read.entry.opened_at : null,
       user_id: userId,
       is_public: read.entry.is_public,
       workflow: read.workflow,
     };
   }
 
-  private recordFromRow(viewer: Viewer, row: IndexRow, workflow: Workflow): WorkflowRecordDTO {
+  private async recordFromRow(viewer: Viewer, row: IndexRow, workflow: Workflow): Promise<WorkflowRecordDTO> {
     return {
       workflow_id: row.workflow_id,
       name: row.name,
       created_at: row.created_at,
       updated_at: row.updated_at,
-      opened_at: this.fresh().openedAt(viewer.userId, row.workflow_id),
+      opened_at: await this.index.openedAt(viewer.userId, row.workflow_id),
       user_id: row.user_id,
       is_public: row.is_public,
       workflow,

@@ -4,20 +4,19 @@
 // server/http/routes.ts). Start order matters: the index first catches up with the store, then the
 // defaults are synced, then `public` is rebuilt from both, and only then does the server listen. The
 // defaults folder is then watched, so edits to it show without a restart.
-import type { Database } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { workflowsMap } from '../../shared/workflow/index.js';
 import type { Identity } from '../auth/principal.js';
 import type { UserStore } from '../auth/users.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import type { WorkflowIndexStore } from '../storage/index-store.js';
+import type { ThumbnailStore } from '../storage/thumbnail-store.js';
 import type { Extension } from '../sync/extension.js';
 import { syncDefaults } from './defaults.js';
 import { watchDefaults } from './defaults-watcher.js';
-import { IndexStore } from './index-store.js';
 import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter, type ThumbnailQuota } from './library-service.js';
-import { OwnerStore } from './owners.js';
 import { Publisher, type PublishLimits } from './publisher.js';
 import { indexedUsersGone, removeStoredLibrary, usersGone } from './user-removal.js';
 
@@ -31,7 +30,8 @@ export interface LibrarySync extends DocumentWriter {
 export const LIBRARY_EXTENSION = 'library';
 
 export interface LibraryOptions {
-  db: Database;
+  index: WorkflowIndexStore;
+  thumbnails: ThumbnailStore;
   users: UserStore;
   identity: Identity;
   sync: LibrarySync;
@@ -39,7 +39,7 @@ export interface LibraryOptions {
   multiuser: boolean;
   defaultsDir: string;
   /** Per-user storage quota; thumbnails count toward it. None by default. */
-  quota?: ThumbnailQuota;
+  quota?: ThumbnailQuota & { load(): Promise<void> };
   log?: (message: string) => void;
   /** How often the index is checked for libraries of users removed by another process. Default ORPHAN_SWEEP_MS. */
   orphanSweepMs?: number;
@@ -48,7 +48,7 @@ export interface LibraryOptions {
 }
 
 export interface Library {
-  index: IndexStore;
+  index: WorkflowIndexStore;
   indexer: Indexer;
   publisher: Publisher;
   service: LibraryService;
@@ -63,20 +63,19 @@ export const ORPHAN_SWEEP_MS = 5000;
 
 export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   const log = opts.log ?? ((message: string) => console.warn(`[library] ${message}`));
-  const index = new IndexStore(opts.db);
-  const owners = new OwnerStore(opts.db);
-  const indexer = new Indexer({ db: opts.db, index, store: opts.store, log, owners });
+  const { index, thumbnails } = opts;
+  const indexer = new Indexer({ index, store: opts.store, log });
   const publisher = new Publisher({
     index,
+    thumbnails,
     docs: opts.sync,
     users: opts.users,
     log,
-    owners,
     ...(opts.publishLimits ? { limits: opts.publishLimits } : {}),
   });
   const service = new LibraryService({
-    owners,
     index,
+    thumbnails,
     docs: opts.sync,
     multiuser: opts.multiuser,
     catchUp: () => indexer.catchUp(),
@@ -95,18 +94,24 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   try {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
     // nothing of theirs is indexed, served or published.
-    for (const userId of await usersGone(opts.db, opts.store)) {
+    for (const userId of await usersGone({ store: opts.store, index, thumbnails, users: opts.users })) {
       const workflows = await removeStoredLibrary(userId, { store: opts.store, index });
       log(`removed the library of deleted user ${userId} (${workflows} workflow${workflows === 1 ? '' : 's'})`);
     }
     await indexer.reconcile();
-    syncDefaults(index, opts.defaultsDir, log);
+    await syncDefaults(index, opts.defaultsDir, log);
     await publisher.rebuild();
+    // The quota's thumbnail bytes, read once before any client update is checked.
+    await opts.quota?.load();
   } catch (error) {
     opts.sync.removeExtension(LIBRARY_EXTENSION);
     throw error;
   }
-  const stopIndexListener = indexer.onChange((change) => void publisher.refresh(change.workflowIds));
+  const stopIndexListener = indexer.onChange((change) => {
+    void publisher.refresh(change.workflowIds);
+    // A removed row takes its thumbnail with it (WorkflowIndexStore.applyChanges).
+    void opts.quota?.thumbnailsChanged(change.userId);
+  });
 
   // A deleted user's library goes with them: emptied (so any open copy shows it), removed from the
   // store, the index and `public` (user-removal.ts). UserStore.remove awaits this, so the API answers
@@ -123,7 +128,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
             for (const id of Array.from(map.keys())) map.delete(id);
           });
         });
-        indexer.forgetLibrary(userId);
+        await indexer.forgetLibrary(userId);
         await removeStoredLibrary(userId, { store: opts.store, index });
         await publisher.idle();
       })().finally(() => removals.delete(userId));
@@ -143,26 +148,30 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   });
   // A user removed by another process (the CLI beside this server) raises no event here: their library
   // is found by this sweep and removed within ORPHAN_SWEEP_MS.
+  let sweeping = false;
   const sweep = setInterval(() => {
-    let gone: string[];
-    try {
-      gone = indexedUsersGone(opts.db);
-    } catch (error) {
-      log(`looking for libraries of deleted users failed: ${String(error)}`);
-      return;
-    }
-    for (const userId of gone) {
-      if (removals.has(userId)) continue;
-      void removeLibrary(userId).then(
-        () => log(`removed the library of deleted user ${userId}`),
-        (error: unknown) => log(`removing the library of deleted user ${userId} failed: ${String(error)}`),
-      );
-    }
+    // One sweep at a time: a slow store must not pile them up.
+    if (sweeping) return;
+    sweeping = true;
+    void indexedUsersGone({ index, users: opts.users })
+      .then(
+        (gone) => {
+          for (const userId of gone) {
+            if (removals.has(userId)) continue;
+            void removeLibrary(userId).then(
+              () => log(`removed the library of deleted user ${userId}`),
+              (error: unknown) => log(`removing the library of deleted user ${userId} failed: ${String(error)}`),
+            );
+          }
+        },
+        (error: unknown) => log(`looking for libraries of deleted users failed: ${String(error)}`),
+      )
+      .finally(() => (sweeping = false));
   }, opts.orphanSweepMs ?? ORPHAN_SWEEP_MS);
   sweep.unref();
 
   const reloadDefaults = async () => {
-    await publisher.refresh(syncDefaults(index, opts.defaultsDir, log));
+    await publisher.refresh(await syncDefaults(index, opts.defaultsDir, log));
   };
   // Changed files update their default, added files add one, removed files remove it, live.
   const defaultsWatcher = watchDefaults({ dir: opts.defaultsDir, reload: reloadDefaults, log });
@@ -182,7 +191,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       opts.sync.removeExtension(LIBRARY_EXTENSION);
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
       // next start has nothing to reindex.
-      indexer.flush();
+      await indexer.flush();
       stopIndexListener();
       // Writes still waiting for their owner's publishing rate budget are written now.
       await publisher.flushWaiting();

@@ -18,12 +18,17 @@
 import * as Y from 'yjs';
 import { PUBLIC_DOCUMENT, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { publicMap, putPublicEntry, removePublicEntry, type PublicEntry, type Workflow } from '../../shared/workflow/index.js';
-import type { IndexRow, IndexStore } from './index-store.js';
+import type { IndexRow, WorkflowIndexStore } from '../storage/index-store.js';
+import type { ThumbnailStore } from '../storage/thumbnail-store.js';
 import type { DocumentWriter } from './library-service.js';
-import { OwnerStore } from './owners.js';
+
+interface OwnerNames {
+  displayName: string | null;
+  email: string;
+}
 
 export interface OwnerLookup {
-  get(userId: string): { displayName: string | null; email: string } | null;
+  get(userId: string): OwnerNames | null | Promise<OwnerNames | null>;
 }
 
 export interface PublishLimits {
@@ -50,14 +55,20 @@ export const DEFAULT_PUBLISH_LIMITS: PublishLimits = {
 const MIN_COMPACT_BYTES = 1024 * 1024;
 
 export interface PublisherOptions {
-  index: IndexStore;
+  index: WorkflowIndexStore;
+  thumbnails: ThumbnailStore;
   docs: DocumentWriter;
   users: OwnerLookup;
   log: (message: string) => void;
   limits?: PublishLimits;
-  owners?: OwnerStore;
   /** Milliseconds, for the rate buckets. Default Date.now. */
   now?: () => number;
+}
+
+/** A row to publish, with its thumbnail version (read before the write). */
+interface Wanted {
+  row: IndexRow;
+  thumbnail: string | null;
 }
 
 /** One user's publishing rate budget: bytes that may be written now (negative: owed). */
@@ -78,12 +89,14 @@ export class Publisher {
    * such as every edit of a private workflow, without loading `public` and committing nothing to it.
    */
   private published: Set<string> | null = null;
-  private readonly index: IndexStore;
+  private readonly index: WorkflowIndexStore;
+  private readonly thumbnails: ThumbnailStore;
   private readonly docs: DocumentWriter;
   private readonly users: OwnerLookup;
+  /** owner_name per user, read ahead of the writes that publish their workflows (loadOwnerNames). */
+  private readonly ownerNames = new Map<string, string>();
   private readonly log: (message: string) => void;
   private readonly limits: PublishLimits;
-  private readonly owners: OwnerStore;
   private readonly now: () => number;
   private readonly buckets = new Map<string, Bucket>();
   /** Per user: ids waiting for the bucket to refill, and the timer that writes them. */
@@ -94,49 +107,71 @@ export class Publisher {
 
   constructor(opts: PublisherOptions) {
     this.index = opts.index;
+    this.thumbnails = opts.thumbnails;
     this.docs = opts.docs;
     this.users = opts.users;
     this.log = opts.log;
     this.limits = opts.limits ?? DEFAULT_PUBLISH_LIMITS;
-    this.owners = opts.owners ?? new OwnerStore(opts.index.db);
     this.now = opts.now ?? Date.now;
   }
 
   /** owner_name: the display name, else the email; "System" for the system user. */
   ownerName(userId: string): string {
     if (userId === SYSTEM_USER_ID) return 'System';
-    const user = this.users.get(userId);
-    return user?.displayName?.trim() || user?.email || userId;
+    return this.ownerNames.get(userId) ?? userId;
+  }
+
+  /**
+   * Reads the names of the owners of these rows that are not known yet, before the write: the user
+   * lookup is asynchronous, the write one synchronous transaction. refreshOwner forgets a name.
+   */
+  private async loadOwnerNames(rows: Iterable<IndexRow>): Promise<void> {
+    for (const { user_id: userId } of rows) {
+      if (userId === SYSTEM_USER_ID || this.ownerNames.has(userId)) continue;
+      const user = await this.users.get(userId);
+      this.ownerNames.set(userId, user?.displayName?.trim() || user?.email || userId);
+    }
   }
 
   /** Brings the public entries of these ids in line with the index (within each owner's rate budget). */
   refresh(workflowIds: Iterable<string>): Promise<void> {
     const ids = new Set(workflowIds);
-    // A change of one workflow can publish or withhold another of the same owner (their budget).
-    for (const id of this.allocate(this.ownersToAllocate(ids))) ids.add(id);
-    const published = this.published;
-    // A skipped id needs no write: whatever runs later reads the index afresh for every id it writes.
-    const due = [...ids].filter((id) => published === null || published.has(id) || this.wanted(id) !== null);
-    if (due.length === 0) return this.chain;
-    return this.enqueue((doc) => {
-      for (const id of due) this.applyWithinBudget(doc, id);
+    return this.run(async () => {
+      // A change of one workflow can publish or withhold another of the same owner (their budget).
+      for (const id of await this.allocate(await this.ownersToAllocate(ids))) ids.add(id);
+      const wanted = await this.wantedOf(ids);
+      const published = this.published;
+      // A skipped id needs no write: it is neither wanted nor published.
+      const due = [...ids].filter((id) => published === null || published.has(id) || wanted.get(id) !== null);
+      if (due.length === 0) return;
+      await this.writePublic((doc) => {
+        for (const id of due) this.applyWithinBudget(doc, id, wanted.get(id) ?? null);
+      });
     });
   }
 
   /** Rebuilds the whole document: every wanted entry written, every other entry removed. Not rate-limited. */
   rebuild(): Promise<void> {
-    this.allocate(this.usersWithSharedRows());
-    return this.enqueue((doc) => {
-      const wanted = new Map<string, IndexRow>();
-      for (const row of this.index.publishable()) if (!wanted.has(row.workflow_id)) wanted.set(row.workflow_id, row);
-      for (const id of Array.from(publicMap(doc).keys())) if (!wanted.has(id)) removePublicEntry(doc, id);
-      for (const [id, row] of wanted) this.apply(doc, id, row);
+    return this.run(async () => {
+      await this.allocate(await this.index.usersWithSharedRows());
+      const wanted = new Map<string, Wanted>();
+      for (const row of await this.index.publishable()) {
+        if (!wanted.has(row.workflow_id)) wanted.set(row.workflow_id, { row, thumbnail: null });
+      }
+      for (const [id, entry] of wanted) entry.thumbnail = await this.thumbnails.version(id, entry.row.user_id);
+      await this.loadOwnerNames([...wanted.values()].map((w) => w.row));
+      await this.writePublic((doc) => {
+        for (const id of Array.from(publicMap(doc).keys())) if (!wanted.has(id)) removePublicEntry(doc, id);
+        for (const [id, entry] of wanted) this.apply(doc, id, entry);
+      });
     });
   }
 
   /** Republishes the public workflows of one user (their name changed). */
-  refreshOwner(userId: string): Promise<void> {
-    return this.refresh(this.index.publishable().filter((r) => r.user_id === userId).map((r) => r.workflow_id));
+  async refreshOwner(userId: string): Promise<void> {
+    this.ownerNames.delete(userId);
+    const rows = await this.index.publishable();
+    return this.refresh(rows.filter((r) => r.user_id === userId).map((r) => r.workflow_id));
   }
 
   /** Writes every id still waiting for its owner's rate budget now (shutdown). */
@@ -148,8 +183,11 @@ export class Publisher {
       ids.push(...waiting.ids);
     }
     if (ids.length === 0) return this.chain;
-    return this.enqueue((doc) => {
-      for (const id of ids) this.apply(doc, id, this.wanted(id));
+    return this.run(async () => {
+      const wanted = await this.wantedOf(ids);
+      await this.writePublic((doc) => {
+        for (const id of ids) this.apply(doc, id, wanted.get(id) ?? null);
+      });
     });
   }
 
@@ -158,21 +196,31 @@ export class Publisher {
     return this.chain;
   }
 
-  private wanted(id: string): IndexRow | null {
-    return (
-      this.index
-        .rowsForId(id)
-        .find((r) => r.valid && (r.category === 'default' || (r.is_public && (r.unpublished_reason ?? null) === null))) ?? null
-    );
+  /**
+   * What `public` should hold for these ids as the index says now (null: nothing), with each
+   * thumbnail version and owner name read ahead of the synchronous write.
+   */
+  private async wantedOf(ids: Iterable<string>): Promise<Map<string, Wanted | null>> {
+    const out = new Map<string, Wanted | null>();
+    for (const id of ids) {
+      const row =
+        (await this.index.rowsForId(id)).find(
+          (r) => r.valid && (r.category === 'default' || (r.is_public && (r.unpublished_reason ?? null) === null)),
+        ) ?? null;
+      // From the thumbnails table, not the library entry: the table is what GET .../thumbnail serves.
+      out.set(id, row === null ? null : { row, thumbnail: await this.thumbnails.version(id, row.user_id) });
+    }
+    await this.loadOwnerNames([...out.values()].flatMap((w) => (w === null ? [] : [w.row])));
+    return out;
   }
 
   // ---- size budgets ------------------------------------------------------------------------------
 
   /** Users whose budgets these ids may change: owners of shared, published or withheld rows. */
-  private ownersToAllocate(ids: Set<string>): string[] {
+  private async ownersToAllocate(ids: Set<string>): Promise<string[]> {
     const users = new Set<string>();
     for (const id of ids) {
-      for (const row of this.index.rowsForId(id)) {
+      for (const row of await this.index.rowsForId(id)) {
         if (row.category !== 'user') continue;
         const relevant =
           (row.valid && row.is_public) || (row.unpublished_reason ?? null) !== null || this.published === null || this.published.has(id);
@@ -182,51 +230,32 @@ export class Publisher {
     return [...users];
   }
 
-  /** Every user with a valid shared workflow or a withheld one (start-up, when the limits may have changed). */
-  private usersWithSharedRows(): string[] {
-    return (
-      this.index.db
-        .prepare(
-          `SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user'
-           AND ((valid = 1 AND is_public = 1) OR unpublished_reason IS NOT NULL)`,
-        )
-        .all() as { user_id: string }[]
-    ).map((r) => r.user_id);
-  }
-
   /**
    * Decides which of each user's valid shared workflows fit in `public`: oldest shared first, each
    * no larger than maxWorkflowBytes, all together no more than maxUserBytes. Records the reason on
-   * every other one; returns the ids whose verdict changed.
+   * every other one (one write); returns the ids whose verdict changed.
    */
-  private allocate(userIds: Iterable<string>): string[] {
-    const changed: string[] = [];
+  private async allocate(userIds: Iterable<string>): Promise<string[]> {
+    const verdicts: { workflowId: string; userId: string; reason: string | null }[] = [];
     const { maxWorkflowBytes, maxUserBytes } = this.limits;
-    this.index.db.transaction(() => {
-      for (const userId of new Set(userIds)) {
-        const { shared, stale } = this.index.sharedRowsOf(userId);
-        let used = 0;
-        for (const row of shared) {
-          let reason: string | null = null;
-          if (row.bytes > maxWorkflowBytes) {
-            reason = `not published: at ${mebibytes(row.bytes)} it is larger than the ${mebibytes(maxWorkflowBytes)} this server publishes per shared workflow`;
-          } else if (used + row.bytes > maxUserBytes) {
-            reason = `not published: with it your shared workflows would take ${mebibytes(used + row.bytes)}, over the ${mebibytes(maxUserBytes)} this server publishes per user (unshare or shrink others first)`;
-          } else {
-            used += row.bytes;
-          }
-          if (reason !== row.unpublished_reason) {
-            this.index.setUnpublishedReason(row.workflow_id, userId, reason);
-            changed.push(row.workflow_id);
-          }
+    for (const userId of new Set(userIds)) {
+      const { shared, stale } = await this.index.sharedRowsOf(userId);
+      let used = 0;
+      for (const row of shared) {
+        let reason: string | null = null;
+        if (row.bytes > maxWorkflowBytes) {
+          reason = `not published: at ${mebibytes(row.bytes)} it is larger than the ${mebibytes(maxWorkflowBytes)} this server publishes per shared workflow`;
+        } else if (used + row.bytes > maxUserBytes) {
+          reason = `not published: with it your shared workflows would take ${mebibytes(used + row.bytes)}, over the ${mebibytes(maxUserBytes)} this server publishes per user (unshare or shrink others first)`;
+        } else {
+          used += row.bytes;
         }
-        for (const id of stale) {
-          this.index.setUnpublishedReason(id, userId, null);
-          changed.push(id);
-        }
+        if (reason !== row.unpublished_reason) verdicts.push({ workflowId: row.workflow_id, userId, reason });
       }
-    })();
-    return changed;
+      for (const id of stale) verdicts.push({ workflowId: id, userId, reason: null });
+    }
+    await this.index.setUnpublishedReasons(verdicts);
+    return verdicts.map((v) => v.workflowId);
   }
 
   // ---- rate budgets ------------------------------------------------------------------------------
@@ -249,10 +278,10 @@ export class Publisher {
    * Writes one id if its owner's bucket can pay for it, else puts it on the owner's waiting list.
    * Removals and defaults cost nothing; an unchanged entry is never written, so costs nothing.
    */
-  private applyWithinBudget(doc: Y.Doc, id: string): void {
-    const row = this.wanted(id);
-    if (row === null || row.workflow === null || row.category === 'default') {
-      this.apply(doc, id, row);
+  private applyWithinBudget(doc: Y.Doc, id: string, wanted: Wanted | null): void {
+    const row = wanted?.row ?? null;
+    if (wanted === null || row === null || row.workflow === null || row.category === 'default') {
+      this.apply(doc, id, wanted);
       return;
     }
     const waiting = this.waiting.get(row.user_id);
@@ -264,7 +293,7 @@ export class Publisher {
     const bucket = this.bucket(row.user_id);
     const needed = Math.min(cost, this.limits.maxWorkflowBytes);
     if (bucket.tokens >= needed) {
-      if (this.apply(doc, id, row)) bucket.tokens -= cost;
+      if (this.apply(doc, id, wanted)) bucket.tokens -= cost;
       return;
     }
     this.wait(row.user_id, id, needed - bucket.tokens);
@@ -286,21 +315,25 @@ export class Publisher {
     const waiting = this.waiting.get(userId);
     if (waiting === undefined) return;
     this.waiting.delete(userId);
-    void this.enqueue((doc) => {
-      let written = 0;
-      for (const id of waiting.ids) {
-        const row = this.wanted(id);
-        if (this.apply(doc, id, row) && row?.workflow) written += Buffer.byteLength(row.workflow);
-      }
-      this.bucket(userId).tokens -= written;
+    void this.run(async () => {
+      const wanted = await this.wantedOf(waiting.ids);
+      await this.writePublic((doc) => {
+        let written = 0;
+        for (const id of waiting.ids) {
+          const entry = wanted.get(id) ?? null;
+          if (this.apply(doc, id, entry) && entry?.row.workflow) written += Buffer.byteLength(entry.row.workflow);
+        }
+        this.bucket(userId).tokens -= written;
+      });
     });
   }
 
   // ---- writing -----------------------------------------------------------------------------------
 
-  /** Makes the entry of `id` what `row` says; true if it wrote a new or changed entry. */
-  private apply(doc: Y.Doc, id: string, row: IndexRow | null): boolean {
-    if (row === null || row.workflow === null) {
+  /** Makes the entry of `id` what `wanted` says; true if it wrote a new or changed entry. */
+  private apply(doc: Y.Doc, id: string, wanted: Wanted | null): boolean {
+    const row = wanted?.row ?? null;
+    if (wanted === null || row === null || row.workflow === null) {
       removePublicEntry(doc, id);
       return false;
     }
@@ -313,9 +346,7 @@ export class Publisher {
       created_at: row.created_at,
       updated_at: row.updated_at,
     };
-    // From the thumbnails table, not the library entry: the table is what GET .../thumbnail serves.
-    const thumbnail = this.index.thumbnailVersion(id, row.user_id);
-    if (thumbnail !== null) entry.thumbnail = thumbnail;
+    if (wanted.thumbnail !== null) entry.thumbnail = wanted.thumbnail;
     try {
       return putPublicEntry(doc, id, entry);
     } catch (error) {
@@ -326,34 +357,35 @@ export class Publisher {
     }
   }
 
-  private enqueue(write: (doc: Y.Doc) => void): Promise<void> {
-    // One transaction: a refresh of many entries reaches clients as one update.
-    const run = () =>
-      this.docs.withDocument(PUBLIC_DOCUMENT, (doc) => {
-        this.published = null;
-        let appended = 0;
-        const measure = (update: Uint8Array) => (appended += update.length);
-        doc.on('update', measure);
-        try {
-          doc.transact(() => write(doc));
-        } finally {
-          doc.off('update', measure);
-        }
-        this.foldLogIfDue(doc, appended);
-        // Only the publisher writes `public`, so after this write its keys are the published ids.
-        return new Set(publicMap(doc).keys());
-      });
-    const next = this.chain
-      .then(run, run)
-      .then((published) => {
-        this.published = published;
-      })
-      .catch((error: unknown) => {
-        this.published = null;
-        this.log(`publishing failed: ${String(error)}`);
-      });
+  /**
+   * Queues a publishing task: tasks run one at a time, each reading the index when it runs (so what
+   * it writes is the latest), and a failed one is logged without stopping the next.
+   */
+  private run(task: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(task).catch((error: unknown) => {
+      this.published = null;
+      this.log(`publishing failed: ${String(error)}`);
+    });
     this.chain = next;
     return next;
+  }
+
+  /** One transaction on `public`: a refresh of many entries reaches clients as one update. */
+  private async writePublic(write: (doc: Y.Doc) => void): Promise<void> {
+    this.published = await this.docs.withDocument(PUBLIC_DOCUMENT, (doc) => {
+      this.published = null;
+      let appended = 0;
+      const measure = (update: Uint8Array) => (appended += update.length);
+      doc.on('update', measure);
+      try {
+        doc.transact(() => write(doc));
+      } finally {
+        doc.off('update', measure);
+      }
+      this.foldLogIfDue(doc, appended);
+      // Only the publisher writes `public`, so after this write its keys are the published ids.
+      return new Set(publicMap(doc).keys());
+    });
   }
 
   /**

@@ -4,66 +4,75 @@
 // running), and the start-up check for libraries whose owner is gone (a user row deleted by an older
 // version, or by hand). Their workflow ids stay owned by them (workflow_owners), so no other library
 // can ever take one over.
-import type { Database } from 'better-sqlite3';
 import { libraryDocument, parseDocumentName, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import type { DocumentStore } from '../storage/document-store.js';
-import type { IndexStore } from './index-store.js';
+import type { WorkflowIndexStore } from '../storage/index-store.js';
+import type { ThumbnailStore } from '../storage/thumbnail-store.js';
 
 export interface StoredLibraryRemoval {
   store: DocumentStore;
-  index: IndexStore;
+  index: WorkflowIndexStore;
+}
+
+/** Whether users have an account (UserStore): one batch lookup when it offers one, else one per user. */
+export interface AccountLookup {
+  get(userId: string): unknown;
+  getMany?(userIds: readonly string[]): Promise<Map<string, unknown>>;
 }
 
 /**
- * Removes the stored library of `userId` and everything the index derived from it. `public` is not
- * touched here: the running server republishes the ids (library.ts), and at start `public` is rebuilt
- * from the index, which no longer has them. Returns how many workflows the library held.
+ * Removes the stored library of `userId` and everything the index derived from it (rows, opens,
+ * thumbnails, the indexed seq). `public` is not touched here: the running server republishes the ids
+ * (library.ts), and at start `public` is rebuilt from the index, which no longer has them. Returns how
+ * many workflows the library held.
  */
 export async function removeStoredLibrary(userId: string, deps: StoredLibraryRemoval): Promise<number> {
   const name = libraryDocument(userId);
-  const workflows = deps.index.idsOf(userId, 'user').length;
+  const workflows = (await deps.index.idsOf(userId, 'user')).length;
   await deps.store.delete(name);
-  deps.index.deleteUser(userId, name);
+  await deps.index.deleteUser(userId, name);
   return workflows;
+}
+
+/** The users of `candidates` without an account, the system user never among them, sorted. */
+async function withoutAccount(candidates: Iterable<string>, users: AccountLookup): Promise<string[]> {
+  const ids = [...new Set(candidates)].filter((userId) => userId !== SYSTEM_USER_ID);
+  if (ids.length === 0) return [];
+  if (users.getMany !== undefined) {
+    const existing = await users.getMany(ids);
+    return ids.filter((userId) => !existing.has(userId)).sort();
+  }
+  const gone: string[] = [];
+  for (const userId of ids) if ((await users.get(userId)) === null) gone.push(userId);
+  return gone.sort();
 }
 
 /**
  * Users who left something behind but have no account: a stored library document, index rows,
  * opens or thumbnails. The system user (the defaults, the single-user library) is never one.
  */
-export async function usersGone(db: Database, store: DocumentStore): Promise<string[]> {
+export async function usersGone(deps: {
+  store: DocumentStore;
+  index: WorkflowIndexStore;
+  thumbnails: ThumbnailStore;
+  users: AccountLookup;
+}): Promise<string[]> {
   const found = new Set<string>();
   const prefix = libraryDocument('');
-  const indexed = db
-    .prepare('SELECT document AS doc FROM workflow_index_state WHERE substr(document, 1, ?) = ?')
-    .all(prefix.length, prefix) as { doc: string }[];
-  const documents = [...(await store.storedSeqs(prefix)).keys(), ...indexed.map((row) => row.doc)];
+  const documents = [...(await deps.store.storedSeqs(prefix)).keys(), ...(await deps.index.indexedDocuments())];
   for (const doc of documents) {
     const parsed = parseDocumentName(doc);
     if (parsed?.kind === 'library') found.add(parsed.userId);
   }
-  const owners = db
-    .prepare(
-      `SELECT user_id FROM workflow_index WHERE category = 'user' UNION SELECT user_id FROM workflow_opened
-       UNION SELECT user_id FROM workflow_thumbnails`,
-    )
-    .all() as { user_id: string }[];
-  for (const { user_id } of owners) found.add(user_id);
-  const exists = db.prepare('SELECT 1 FROM users WHERE user_id = ?');
-  return [...found].filter((userId) => userId !== SYSTEM_USER_ID && exists.get(userId) === undefined).sort();
+  for (const userId of await deps.index.indexedUsers()) found.add(userId);
+  for (const userId of (await deps.thumbnails.bytesByOwner()).keys()) found.add(userId);
+  return withoutAccount(found, deps.users);
 }
 
 /**
  * Users with index rows but no account, cheaply (the running server's sweep: a user removed by the CLI
- * beside it). The index is what REST serves and the publisher publishes from.
+ * beside it, or on another node). The index is what REST serves and the publisher publishes from.
  */
-export function indexedUsersGone(db: Database): string[] {
-  return (
-    db
-      .prepare(
-        `SELECT DISTINCT w.user_id FROM workflow_index w WHERE w.category = 'user' AND w.user_id <> ?
-         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = w.user_id)`,
-      )
-      .all(SYSTEM_USER_ID) as { user_id: string }[]
-  ).map((r) => r.user_id);
+export async function indexedUsersGone(deps: { index: WorkflowIndexStore; users: AccountLookup }): Promise<string[]> {
+  return withoutAccount(await deps.index.usersWithRows(), deps.users);
 }

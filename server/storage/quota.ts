@@ -3,10 +3,10 @@
 // them) and the bytes of their thumbnail images. The limit is the same for every user,
 // administrators and the single-user mode's `system` library included (`--user-quota-mb`, 0 = none).
 // The `public` document is written by the server only and has no quota.
-import type { Database, Statement } from 'better-sqlite3';
 import * as Y from 'yjs';
 import { libraryDocument, parseDocumentName } from '../../shared/protocol.js';
 import { QuotaExceededError } from './storage-errors.js';
+import type { ThumbnailStore } from './thumbnail-store.js';
 
 export interface QuotaLimit {
   limitBytes: number;
@@ -66,7 +66,7 @@ export function exceeded(check: QuotaCheck & { limit: QuotaLimit }): QuotaExceed
 }
 
 export interface UserQuotaOptions {
-  db: Database;
+  thumbnails: ThumbnailStore;
   /** 0 = unlimited. */
   limitBytes: number;
   /** Stored bytes of a document (the sync server's count, loading the document if needed). */
@@ -74,56 +74,74 @@ export interface UserQuotaOptions {
 }
 
 /**
- * The quota of library documents, with each user's thumbnail bytes remembered between checks (a
- * check runs on every client update): refreshed when a thumbnail is stored through the service,
- * and re-read before any refusal, so a stale count can delay nothing but never refuse wrongly.
+ * The quota of library documents. The check before a client update is applied is synchronous (it runs
+ * in the room, on every update), so each user's thumbnail bytes are remembered: all of them read once
+ * at start (load), and read again whenever a thumbnail of the user is stored or removed through this
+ * server (thumbnailsChanged: the service, the importer, the library when index rows, and so their
+ * images, go). A check that would refuse (`fresh`) also starts a re-read, so a count made stale by
+ * another node is right for the next check; a thumbnail upload, being async, always reads afresh.
  */
 export class UserQuota implements DocumentQuota {
   readonly limitBytes: number;
-  private readonly thumbnailBytesStmt: Statement<[string], { bytes: number | null }>;
-  private readonly thumbnailOfStmt: Statement<[string, string], { bytes: number }>;
-  private readonly thumbnailCache = new Map<string, number>();
+  private readonly thumbnailBytesOf = new Map<string, number>();
+  /** The latest re-read per user: a slower earlier one must not overwrite its result. */
+  private readonly reads = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: UserQuotaOptions) {
     this.limitBytes = opts.limitBytes;
-    // Thumbnails are keyed by their owner (migration 0004); length() of a blob reads no image data.
-    this.thumbnailBytesStmt = opts.db.prepare('SELECT sum(length(image)) AS bytes FROM workflow_thumbnails WHERE user_id = ?');
-    this.thumbnailOfStmt = opts.db.prepare('SELECT length(image) AS bytes FROM workflow_thumbnails WHERE workflow_id = ? AND user_id = ?');
+  }
+
+  /** Reads every user's thumbnail bytes (before the first check; again after a lost connection). */
+  async load(): Promise<void> {
+    if (this.limitBytes === 0) return;
+    const all = await this.opts.thumbnails.bytesByOwner();
+    this.thumbnailBytesOf.clear();
+    for (const [userId, bytes] of all) this.thumbnailBytesOf.set(userId, bytes);
   }
 
   limitFor(name: string, fresh: boolean): QuotaLimit | null {
     if (this.limitBytes === 0) return null;
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return null;
-    return { limitBytes: this.limitBytes, otherBytes: this.thumbnailBytes(parsed.userId, fresh) };
+    if (fresh) void this.thumbnailsChanged(parsed.userId);
+    return { limitBytes: this.limitBytes, otherBytes: this.thumbnailBytes(parsed.userId) };
   }
 
-  thumbnailBytes(userId: string, fresh: boolean): number {
-    const known = fresh ? undefined : this.thumbnailCache.get(userId);
-    if (known !== undefined) return known;
-    const bytes = this.thumbnailBytesStmt.get(userId)?.bytes ?? 0;
-    this.thumbnailCache.set(userId, bytes);
-    return bytes;
+  /** The remembered thumbnail bytes of `userId` (0 for a user without images). */
+  thumbnailBytes(userId: string): number {
+    return this.thumbnailBytesOf.get(userId) ?? 0;
   }
 
   /**
    * Refuses (before it is stored) a thumbnail that would take `userId` past the quota; a replaced
-   * image of the same workflow no longer counts.
+   * image of the same workflow no longer counts. Reads the stored bytes now, not the remembered ones.
    */
   async assertThumbnailFits(userId: string, workflowId: string, imageBytes: number): Promise<void> {
     if (this.limitBytes === 0) return;
     const documentBytes = await this.opts.documentBytes(libraryDocument(userId));
-    const replaced = this.thumbnailOfStmt.get(workflowId, userId)?.bytes ?? 0;
+    const replaced = await this.opts.thumbnails.imageBytes(workflowId, userId);
     const check = {
-      limit: { limitBytes: this.limitBytes, otherBytes: this.thumbnailBytes(userId, true) - replaced },
+      limit: { limitBytes: this.limitBytes, otherBytes: (await this.opts.thumbnails.bytesOf(userId)) - replaced },
       storedBytes: documentBytes,
       addedBytes: imageBytes,
     };
     if (!fits(check)) throw exceeded(check);
   }
 
-  /** A thumbnail of `userId` was stored or removed: the next check reads their bytes again. */
-  thumbnailsChanged(userId: string): void {
-    this.thumbnailCache.delete(userId);
+  /** A thumbnail of `userId` was stored or removed: their bytes are read again (resolves when read). */
+  thumbnailsChanged(userId: string): Promise<void> {
+    if (this.limitBytes === 0) return Promise.resolve();
+    const read: Promise<void> = this.opts.thumbnails.bytesOf(userId).then(
+      (bytes) => {
+        if (this.reads.get(userId) === read) this.thumbnailBytesOf.set(userId, bytes);
+      },
+      // The remembered count stays; the next change or refusal reads again.
+      () => undefined,
+    );
+    this.reads.set(userId, read);
+    void read.then(() => {
+      if (this.reads.get(userId) === read) this.reads.delete(userId);
+    });
+    return read;
   }
 }

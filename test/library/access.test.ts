@@ -2,7 +2,7 @@
 // plus invalid entries and single-user mode.
 import { describe, expect, it } from 'vitest';
 import { decideAccess, type AccessDecision, type AccessTarget, type WorkflowAction } from '../../server/library/access.js';
-import type { Viewer } from '../../server/library/index-store.js';
+import type { Viewer } from '../../server/storage/index-store.js';
 
 const owner: Viewer = { userId: 'alice', isAdmin: false, multiuser: true };
 const other: Viewer = { userId: 'bob', isAdmin: false, multiuser: true };

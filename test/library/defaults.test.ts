@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/database.js';
 import { syncDefaults } from '../../server/library/defaults.js';
-import { IndexStore } from '../../server/library/index-store.js';
+import { SqliteIndexStore } from '../../server/storage/sqlite/index-store.js';
 import { FIXTURES_DIR } from '../api/fixtures.js';
 
 let dir: string;
 let defaults: string;
 let db: Database;
-let index: IndexStore;
+let index: SqliteIndexStore;
 let logs: string[];
 const log = (line: string) => logs.push(line);
 
@@ -20,7 +20,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'flowshelf-defaults-'));
   defaults = join(dir, 'defaults');
   db = openDatabase(join(dir, 'flowshelf.db'));
-  index = new IndexStore(db);
+  index = new SqliteIndexStore(db);
   logs = [];
   mkdirSync(defaults);
   for (const f of readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json'))) copyFileSync(join(FIXTURES_DIR, f), join(defaults, f));
@@ -30,25 +30,25 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const defaultIds = () => index.idsOf('system', 'default').sort();
+const defaultIds = async () => (await index.idsOf('system', 'default')).sort();
 
-it('loads all 26 InvokeAI defaults as category default, owner system, not shared', () => {
-  expect(syncDefaults(index, defaults, log)).toHaveLength(26);
+it('loads all 26 InvokeAI defaults as category default, owner system, not shared', async () => {
+  expect(await syncDefaults(index, defaults, log)).toHaveLength(26);
   expect(logs).toEqual([]);
-  const row = index.row('default_444fe292-896b-44fd-bfc6-c0b5d220fffc', 'system', 'default');
+  const row = await index.row('default_444fe292-896b-44fd-bfc6-c0b5d220fffc', 'system', 'default');
   expect(row).toMatchObject({ category: 'default', user_id: 'system', is_public: false, valid: true, name: 'Text to Image - FLUX' });
   // Nothing changed on disk: a second sync changes nothing.
-  expect(syncDefaults(index, defaults, log)).toEqual([]);
+  expect(await syncDefaults(index, defaults, log)).toEqual([]);
 });
 
-it('skips bad files with one line naming each, and loads the rest', () => {
+it('skips bad files with one line naming each, and loads the rest', async () => {
   const fixture = JSON.parse(readFileSync(join(defaults, 'Flux Text to Image.json'), 'utf8'));
   writeFileSync(join(defaults, 'broken.json'), '{ not json');
   writeFileSync(join(defaults, 'no-prefix.json'), JSON.stringify({ ...fixture, id: 'mine' }));
   writeFileSync(join(defaults, 'user-category.json'), JSON.stringify({ ...fixture, id: 'default_x', meta: { ...fixture.meta, category: 'user' } }));
   writeFileSync(join(defaults, 'invalid.json'), JSON.stringify({ ...fixture, id: 'default_y', nodes: {} }));
-  syncDefaults(index, defaults, log);
-  expect(defaultIds()).toHaveLength(26);
+  await syncDefaults(index, defaults, log);
+  expect(await defaultIds()).toHaveLength(26);
   expect(logs).toHaveLength(4);
   expect(logs.every((l) => !l.includes('\n'))).toBe(true);
   expect(logs.find((l) => l.includes('broken.json'))).toMatch(/skipped: not JSON/);
@@ -57,14 +57,14 @@ it('skips bad files with one line naming each, and loads the rest', () => {
   expect(logs.find((l) => l.includes('invalid.json'))).toMatch(/nodes: /);
 });
 
-it('a changed file updates its default and a removed file removes it', () => {
-  syncDefaults(index, defaults, log);
+it('a changed file updates its default and a removed file removes it', async () => {
+  await syncDefaults(index, defaults, log);
   const file = join(defaults, 'Flux Text to Image.json');
   const json = JSON.parse(readFileSync(file, 'utf8'));
   writeFileSync(file, JSON.stringify({ ...json, name: 'Renamed default' }));
   unlinkSync(join(defaults, 'SD3.5 Text to Image.json'));
-  const changed = syncDefaults(index, defaults, log).sort();
+  const changed = (await syncDefaults(index, defaults, log)).sort();
   expect(changed).toEqual([json.id, 'default_dbe46d95-22aa-43fb-9c16-94400d0ce2fd'].sort());
-  expect(index.row(json.id, 'system', 'default')?.name).toBe('Renamed default');
-  expect(defaultIds()).toHaveLength(25);
+  expect((await index.row(json.id, 'system', 'default'))?.name).toBe('Renamed default');
+  expect(await defaultIds()).toHaveLength(25);
 });
