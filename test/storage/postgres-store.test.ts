@@ -217,6 +217,22 @@ describe('PostgresDocumentStore with several nodes', () => {
     expect(Object.keys(rebuild(after)).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `k${i + 1}`).sort());
   });
 
+  it('document names with array-literal characters and large updates are stored exactly', async () => {
+    const url = await migratedDatabase();
+    const store = new PostgresDocumentStore(poolFor(url));
+    const names = ['NULL', 'a,b', '{x}', 'quote"d', 'back\\slash', ' spaced ', 'ünïcødé/名前', ''];
+    const seqs = await store.append(names.map((name) => ({ name, update: update(name) })));
+    expect([...seqs.keys()].sort()).toEqual([...names].sort());
+    for (const name of names) expect(rebuild(await store.load(name))).toEqual({ [name]: name });
+    expect([...(await store.storedSeqs('')).keys()].sort()).toEqual([...names].sort());
+    // A large update (8 MiB of bytes, as a big pasted workflow would make) in a batch with a small one.
+    const big = new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 7919) % 251);
+    await store.append([{ name: 'library/big', update: big }, { name: 'library/big', update: update('small') }]);
+    const loaded = await store.load('library/big');
+    expect(loaded.updates).toHaveLength(2);
+    expect(Buffer.compare(Buffer.from(loaded.updates[0]!), Buffer.from(big))).toBe(0);
+  });
+
   it('a stopped PostgreSQL makes append reject as "unavailable"; the same store works again once it is back', async () => {
     const url = await migratedDatabase();
     const logs: string[] = [];
