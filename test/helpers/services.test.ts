@@ -57,6 +57,27 @@ describe('test services', () => {
     }
   });
 
+  it('PostgreSQL crashed (immediate shutdown) keeps every acknowledged commit after its restart', async () => {
+    const postgres = await startPostgres();
+    try {
+      const url = await postgres.createDatabase();
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => undefined); // the crash cuts this connection
+      await client.connect();
+      await client.query('CREATE TABLE acked (n integer)');
+      for (let n = 1; n <= 200; n++) await client.query('INSERT INTO acked VALUES ($1)', [n]);
+      await postgres.pause({ crash: true });
+      await client.end().catch(() => undefined);
+      await postgres.resume();
+      const after = new pg.Client({ connectionString: url });
+      await after.connect();
+      expect((await after.query('SELECT count(*)::int AS c FROM acked')).rows[0]).toEqual({ c: 200 });
+      await after.end();
+    } finally {
+      await postgres.stop();
+    }
+  });
+
   it('Redis starts, answers PING, restarts empty on the same port, and is gone after stop', async () => {
     const redis = await startRedis();
     const client = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: null });

@@ -29,8 +29,12 @@ export interface PostgresService {
   readonly folder: string;
   /** The PostgreSQL server's port (to stop and restart it on the same address in outage tests). */
   readonly port: number;
-  /** Stops the server (fast shutdown: open connections are cut) and keeps its data; resume() starts it again. */
-  pause(): Promise<void>;
+  /**
+   * Stops the server and keeps its data; resume() starts it again. Default: fast shutdown (open
+   * connections are cut, a checkpoint is written). `crash`: immediate shutdown, as a crashed server
+   * (no checkpoint; the next start recovers from the WAL).
+   */
+  pause(options?: { crash?: boolean }): Promise<void>;
   /** Starts a paused server again on the same port and data. */
   resume(): Promise<void>;
   /** Stops the server and removes its folder. */
@@ -212,7 +216,9 @@ export async function startPostgres(): Promise<PostgresService> {
       port = fixedPort ?? (await freePort());
       const child = spawnGuarded(
         join(bin, 'postgres'),
-        ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=200'],
+        // fsync off: a test machine's crash may lose the data, a killed PostgreSQL may not (commits still
+        // reach the OS before they are acknowledged: synchronous_commit stays on).
+        ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
         // SIGINT: fast shutdown, so an orphaned server stops without waiting for its clients.
         { cwd: dir, as, deathSignal: 'INT' },
       );
@@ -257,8 +263,8 @@ export async function startPostgres(): Promise<PostgresService> {
       }
       return `postgres://${role}:${password}@127.0.0.1:${port}/${encodeURIComponent(dbName)}`;
     },
-    async pause() {
-      if (server) await stopChild(server, 'SIGINT');
+    async pause(options?: { crash?: boolean }) {
+      if (server) await stopChild(server, options?.crash ? 'SIGQUIT' : 'SIGINT');
       server = null;
     },
     async resume() {
