@@ -233,6 +233,18 @@ describe('PostgresDocumentStore with several nodes', () => {
     expect(Buffer.compare(Buffer.from(loaded.updates[0]!), Buffer.from(big))).toBe(0);
   });
 
+  it('every acknowledged append survives PostgreSQL crashing, and numbering goes on after its recovery', async () => {
+    const url = await migratedDatabase();
+    const store = new PostgresDocumentStore(poolFor(url, () => undefined));
+    for (let i = 1; i <= 50; i++) expect((await store.append([{ name: 'library/u', update: update(`k${i}`) }])).get('library/u')).toBe(i);
+    await postgres.pause({ crash: true });
+    await postgres.resume();
+    const loaded = await store.load('library/u');
+    expect(loaded.lastSeq).toBe(50);
+    expect(Object.keys(rebuild(loaded))).toHaveLength(50);
+    expect((await store.append([{ name: 'library/u', update: update('after') }])).get('library/u')).toBe(51);
+  });
+
   it('a stopped PostgreSQL makes append reject as "unavailable"; the same store works again once it is back', async () => {
     const url = await migratedDatabase();
     const logs: string[] = [];
