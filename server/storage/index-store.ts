@@ -202,5 +202,25 @@ export function openedLater(known: string | null, at: string): boolean {
   return known === null || Date.parse(known) < Date.parse(at);
 }
 
+/**
+ * InvokeAI's owner filter: a regular user in multiuser mode who asks for user workflows without
+ * asking for public ones only sees their own (plus every default). Every other combination already
+ * restricts the result to defaults or public rows, so nothing private leaks.
+ */
+export function ownerFilterApplies(viewer: Viewer, hasUserCategory: boolean, isPublic: boolean | undefined): boolean {
+  return viewer.multiuser && !viewer.isAdmin && hasUserCategory && isPublic !== true;
+}
+
+export function hasUserCategoryForList(categories: WorkflowCategory[] | undefined): boolean {
+  return !categories || categories.length === 0 || categories.includes('user');
+}
+
+/** The distinct trimmed tags of comma-separated tag strings, sorted by code unit (Python's sorted()). */
+export function splitSortedTags(tagStrings: string[]): string[] {
+  const all = new Set<string>();
+  for (const tags of tagStrings) for (const t of tags.split(',')) if (t.trim() !== '') all.add(t.trim());
+  return [...all].sort();
+}
+
 /** Ids with this prefix belong to the defaults folder; a library can never claim one. */
 export const RESERVED_ID_PREFIX = 'default_';

@@ -157,6 +157,21 @@ export function indexStoreSuite(name: string, create: () => Promise<IndexFixture
         expect(await ids(alice, { query: '   ' })).toHaveLength((await ids(alice)).length);
       });
 
+      it('only ASCII letters fold, in the filters and in the name order (SQLite LIKE and NOCASE)', async () => {
+        await upsert(
+          row('e1', 'alice', { name: 'Élan pie', tags: 'Ünique' }),
+          row('e2', 'alice', { name: 'éclair pie' }),
+          row('e3', 'alice', { name: 'Zed pie' }),
+        );
+        expect(await ids(alice, { query: 'élan' })).toEqual([]);
+        expect(await ids(alice, { query: 'ÉLAN' })).toEqual(['e1']);
+        expect(await ids(alice, { query: 'éLaN' })).toEqual([]);
+        expect(await ids(alice, { tags: ['ünique'] })).toEqual([]);
+        expect(await ids(alice, { tags: ['ÜNIQUE'] })).toEqual(['e1']);
+        // Byte order after folding A-Z: every non-ASCII first letter sorts after 'z', É (C3 89) before é (C3 A9).
+        expect(await ids(alice, { query: 'pie' })).toEqual(['e3', 'e1', 'e2']);
+      });
+
       it('opened is per user: one user opening a workflow does not mark it opened for another', async () => {
         await opened('alice', 'default_one', '2026-02-01T00:00:00.000Z');
         expect(await ids(alice, { hasBeenOpened: true })).toEqual(['default_one']);

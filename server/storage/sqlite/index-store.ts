@@ -3,10 +3,13 @@
 // removal of a row's image). Synchronous inside, settled promises outside.
 import type { Database, Statement } from 'better-sqlite3';
 import {
+  hasUserCategoryForList,
   likeSubstring,
   openedLater,
+  ownerFilterApplies,
   RESERVED_ID_PREFIX,
   sameContent,
+  splitSortedTags,
   type AppliedChanges,
   type Filters,
   type IndexChanges,
@@ -48,19 +51,6 @@ const FROM = `
 interface Where {
   sql: string;
   params: Record<string, unknown>;
-}
-
-/**
- * InvokeAI's owner filter: a regular user in multiuser mode who asks for user workflows without
- * asking for public ones only sees their own (plus every default). Every other combination already
- * restricts the result to defaults or public rows, so nothing private leaks.
- */
-export function ownerFilterApplies(viewer: Viewer, hasUserCategory: boolean, isPublic: boolean | undefined): boolean {
-  return viewer.multiuser && !viewer.isAdmin && hasUserCategory && isPublic !== true;
-}
-
-export function hasUserCategoryForList(categories: WorkflowCategory[] | undefined): boolean {
-  return !categories || categories.length === 0 || categories.includes('user');
 }
 
 function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where {
@@ -384,11 +374,4 @@ export class SqliteIndexStore implements WorkflowIndexStore {
       this.db.prepare(`SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user' ORDER BY user_id`).all() as { user_id: string }[]
     ).map((r) => r.user_id);
   }
-}
-
-/** The distinct trimmed tags of comma-separated tag strings, sorted by code unit (Python's sorted()). */
-export function splitSortedTags(tagStrings: string[]): string[] {
-  const all = new Set<string>();
-  for (const tags of tagStrings) for (const t of tags.split(',')) if (t.trim() !== '') all.add(t.trim());
-  return [...all].sort();
 }
