@@ -8,15 +8,13 @@ import { addsContent, exceeded, fits, type DocumentQuota } from '../storage/quot
 import type { QuotaExceededError } from '../storage/storage-errors.js';
 import { AwarenessRelay } from './awareness-relay.js';
 import { encodeAwareness, encodeSyncStep2, encodeUpdate, type AwarenessEntry } from './messages.js';
+import { RemoteOrigin } from './origins.js';
 import { checkClientUpdate } from './update-limits.js';
 
 /** What a room needs from a connection: sending and closing, nothing of the socket. */
 export interface RoomMember {
   send(frame: Uint8Array): void;
 }
-
-/** Origin of updates that came through the fan-out: committed by another process already. */
-export const FANOUT_ORIGIN = Symbol('fanout');
 
 /**
  * 'refused': the update breaks the limits of update-limits.ts (too deep or a value too large: 4413)
@@ -33,7 +31,10 @@ export class DocumentRoom {
   idleTimer: NodeJS.Timeout | null = null;
   /** Updates applied to the doc but not yet committed. */
   uncommitted = 0;
-  /** Highest store sequence number known to be in the doc (for compaction). */
+  /**
+   * Highest store sequence number S such that every update with seq <= S is in the doc (contiguous:
+   * with several nodes, room-link.ts keeps it so). Compaction folds up to it, never further.
+   */
   committedSeq: number;
   /** Committed updates since the last compaction. */
   sinceCompaction: number;
@@ -62,6 +63,8 @@ export class DocumentRoom {
       log(message: string): void;
       quota?: DocumentQuota | undefined;
       compactSoon?(room: DocumentRoom): void;
+      /** Awareness entries of this node's members that others accepted, for the other nodes. */
+      publishAwareness?(room: DocumentRoom, entries: AwarenessEntry[]): void;
     },
   ) {
     this.doc = doc;
@@ -69,7 +72,8 @@ export class DocumentRoom {
     this.committedSeq = stored.lastSeq;
     this.sinceCompaction = stored.updates;
     this.onUpdate = (update, origin) => {
-      if (origin === FANOUT_ORIGIN) {
+      // Committed by another node already (room-link.ts): forwarded, never stored again.
+      if (origin instanceof RemoteOrigin) {
         this.forward(update, null);
         return;
       }
@@ -182,8 +186,20 @@ export class DocumentRoom {
   /** Applies a member's awareness entries and forwards what was accepted; returns the refused ones. */
   applyAwareness(member: RoomMember, entries: readonly AwarenessEntry[]): AwarenessEntry[] {
     const { accepted, refused } = this.awareness.apply(member, entries);
-    if (accepted.length > 0) this.sendAwareness(accepted, member);
+    if (accepted.length > 0) {
+      this.sendAwareness(accepted, member);
+      this.deps.publishAwareness?.(this, accepted);
+    }
     return refused;
+  }
+
+  /**
+   * Awareness of another node's clients: applied to the relay as that node's (no member of this room
+   * owns them, and a local member's state is never overwritten) and forwarded to every member.
+   */
+  applyRemoteAwareness(nodeId: string, entries: readonly AwarenessEntry[]): void {
+    const accepted = this.awareness.applyRemote(nodeId, entries);
+    if (accepted.length > 0) this.sendAwareness(accepted, null);
   }
 
   awarenessFrame(): Uint8Array | null {
@@ -198,10 +214,13 @@ export class DocumentRoom {
   leave(member: RoomMember): void {
     if (!this.members.delete(member)) return;
     const removals = this.awareness.release(member);
-    if (removals.length > 0) this.sendAwareness(removals, member);
+    if (removals.length > 0) {
+      this.sendAwareness(removals, member);
+      this.deps.publishAwareness?.(this, removals);
+    }
   }
 
-  private sendAwareness(entries: AwarenessEntry[], except: RoomMember): void {
+  private sendAwareness(entries: AwarenessEntry[], except: RoomMember | null): void {
     const frame = encodeAwareness(entries);
     for (const other of this.members) if (other !== except) other.send(frame);
   }

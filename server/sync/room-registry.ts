@@ -6,6 +6,8 @@ import type { DocumentStore } from '../storage/document-store.js';
 import type { DocumentQuota } from '../storage/quota.js';
 import { describeStoreError } from '../storage/storage-errors.js';
 import { DocumentRoom } from './document-room.js';
+import type { AwarenessEntry } from './messages.js';
+import type { RoomLink } from './room-link.js';
 
 export interface RoomRegistryOptions {
   store: DocumentStore;
@@ -17,8 +19,15 @@ export interface RoomRegistryOptions {
   enqueue(room: DocumentRoom, update: Uint8Array, origin: unknown): void;
   /** Waits until every queued update is committed (before a compaction or unload reads the doc). */
   drain(): Promise<void>;
-  /** After the room is ready, before anyone uses it (awaited): extensions and fan-out subscription. */
-  loaded(room: DocumentRoom): Promise<void>;
+  /**
+   * Before the document is read from the store (awaited): its fan-out subscription, live when this
+   * resolves, so nothing committed elsewhere during the load is missed; null without a fan-out.
+   */
+  subscribe(name: string): Promise<RoomLink | null>;
+  /** After the room is ready, before anyone uses it (awaited): the link attached, then the extensions. */
+  loaded(room: DocumentRoom, link: RoomLink | null): Promise<void>;
+  /** Awareness this node's members published, for the other nodes. */
+  publishAwareness(room: DocumentRoom, entries: AwarenessEntry[]): void;
   /** Before the room is destroyed (awaited; the doc is still readable). */
   unloading(room: DocumentRoom): Promise<void>;
   log(message: string): void;
@@ -110,7 +119,14 @@ export class RoomRegistry {
   }
 
   private async load(name: string): Promise<DocumentRoom> {
-    const stored = await this.opts.store.load(name);
+    const link = await this.opts.subscribe(name);
+    let stored;
+    try {
+      stored = await this.opts.store.load(name);
+    } catch (error) {
+      await link?.close().catch(() => undefined);
+      throw error;
+    }
     const doc = new Y.Doc();
     doc.transact(() => {
       for (const update of stored.snapshot ? [stored.snapshot, ...stored.updates] : stored.updates) {
@@ -130,8 +146,9 @@ export class RoomRegistry {
       log: this.opts.log,
       quota: this.opts.quota,
       compactSoon: (room) => this.compactSoon(room),
+      publishAwareness: this.opts.publishAwareness,
     });
-    await this.safely(() => this.opts.loaded(room));
+    await this.safely(() => this.opts.loaded(room, link));
     if (room.sinceCompaction >= this.opts.compactEvery) this.compactSoon(room);
     return room;
   }

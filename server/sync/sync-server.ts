@@ -18,11 +18,13 @@ import type { DocumentQuota } from '../storage/quota.js';
 import { describeStoreError, megabytes, QuotaExceededError, StorageError, storageErrorOf } from '../storage/storage-errors.js';
 import { CommitQueue, type QueuedUpdate } from './commit-queue.js';
 import { Connection, type SyncSocket } from './connection.js';
-import { FANOUT_ORIGIN, type DocumentRoom } from './document-room.js';
+import type { DocumentRoom } from './document-room.js';
 import type { DocumentContext, Extension } from './extension.js';
-import type { Fanout } from './fanout.js';
+import type { Fanout, FanoutAwareness } from './fanout.js';
+import { decodeFrame, encodeAwareness, type AwarenessEntry } from './messages.js';
 import { accessFor } from './policy.js';
 import { originOf, type ChangeOrigin } from './origins.js';
+import { RoomLink } from './room-link.js';
 import { RoomRegistry } from './room-registry.js';
 import { clientAddressKey } from '../client-address.js';
 
@@ -30,8 +32,13 @@ export interface SyncServerOptions {
   store: DocumentStore;
   identity: Identity;
   multiuser: boolean;
-  /** Cross-process fan-out of committed updates; none by default (one process). */
+  /**
+   * Carries committed updates and awareness between the nodes serving the same documents over one
+   * shared store (fanout.ts, room-link.ts); none by default (one node).
+   */
   fanout?: Fanout;
+  /** This node's id on the fan-out (log lines, tests). Default: a random UUID. */
+  nodeId?: string;
   /** Largest accepted frame; larger ones close the socket with 4413. Default 8 MiB (contract §3). */
   maxFrameBytes?: number;
   /** Period of the rights recheck on open sockets. Default 2000 ms. */
@@ -114,7 +121,9 @@ export class SyncServer {
   private readonly queueBudgetTimer: NodeJS.Timeout;
   private readonly socketOf = new WeakMap<Connection, WebSocket>();
   private readonly serverUses = new Set<Promise<unknown>>();
-  private readonly fanoutSubscriptions = new Map<DocumentRoom, () => void>();
+  /** The fan-out link of each loaded room (with a fan-out only). */
+  private readonly links = new Map<DocumentRoom, RoomLink>();
+  private readonly stopResetListener: () => void;
   /** Committed updates whose onCommitted hooks have not run yet, per room (see hookDue). */
   private readonly hooksDue = new Map<DocumentRoom, CommittedDue>();
   private hooksScheduled = false;
@@ -124,7 +133,7 @@ export class SyncServer {
   /** Set once the first document loads: the extension list is fixed from then on. */
   private loadedAny = false;
   private readonly compactEvery: number;
-  private readonly publisherId = randomUUID();
+  readonly nodeId: string;
   private readonly recheckTimer: NodeJS.Timeout;
   private readonly stopListening: () => void;
   private readonly maxFrameBytes: number;
@@ -135,6 +144,7 @@ export class SyncServer {
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     this.compactEvery = opts.compactEvery ?? 500;
     this.extensions = [...(opts.extensions ?? [])];
+    this.nodeId = opts.nodeId ?? randomUUID();
     this.log = opts.log ?? ((message) => console.warn(`[sync] ${message}`));
     // ws checks maxPayload against each frame header, before buffering the payload.
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.maxFrameBytes, perMessageDeflate: false });
@@ -152,10 +162,15 @@ export class SyncServer {
       quota: opts.quota,
       enqueue: (room, update, origin) => this.enqueue(room, update, origin),
       drain: () => this.queue.flush(),
-      loaded: (room) => this.roomLoaded(room),
+      subscribe: (name) => this.subscribe(name),
+      loaded: (room, link) => this.roomLoaded(room, link),
+      publishAwareness: (room, entries) => this.publishAwareness(room, entries),
       unloading: async (room) => {
-        this.fanoutSubscriptions.get(room)?.();
-        this.fanoutSubscriptions.delete(room);
+        const link = this.links.get(room);
+        this.links.delete(room);
+        if (link !== undefined) {
+          void link.close().catch((error: unknown) => this.log(`unsubscribing ${room.name} from the fan-out failed: ${String(error)}`));
+        }
         // The hooks must see the doc these updates were committed to before it is destroyed.
         await this.runHooks(room);
         await this.runExtensions('onUnloading', (extension) => extension.onUnloading?.(contextOf(room)));
@@ -168,6 +183,10 @@ export class SyncServer {
     this.heartbeatTimer.unref();
     this.queueBudgetTimer = setInterval(() => this.enforceQueueBudget(), opts.queueBudgetIntervalMs ?? 1000);
     this.queueBudgetTimer.unref();
+    // The fan-out lost messages (a reconnect): every loaded document reads what it may have missed.
+    this.stopResetListener = opts.fanout?.onReset(() => {
+      for (const link of this.links.values()) link.catchUp();
+    }) ?? (() => {});
     this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
   }
 
@@ -488,18 +507,32 @@ export class SyncServer {
     }
   }
 
-  private async roomLoaded(room: DocumentRoom): Promise<void> {
+  /**
+   * Before a document is read from the store: its fan-out subscription, live once this resolves, so
+   * an update committed elsewhere during the load is buffered rather than missed (room-link.ts).
+   */
+  private async subscribe(name: string): Promise<RoomLink | null> {
+    const fanout = this.opts.fanout;
+    if (fanout === undefined) return null;
+    const link = new RoomLink(name, {
+      nodeId: this.nodeId,
+      store: this.opts.store,
+      log: this.log,
+      remoteApplied: (room, update, seq, nodeId) => this.remoteApplied(room, update, seq, nodeId),
+      remoteAwareness: (room, message) => this.remoteAwareness(room, message),
+    });
+    link.subscription = await fanout.subscribe(name, {
+      update: (message) => link.receiveUpdate(message),
+      awareness: (message) => link.receiveAwareness(message),
+    });
+    return link;
+  }
+
+  private async roomLoaded(room: DocumentRoom, link: RoomLink | null): Promise<void> {
     this.loadedAny = true;
-    if (this.opts.fanout) {
-      const unsubscribe = this.opts.fanout.subscribe(room.name, (update, publisherId) => {
-        if (publisherId === this.publisherId || room.broken) return;
-        try {
-          Y.applyUpdate(room.doc, update, FANOUT_ORIGIN);
-        } catch (error) {
-          this.log(`fan-out update for ${room.name} failed: ${String(error)}`);
-        }
-      });
-      this.fanoutSubscriptions.set(room, unsubscribe);
+    if (link !== null) {
+      this.links.set(room, link);
+      link.attach(room);
     }
     await this.runExtensions('onLoaded', (extension) => extension.onLoaded?.(contextOf(room)));
   }
@@ -516,19 +549,53 @@ export class SyncServer {
     }
   }
 
+  /** A remote update is in the room's doc: the extensions' onRemoteUpdate, in the room's hook order. */
+  private remoteApplied(room: DocumentRoom, update: Uint8Array, seq: number, nodeId: string): void {
+    if (!this.extensions.some((extension) => extension.onRemoteUpdate !== undefined)) return;
+    void this.afterHooksOf(room, () =>
+      this.runExtensions('onRemoteUpdate', (extension) => extension.onRemoteUpdate?.({ ...contextOf(room), update, seq, nodeId })),
+    );
+  }
+
+  /** Awareness another node accepted from its clients: applied to the room's relay and forwarded to its members. */
+  private remoteAwareness(room: DocumentRoom, message: FanoutAwareness): void {
+    let decoded;
+    try {
+      decoded = decodeFrame(message.frame);
+    } catch (error) {
+      this.log(`awareness from node ${message.nodeId} for ${room.name} cannot be read: ${String(error)}`);
+      return;
+    }
+    if (decoded.kind === 'awareness') room.applyRemoteAwareness(message.nodeId, decoded.entries);
+  }
+
+  /** Awareness this node accepted from its clients (and their removals), for the other nodes. */
+  private publishAwareness(room: DocumentRoom, entries: AwarenessEntry[]): void {
+    this.opts.fanout?.publishAwareness({ doc: room.name, frame: encodeAwareness(entries), nodeId: this.nodeId });
+  }
+
   /** Durable now: forwarded first (the latency that matters), then the bookkeeping. */
   private committed(batch: QueuedUpdate<DocumentRoom>[], lastSeq: Map<string, number>): void {
     const hooked = this.extensions.some((extension) => extension.onCommitted !== undefined);
-    for (const { room, update, origin } of batch) {
+    const fanout = this.opts.fanout;
+    // The store numbers the entries of one document consecutively in batch order, ending at its
+    // lastSeq: each update's own seq is that minus the entries of its document after it.
+    const seqs = seqsOf(batch, lastSeq);
+    for (let i = 0; i < batch.length; i++) {
+      const { room, update, origin } = batch[i]!;
       room.forward(update, origin);
-      this.opts.fanout?.publish(room.name, update, this.publisherId);
+      fanout?.publishUpdate({ doc: room.name, seq: seqs[i]!, update, nodeId: this.nodeId });
     }
-    for (const { room, update, origin } of batch) {
-      room.committedSeq = lastSeq.get(room.name) ?? room.committedSeq;
+    for (let i = 0; i < batch.length; i++) {
+      const { room, update, origin } = batch[i]!;
+      const seq = seqs[i]!;
+      const link = this.links.get(room);
+      if (link !== undefined) link.ownCommitted(seq);
+      else if (seq > room.committedSeq) room.committedSeq = seq;
       room.sinceCompaction++;
       room.storedBytes += update.length;
       room.settled(1);
-      if (hooked) this.hookDue(room, update, origin);
+      if (hooked) this.hookDue(room, update, origin, seq);
       if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
     }
   }
@@ -540,13 +607,13 @@ export class SyncServer {
    * one frame's forward and the next frame's. It still runs before withDocument resolves and before
    * a room is unloaded or dropped (runHooks).
    */
-  private hookDue(room: DocumentRoom, update: Uint8Array, origin: unknown): void {
+  private hookDue(room: DocumentRoom, update: Uint8Array, origin: unknown, seq: number): void {
     const due = this.hooksDue.get(room);
     if (due !== undefined) {
       due.updates.push(update);
       due.origins.push(originOf(origin));
-      due.seq = room.committedSeq;
-    } else this.hooksDue.set(room, { updates: [update], origins: [originOf(origin)], seq: room.committedSeq });
+      due.seq = seq;
+    } else this.hooksDue.set(room, { updates: [update], origins: [originOf(origin)], seq });
     if (!this.hooksScheduled) {
       this.hooksScheduled = true;
       setImmediate(() => void this.runHooks());
@@ -645,6 +712,7 @@ export class SyncServer {
     clearInterval(this.heartbeatTimer);
     clearInterval(this.queueBudgetTimer);
     this.stopListening();
+    this.stopResetListener();
     for (const ws of this.pendingSockets) ws.close(CloseCode.TryAgain, 'server shutting down');
     for (const connection of [...this.connections]) connection.close(CloseCode.TryAgain, 'server shutting down');
     await Promise.allSettled([...this.serverUses]);
@@ -664,6 +732,19 @@ interface CommittedDue {
   updates: Uint8Array[];
   origins: ChangeOrigin[];
   seq: number;
+}
+
+/** Each batch entry's own store seq (see committed). */
+function seqsOf(batch: readonly QueuedUpdate<DocumentRoom>[], lastSeq: Map<string, number>): number[] {
+  const after = new Map<string, number>();
+  const seqs = new Array<number>(batch.length);
+  for (let i = batch.length - 1; i >= 0; i--) {
+    const name = batch[i]!.room.name;
+    const later = after.get(name) ?? 0;
+    seqs[i] = (lastSeq.get(name) ?? 0) - later;
+    after.set(name, later + 1);
+  }
+  return seqs;
 }
 
 function contextOf(room: DocumentRoom): DocumentContext {

@@ -1,6 +1,8 @@
 // A SyncServer on its own (no library layer, no HTTP API) over a real SQLite file, listening on a
 // real port: for the sync core's own behaviour (fan-out, idle unload, store failure, backpressure)
 // with options the full app does not expose. Single-user mode, so `library/system` needs no token.
+// Documents live in that SQLite file unless a DocumentStore is given (`store`: e.g. PostgreSQL shared
+// by several nodes); a Fanout is passed as `fanout`.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseIdentity } from '../../server/auth/identity.js';
@@ -27,14 +29,16 @@ export interface SyncNode {
 export interface SyncNodeOptions extends Partial<Omit<SyncServerOptions, 'store' | 'identity' | 'multiuser' | 'log'>> {
   /** Wraps the real SqliteStore, e.g. in an asynchronous adapter. */
   wrapStore?: (store: SqliteStore) => DocumentStore;
+  /** The documents' store instead of the SQLite file (not closed by the node: its owner closes it). */
+  store?: DocumentStore;
 }
 
 export async function startSyncNode(file: string, opts: SyncNodeOptions = {}): Promise<SyncNode> {
-  const { wrapStore, ...serverOptions } = opts;
+  const { wrapStore, store: givenStore, ...serverOptions } = opts;
   const db = openDatabase(file);
   const identity = new DatabaseIdentity(false, new UserStore(db), TokenService.fromDatabase(db));
   const sqlite = new SqliteStore(db);
-  const store = wrapStore ? wrapStore(sqlite) : sqlite;
+  const store = givenStore ?? (wrapStore ? wrapStore(sqlite) : sqlite);
   const logs: string[] = [];
   const sync = new SyncServer({ ...serverOptions, store, identity, multiuser: false, log: (message) => logs.push(message) });
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
