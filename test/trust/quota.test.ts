@@ -247,6 +247,47 @@ describe('per-user storage quota', () => {
     for (const id of more.slice(0, 4)) expect((await call('DELETE', `/api/v1/workflows/i/${id}/thumbnail`)).status).toBe(200);
     expect((await upload(alice, ids[0]!, await noisePng(999))).status).toBe(200);
   });
+
+  it('thumbnails go with their deleted workflows: a sync update that fits without them is taken at once', async () => {
+    const call = api(ts, alice.token);
+    const withImages: string[] = [];
+    let refused = false;
+    for (let i = 0; i < 60 && !refused; i++) {
+      const created = await call('POST', '/api/v1/workflows', { workflow: userWorkflow(`img${i}`) });
+      if (created.status !== 200) break;
+      const res = await upload(alice, created.body.workflow_id, await noisePng(200 + i));
+      if (res.status === 200) withImages.push(created.body.workflow_id);
+      else refused = true;
+    }
+    expect(refused).toBe(true);
+    const over = client(alice);
+    await synced(over);
+    over.doc.getMap(MAP).set('big', payload('big'));
+    await waitFor(() => over.closeCodes.length > 0, 'the device refused');
+    expect(over.closeCodes).toEqual([CloseCode.QuotaExceeded]);
+
+    // Deleting workflows (not their images) removes the images with the index rows; the quota's
+    // remembered bytes follow, so an update using the room the images left is taken at once by the
+    // next device. (It is sized so that it would not fit with the images still counted: they free
+    // far more than the deleted entries do in the document.)
+    const imageBytes = () =>
+      (ts.server.services.db.prepare('SELECT coalesce(sum(length(image)), 0) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
+    const imagesBefore = imageBytes();
+    for (const id of withImages.slice(0, 8)) expect((await call('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
+    // A read answers once every committed change is indexed (and so the images are gone).
+    await call('GET', '/api/v1/workflows?categories=user');
+    const imagesAfter = imageBytes();
+    const storedNow = storedBytes(ts, libraryDocument(alice.userId));
+    expect(imagesBefore - imagesAfter).toBeGreaterThan(200 * 1024);
+    const value = 'r'.repeat(QUOTA - imagesAfter - storedNow - 16 * 1024);
+    const writer = client(alice);
+    const peer = client(alice);
+    await Promise.all([synced(writer), synced(peer)]);
+    writer.doc.getMap(MAP).set('room', value);
+    await waitFor(() => peer.doc.getMap(MAP).get('room') === value || writer.closeCodes.length > 0, 'the update taken or refused');
+    expect(writer.closeCodes).toEqual([]);
+    expect(peer.doc.getMap(MAP).get('room')).toBe(value);
+  });
 });
 
 it('the quota reason names the usage and the limit in MB', () => {
