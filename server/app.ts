@@ -23,6 +23,7 @@ import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
 import { UserQuota } from './storage/quota.js';
 import { SqliteStore } from './storage/sqlite-store.js';
+import { SqliteSettingsStore, SqliteUserRepository } from './storage/sqlite/user-store.js';
 import { SqliteIndexStore } from './storage/sqlite/index-store.js';
 import { SqliteThumbnailStore } from './storage/sqlite/thumbnail-store.js';
 import { SyncServer } from './sync/sync-server.js';
@@ -62,8 +63,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     releaseLock();
     throw err;
   }
-  const users = new UserStore(db);
-  const tokens = TokenService.fromDatabase(db);
+  const users = new UserStore(new SqliteUserRepository(db));
+  const tokens = await TokenService.fromSettings(new SqliteSettingsStore(db));
   const identity = new DatabaseIdentity(config.multiuser, users, tokens);
   // Per-user storage quota (library document + thumbnails); it asks the sync server for document sizes.
   const thumbnails = new SqliteThumbnailStore(db);

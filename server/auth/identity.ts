@@ -4,7 +4,7 @@
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import type { AuthResult, Identity, Principal } from './principal.js';
 import type { TokenService } from './tokens.js';
-import type { UserStore } from './users.js';
+import type { User, UserStore } from './users.js';
 
 /** Who everyone is in single-user mode: the owner of the one library, with every right. */
 export const SINGLE_USER_PRINCIPAL: Readonly<Principal> = Object.freeze({
@@ -25,7 +25,7 @@ export class DatabaseIdentity implements Identity {
     if (!token) return { ok: false, reason: 'missing' };
     const checked = await this.tokens.check(token);
     if (!checked.ok) return checked;
-    const principal = this.current(checked.claims.userId);
+    const principal = await this.current(checked.claims.userId);
     if (!principal) return { ok: false, reason: 'inactive' };
     // Issued before the user's last password change: revoked. Told apart from nothing else, as in
     // InvokeAI, so a stolen token's holder does not learn that the password was just changed.
@@ -33,11 +33,20 @@ export class DatabaseIdentity implements Identity {
     return { ok: true, principal, expiresAt: checked.claims.exp * 1000 };
   }
 
-  current(userId: string): Principal | null {
+  async current(userId: string): Promise<Principal | null> {
+    if (!this.multiuser || userId === SYSTEM_USER_ID) return this.principalOf(userId, null);
+    return this.principalOf(userId, await this.users.get(userId));
+  }
+
+  async currentMany(userIds: readonly string[]): Promise<Map<string, Principal | null>> {
+    const users = this.multiuser ? await this.users.getMany(userIds.filter((id) => id !== SYSTEM_USER_ID)) : new Map<string, User>();
+    return new Map(userIds.map((userId) => [userId, this.principalOf(userId, users.get(userId) ?? null)]));
+  }
+
+  private principalOf(userId: string, user: User | null): Principal | null {
     if (!this.multiuser) return userId === SYSTEM_USER_ID ? { ...SINGLE_USER_PRINCIPAL } : null;
     // The system user owns data but is nobody's login, even with a validly signed token.
     if (userId === SYSTEM_USER_ID) return null;
-    const user = this.users.get(userId);
     if (!user || !user.isActive) return null;
     return { userId: user.userId, email: user.email, isAdmin: user.isAdmin, tokenEpoch: user.tokenEpoch };
   }

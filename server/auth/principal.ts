@@ -25,7 +25,9 @@ export interface Identity {
   readonly multiuser: boolean;
   authenticate(token: string | undefined): Promise<AuthResult>;
   /** The user's current principal from the database; null if deleted or deactivated. */
-  current(userId: string): Principal | null;
+  current(userId: string): Promise<Principal | null>;
+  /** `current` for many users in one lookup (the periodic recheck of every open socket). */
+  currentMany(userIds: readonly string[]): Promise<Map<string, Principal | null>>;
   /** Fires with a user id whenever that user is changed, deactivated or deleted. Returns unsubscribe. */
   onUserChanged(listener: (userId: string) => void): () => void;
 }

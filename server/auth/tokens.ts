@@ -1,8 +1,11 @@
 // Session tokens: HS256 JWTs (contract §2) signed with a secret generated on first start and kept in
-// app_settings, so tokens survive restarts and every process on the same database agrees on them.
-import type { Database } from 'better-sqlite3';
+// the settings store (app_settings), so tokens survive restarts and every process on the same database agrees on them.
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { randomBytes } from 'node:crypto';
+import type { SettingsStore } from '../storage/user-store.js';
+
+/** The setting holding the HS256 secret (hex), as InvokeAI names it. */
+export const JWT_SECRET_KEY = 'jwt_secret';
 
 export const TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 export const REMEMBER_ME_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
@@ -24,18 +27,13 @@ export type VerifyResult = { ok: true; claims: TokenClaims } | { ok: false; reas
 export class TokenService {
   private constructor(private readonly key: Uint8Array) {}
 
-  /** Loads the signing secret, creating it if this database has none yet. */
-  static fromDatabase(db: Database): TokenService {
-    const now = new Date().toISOString();
-    // INSERT OR IGNORE: a CLI process and the server may start together; whoever inserts first wins and
-    // both read the same value back.
-    db.prepare("INSERT OR IGNORE INTO app_settings (key, value, created_at, updated_at) VALUES ('jwt_secret', ?, ?, ?)").run(
-      randomBytes(32).toString('hex'),
-      now,
-      now,
-    );
-    const row = db.prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string };
-    return new TokenService(new TextEncoder().encode(row.value));
+  /**
+   * Loads the signing secret, creating it if the store has none yet. Several nodes (or the CLI and the
+   * server) may start together: getOrCreate stores one secret and every one of them reads it back.
+   */
+  static async fromSettings(settings: SettingsStore): Promise<TokenService> {
+    const secret = await settings.getOrCreate(JWT_SECRET_KEY, () => randomBytes(32).toString('hex'));
+    return new TokenService(new TextEncoder().encode(secret));
   }
 
   /**

@@ -5,12 +5,12 @@
 // A user may have no password (password_hash ''): the `system` user, and users imported from InvokeAI
 // without a hash we can verify. Nobody can log in as them (login answers exactly as for a wrong password, so an
 // import's emails cannot be probed) until an administrator sets one.
-import type { Database } from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { emailProblem, normalizeEmail } from './emails.js';
 import { decoyHash, foreignHashProblem, hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
 import { storageErrorOf } from '../storage/storage-errors.js';
+import type { InsertResult, StoredUser, UserRepository } from '../storage/user-store.js';
 
 export interface User {
   userId: string;
@@ -55,19 +55,6 @@ export class UserError extends Error {
   }
 }
 
-interface UserRow {
-  user_id: string;
-  email: string;
-  display_name: string | null;
-  password_hash: string;
-  is_admin: number;
-  is_active: number;
-  created_at: string;
-  updated_at: string;
-  last_login_at: string | null;
-  token_epoch: number;
-}
-
 /** Blank names are no name. */
 function cleanName(name: string | null | undefined): string | null {
   const trimmed = name?.trim();
@@ -81,18 +68,18 @@ function checkedPassword(password: string): string {
   return password;
 }
 
-function toUser(row: UserRow): User {
+function toUser(row: StoredUser): User {
   return {
-    userId: row.user_id,
+    userId: row.userId,
     email: row.email,
-    displayName: row.display_name,
-    isAdmin: row.is_admin === 1,
-    isActive: row.is_active === 1,
-    hasPassword: row.password_hash !== '',
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    lastLoginAt: row.last_login_at,
-    tokenEpoch: row.token_epoch,
+    displayName: row.displayName,
+    isAdmin: row.isAdmin,
+    isActive: row.isActive,
+    hasPassword: row.passwordHash !== '',
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    lastLoginAt: row.lastLoginAt,
+    tokenEpoch: row.tokenEpoch,
   };
 }
 
@@ -100,7 +87,7 @@ export class UserStore {
   private readonly listeners = new Set<(userId: string) => void>();
   private readonly removalHandlers = new Set<(userId: string) => Promise<void>>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly repository: UserRepository) {}
 
   /** Called with a user id after that user was updated, deactivated, deleted or got a new password. */
   onChange(listener: (userId: string) => void): () => void {
@@ -124,115 +111,93 @@ export class UserStore {
    * libraries whose owner is gone; the account is gone either way.
    */
   async remove(userId: string): Promise<void> {
-    this.delete(userId);
+    await this.delete(userId);
     for (const handler of [...this.removalHandlers]) await handler(userId);
   }
 
-  get(userId: string): User | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE user_id = ?').get(userId) as UserRow | undefined;
+  async get(userId: string): Promise<User | null> {
+    const row = await this.repository.get(userId);
     return row ? toUser(row) : null;
   }
 
-  getByEmail(email: string): User | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(normalizeEmail(email)) as UserRow | undefined;
+  /** The users of these ids that exist, in one lookup (the sync server's recheck of every socket). */
+  async getMany(userIds: readonly string[]): Promise<Map<string, User>> {
+    const rows = await this.repository.getMany(userIds);
+    return new Map([...rows].map(([userId, row]) => [userId, toUser(row)]));
+  }
+
+  async getByEmail(email: string): Promise<User | null> {
+    const row = await this.repository.getByEmail(normalizeEmail(email));
     return row ? toUser(row) : null;
   }
 
   /** Every real account, oldest first; the `system` user is not one. */
-  list(): User[] {
-    const rows = this.db.prepare('SELECT * FROM users WHERE user_id <> ? ORDER BY created_at, email').all(SYSTEM_USER_ID) as UserRow[];
-    return rows.map(toUser);
+  async list(): Promise<User[]> {
+    return (await this.repository.list()).filter((row) => row.userId !== SYSTEM_USER_ID).map(toUser);
   }
 
-  countActiveAdmins(): number {
-    const row = this.db
-      .prepare('SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND is_active = 1 AND user_id <> ?')
-      .get(SYSTEM_USER_ID) as { n: number };
-    return row.n;
+  countActiveAdmins(): Promise<number> {
+    return this.repository.countActiveAdmins();
   }
 
-  hasAdmin(): boolean {
-    return this.countActiveAdmins() > 0;
+  async hasAdmin(): Promise<boolean> {
+    return (await this.countActiveAdmins()) > 0;
   }
 
   /**
    * Creates an account. With `firstAdmin`, refuses (code 'admin_exists') when an active administrator
-   * already exists, checked in the same transaction as the insert so two set-ups cannot both win.
+   * already exists, checked in the same atomic step as the insert so two set-ups cannot both win.
    */
   async create(input: NewUser, options: { firstAdmin?: boolean } = {}): Promise<User> {
     const email = this.checkedEmail(input.email);
     const hash = input.password === null ? '' : await hashPassword(checkedPassword(input.password));
     const now = new Date().toISOString();
-    const user: User = {
+    const row: StoredUser = {
       userId: randomUUID(),
       email,
       displayName: cleanName(input.displayName),
+      passwordHash: hash,
       isAdmin: options.firstAdmin ? true : (input.isAdmin ?? false),
       isActive: true,
-      hasPassword: hash !== '',
       createdAt: now,
       updatedAt: now,
       lastLoginAt: null,
       tokenEpoch: 0,
     };
-    const duplicate = () => new UserError('duplicate', `User with email ${email} already exists`);
-    try {
-      this.db.transaction(() => {
-        if (options.firstAdmin && this.hasAdmin()) throw new UserError('admin_exists', 'Administrator account already configured');
-        if (this.getByEmail(email)) throw duplicate();
-        this.db
-          .prepare(
-            `INSERT INTO users (user_id, email, display_name, password_hash, is_admin, is_active, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, 1, ?, ?)`,
-          )
-          .run(user.userId, email, user.displayName, hash, user.isAdmin ? 1 : 0, now, now);
-      })();
-    } catch (err) {
-      // Another process (the CLI beside the server) may insert the same email between check and insert.
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw duplicate();
-      throw err;
-    }
-    return user;
+    this.inserted(await this.repository.insert(row, { onlyIfNoActiveAdmin: options.firstAdmin === true }), email);
+    return toUser(row);
   }
 
   /** Applies the changes that are present; refuses to leave the server without an active admin. */
   async update(userId: string, changes: UserChanges): Promise<User> {
     this.requireEditable(userId);
     const hash = changes.password !== undefined ? await hashPassword(checkedPassword(changes.password)) : undefined;
-    const updated = this.db.transaction(() => {
-      const current = this.get(userId);
-      if (!current) throw new UserError('not_found', 'User not found');
-      const isAdmin = changes.isAdmin ?? current.isAdmin;
-      const isActive = changes.isActive ?? current.isActive;
-      const losesAdmin = current.isAdmin && current.isActive && !(isAdmin && isActive);
-      if (losesAdmin && this.countActiveAdmins() <= 1) {
-        throw new UserError('last_admin', 'Cannot demote or deactivate the last administrator');
-      }
-      const displayName = changes.displayName !== undefined ? cleanName(changes.displayName) : current.displayName;
-      this.db
-        .prepare(
-          `UPDATE users SET display_name = ?, is_admin = ?, is_active = ?, updated_at = ?,
-             password_hash = COALESCE(?, password_hash),
-             -- A new password signs out every session issued before it (InvokeAI's revocation epoch).
-             token_epoch = token_epoch + (CASE WHEN ? IS NULL THEN 0 ELSE 1 END) WHERE user_id = ?`,
-        )
-        .run(displayName, isAdmin ? 1 : 0, isActive ? 1 : 0, new Date().toISOString(), hash ?? null, hash ?? null, userId);
-      return this.get(userId)!;
-    })();
+    const result = await this.repository.update(
+      userId,
+      {
+        ...(changes.displayName !== undefined ? { displayName: cleanName(changes.displayName) } : {}),
+        ...(changes.isAdmin !== undefined ? { isAdmin: changes.isAdmin } : {}),
+        ...(changes.isActive !== undefined ? { isActive: changes.isActive } : {}),
+        // A new password signs out every session issued before it (InvokeAI's revocation epoch).
+        ...(hash !== undefined ? { passwordHash: hash } : {}),
+        updatedAt: new Date().toISOString(),
+      },
+      // Demoting or deactivating someone may leave no active administrator: refused atomically.
+      { keepAnActiveAdmin: changes.isAdmin === false || changes.isActive === false },
+    );
+    if (!result.ok) {
+      if (result.reason === 'not_found') throw new UserError('not_found', 'User not found');
+      throw new UserError('last_admin', 'Cannot demote or deactivate the last administrator');
+    }
     this.emit(userId);
-    return updated;
+    return toUser(result.user);
   }
 
-  delete(userId: string): void {
+  async delete(userId: string): Promise<void> {
     this.requireEditable(userId);
-    this.db.transaction(() => {
-      const current = this.get(userId);
-      if (!current) throw new UserError('not_found', 'User not found');
-      if (current.isAdmin && current.isActive && this.countActiveAdmins() <= 1) {
-        throw new UserError('last_admin', 'Cannot delete the last administrator');
-      }
-      this.db.prepare('DELETE FROM users WHERE user_id = ?').run(userId);
-    })();
+    const result = await this.repository.delete(userId, { keepAnActiveAdmin: true });
+    if (result === 'not_found') throw new UserError('not_found', 'User not found');
+    if (result === 'last_active_admin') throw new UserError('last_admin', 'Cannot delete the last administrator');
     this.emit(userId);
   }
 
@@ -242,22 +207,22 @@ export class UserStore {
    * `system` user; those still cost one hash so response times do not reveal which emails exist.
    */
   async authenticate(email: string, password: string): Promise<User | null> {
-    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(normalizeEmail(email)) as UserRow | undefined;
-    if (!row || row.user_id === SYSTEM_USER_ID || row.password_hash === '') {
+    const row = await this.repository.getByEmail(normalizeEmail(email));
+    if (!row || row.userId === SYSTEM_USER_ID || row.passwordHash === '') {
       await verifyPassword(password, await decoyHash());
       return null;
     }
-    if (!(await verifyPassword(password, row.password_hash))) return null;
-    if (needsRehash(row.password_hash)) await this.rehash(row, password);
+    if (!(await verifyPassword(password, row.passwordHash))) return null;
+    if (needsRehash(row.passwordHash)) await this.rehash(row, password);
     const now = new Date().toISOString();
     try {
-      this.db.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(now, row.user_id);
+      await this.repository.recordLogin(row.userId, now);
     } catch (error) {
       // The time of the last login is bookkeeping, not the user's data: a full disk must not lock
       // everyone out of reading their libraries. Anything but a storage failure is a bug and throws.
       const storage = storageErrorOf(error);
       if (storage === null) throw error;
-      console.warn(`recording the login of user ${row.user_id} failed: ${storage.storeMessage}`);
+      console.warn(`recording the login of user ${row.userId} failed: ${storage.storeMessage}`);
       return toUser(row);
     }
     return { ...toUser(row), lastLoginAt: now };
@@ -269,14 +234,14 @@ export class UserStore {
    * password set meanwhile wins. Not a password change (no sign-out, no updated_at). A store that
    * refuses the write (full disk) leaves the old hash for the next login; the login itself goes on.
    */
-  private async rehash(row: UserRow, password: string): Promise<void> {
+  private async rehash(row: StoredUser, password: string): Promise<void> {
     const hash = await hashPassword(password);
     try {
-      this.db.prepare('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?').run(hash, row.user_id, row.password_hash);
+      await this.repository.replacePasswordHash(row.userId, row.passwordHash, hash);
     } catch (error) {
       const storage = storageErrorOf(error);
       if (storage === null) throw error;
-      console.warn(`replacing the imported password hash of user ${row.user_id} failed: ${storage.storeMessage}`);
+      console.warn(`replacing the imported password hash of user ${row.userId} failed: ${storage.storeMessage}`);
     }
   }
 
@@ -286,32 +251,42 @@ export class UserStore {
    * it). A hash that cannot be verified here becomes no password. Same email rule as create; never
    * the `system` user.
    */
-  importAccount(input: { email: string; displayName: string | null; passwordHash: string; isAdmin: boolean; isActive: boolean; createdAt?: string }): User {
+  async importAccount(input: {
+    email: string;
+    displayName: string | null;
+    passwordHash: string;
+    isAdmin: boolean;
+    isActive: boolean;
+    createdAt?: string;
+  }): Promise<User> {
     const email = this.checkedEmail(input.email);
-    const hash = foreignHashProblem(input.passwordHash) === null ? input.passwordHash : '';
     const now = new Date().toISOString();
-    const userId = randomUUID();
-    try {
-      this.db.transaction(() => {
-        if (this.getByEmail(email)) throw new UserError('duplicate', `User with email ${email} already exists`);
-        this.db
-          .prepare(
-            `INSERT INTO users (user_id, email, display_name, password_hash, is_admin, is_active, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(userId, email, cleanName(input.displayName), hash, input.isAdmin ? 1 : 0, input.isActive ? 1 : 0, input.createdAt ?? now, now);
-      })();
-    } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UserError('duplicate', `User with email ${email} already exists`);
-      throw err;
-    }
-    return this.get(userId)!;
+    const row: StoredUser = {
+      userId: randomUUID(),
+      email,
+      displayName: cleanName(input.displayName),
+      passwordHash: foreignHashProblem(input.passwordHash) === null ? input.passwordHash : '',
+      isAdmin: input.isAdmin,
+      isActive: input.isActive,
+      createdAt: input.createdAt ?? now,
+      updatedAt: now,
+      lastLoginAt: null,
+      tokenEpoch: 0,
+    };
+    this.inserted(await this.repository.insert(row), email);
+    return toUser(row);
   }
 
   /** True when `password` is this user's current password. */
   async checkPassword(userId: string, password: string): Promise<boolean> {
-    const row = this.db.prepare('SELECT password_hash FROM users WHERE user_id = ?').get(userId) as { password_hash: string } | undefined;
-    return row !== undefined && (await verifyPassword(password, row.password_hash));
+    const row = await this.repository.get(userId);
+    return row !== null && (await verifyPassword(password, row.passwordHash));
+  }
+
+  /** An insert's refusal as the UserError the API and the CLI show. */
+  private inserted(result: InsertResult, email: string): void {
+    if (result === 'duplicate_email') throw new UserError('duplicate', `User with email ${email} already exists`);
+    if (result === 'active_admin_exists') throw new UserError('admin_exists', 'Administrator account already configured');
   }
 
   private checkedEmail(raw: string): string {

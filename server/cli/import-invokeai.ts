@@ -44,6 +44,7 @@ import { changeStoredLibrary, readStoredLibrary } from '../library/offline.js';
 import { UserQuota } from '../storage/quota.js';
 import { SqliteThumbnailStore } from '../storage/sqlite/thumbnail-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
 import { CliError, dataDirOption, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { assertNoServer, dataDirOf } from './library-common.js';
 
@@ -155,7 +156,7 @@ interface ExistingUser {
 }
 
 interface Target {
-  existingUser(email: string): ExistingUser | null;
+  existingUser(email: string): ExistingUser | null | Promise<ExistingUser | null>;
   createUser(user: InvokeAIUser, email: string): Promise<string>;
   has(userId: string, workflowId: string): Promise<boolean>;
   write(userId: string, items: Planned[]): Promise<void>;
@@ -257,7 +258,7 @@ export async function importWorkflows(
       ownerOf.set(user.user_id, { ownerId: again, email });
       continue;
     }
-    const existing = target.existingUser(email);
+    const existing = await target.existingUser(email);
     if (existing?.userId === SYSTEM_USER_ID) {
       notImported.set(user.user_id, "its email is Flowshelf's system user's");
       out(`${would}skip user ${email}: the email of Flowshelf's system user (their workflows are skipped too)`);
@@ -463,7 +464,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
   assertNoServer(dataDir);
   const db = openDatabase(databaseFile({ dataDir }));
   try {
-    const users = new UserStore(db);
+    const users = new UserStore(new SqliteUserRepository(db));
     const store = new SqliteStore(db);
     const thumbnails = new SqliteThumbnailStore(db);
     // The server's own quota, measured on the stored document as the server counts it (snapshot + log).
@@ -490,19 +491,19 @@ async function run(args: string[], io: CliIO): Promise<void> {
     await importWorkflows(
       source,
       {
-        existingUser: (email) => {
-          const user = users.getByEmail(email);
+        existingUser: async (email) => {
+          const user = await users.getByEmail(email);
           return user === null ? null : { userId: user.userId };
         },
         createUser: async (user, email) =>
-          users.importAccount({
+          (await users.importAccount({
             email,
             displayName: user.display_name,
             passwordHash: user.password_hash,
             isAdmin: user.is_admin,
             isActive: user.is_active,
             createdAt: invokeTimestamp(user.created_at) ?? undefined,
-          }).userId,
+          })).userId,
         has: (userId, id) => readStoredLibrary(store, userId, (doc) => workflowsMap(doc).has(id)),
         write: (userId, items) => changeLibrary(userId, (doc) => writeEntries(doc, items)),
         // As LibraryService.setThumbnail: quota, then the image, and only then its version in the library.

@@ -4,6 +4,7 @@ import type { Database } from 'better-sqlite3';
 import { UserError, UserStore } from '../auth/users.js';
 import { removeStoredLibrary } from '../library/user-removal.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
 import { SqliteIndexStore } from '../storage/sqlite/index-store.js';
 import { CliError, dataDirOption, openCliDatabase, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { runningServerPid } from '../library/server-lock.js';
@@ -18,7 +19,7 @@ const USAGE = [
 async function withStore<T>(dataDir: string | undefined, io: CliIO, fn: (users: UserStore, db: Database) => Promise<T>): Promise<T> {
   const db = openCliDatabase(dataDir, io.env);
   try {
-    return await fn(new UserStore(db), db);
+    return await fn(new UserStore(new SqliteUserRepository(db)), db);
   } catch (err) {
     if (err instanceof UserError) throw new CliError(err.message);
     throw err;
@@ -47,9 +48,8 @@ async function add(args: string[], io: CliIO): Promise<void> {
 async function list(args: string[], io: CliIO): Promise<void> {
   const { values } = parseCommandArgs(args, dataDirOption);
   await withStore(values['data-dir'], io, async (users) => {
-    const rows = users
-      .list()
-      .map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.hasPassword ? 'set' : 'none', u.userId]);
+    const accounts = await users.list();
+    const rows = accounts.map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.hasPassword ? 'set' : 'none', u.userId]);
     if (rows.length === 0) {
       io.out('no users yet (create the administrator with: flowshelf user add --email E --password P --admin)');
       return;
@@ -64,7 +64,7 @@ async function remove(args: string[], io: CliIO): Promise<void> {
   const email = values.email;
   const serverPid = runningServerPid(dataDirOf(values['data-dir'], io.env));
   await withStore(values['data-dir'], io, async (users, db) => {
-    const user = users.getByEmail(email);
+    const user = await users.getByEmail(email);
     if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
     // The same operation as the API's (UserStore.remove). A running server holds documents in memory
     // and would write them back, so beside one only the account goes here (access ends at once) and

@@ -16,6 +16,7 @@ import { databaseFile } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { changeStoredLibrary, readStoredLibrary } from '../library/offline.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
+import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
 import { CliError, dataDirOption, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { assertNoServer, dataDirOf } from './library-common.js';
 
@@ -24,9 +25,9 @@ const USAGE = [
   'flowshelf workflows export --email E --out DIR [--data-dir D]',
 ].join('\n       ');
 
-function ownerId(users: UserStore, email: string): string {
+async function ownerId(users: UserStore, email: string): Promise<string> {
   if (email === SYSTEM_USER_ID) return SYSTEM_USER_ID;
-  const user = users.getByEmail(normalizeEmail(email));
+  const user = await users.getByEmail(normalizeEmail(email));
   if (!user) throw new CliError(`no user with email ${email}`);
   return user.userId;
 }
@@ -66,7 +67,7 @@ async function importFiles(args: string[], io: CliIO): Promise<void> {
   assertNoServer(dataDir);
   const db = openDatabase(databaseFile({ dataDir }));
   try {
-    const userId = ownerId(new UserStore(db), email);
+    const userId = await ownerId(new UserStore(new SqliteUserRepository(db)), email);
     const ids = await changeStoredLibrary(new SqliteStore(db), userId, (doc) =>
       workflows.map(({ workflow }) => {
         const id = randomUUID();
@@ -89,7 +90,7 @@ async function exportFiles(args: string[], io: CliIO): Promise<void> {
   if (!existsSync(databaseFile({ dataDir }))) throw new CliError(`no Flowshelf database in ${dataDir}`);
   const db = openDatabase(databaseFile({ dataDir }));
   try {
-    const userId = ownerId(new UserStore(db), values.email);
+    const userId = await ownerId(new UserStore(new SqliteUserRepository(db)), values.email);
     const entries = await readStoredLibrary(new SqliteStore(db), userId, (doc) => readAll(doc));
     mkdirSync(values.out, { recursive: true });
     const taken = new Set<string>();

@@ -113,7 +113,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
     if (!identity.multiuser) {
       return { setup_required: false, multiuser_enabled: false, strict_password_checking: false, admin_email: null };
     }
-    const setupRequired = !users.hasAdmin();
+    const setupRequired = !(await users.hasAdmin());
     return { setup_required: setupRequired, multiuser_enabled: true, strict_password_checking: false, admin_email: null };
   });
 
@@ -180,7 +180,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
 
   app.get('/api/v1/auth/me', async (request) => {
     const principal = await requirePrincipal(identity, request);
-    const user = users.get(principal.userId);
+    const user = await users.get(principal.userId);
     if (!user) throw httpError(404, 'User not found');
     return userDTO(user);
   });
@@ -212,7 +212,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
 
   app.get('/api/v1/auth/users', async (request) => {
     await requireAdmin(identity, request);
-    return users.list().map(userDTO);
+    return (await users.list()).map(userDTO);
   });
 
   app.post('/api/v1/auth/users', async (request, reply) => {
@@ -227,7 +227,7 @@ export function registerAuthRoutes(app: FastifyInstance, services: Services, opt
   app.get('/api/v1/auth/users/:user_id', async (request) => {
     await requireAdmin(identity, request);
     const { user_id } = parseOr422(UserIdParams, request.params, 'path');
-    const user = users.get(user_id);
+    const user = await users.get(user_id);
     if (!user || user.userId === SYSTEM_USER_ID) throw httpError(404, 'User not found');
     return userDTO(user);
   });

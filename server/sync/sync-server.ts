@@ -135,6 +135,11 @@ export class SyncServer {
   private readonly compactEvery: number;
   readonly nodeId: string;
   private readonly recheckTimer: NodeJS.Timeout;
+  /** The periodic recheck in progress, if any. */
+  private recheckRound: Promise<void> | null = null;
+  /** Numbers rights lookups; each socket remembers the latest one applied to it. */
+  private recheckCounter = 0;
+  private readonly lastRecheckOf = new WeakMap<Connection, number>();
   private readonly stopListening: () => void;
   private readonly maxFrameBytes: number;
   private readonly log: (message: string) => void;
@@ -187,7 +192,7 @@ export class SyncServer {
     this.stopResetListener = opts.fanout?.onReset(() => {
       for (const link of this.links.values()) link.catchUp();
     }) ?? (() => {});
-    this.stopListening = opts.identity.onUserChanged((userId) => this.recheckUser(userId));
+    this.stopListening = opts.identity.onUserChanged((userId) => void this.recheckUser(userId));
   }
 
   /**
@@ -401,23 +406,41 @@ export class SyncServer {
   }
 
   /** Rechecks every open socket of `userId` against the user's current rights. */
-  recheckUser(userId: string): void {
-    for (const connection of [...(this.byUser.get(userId) ?? [])]) this.recheck(connection);
+  recheckUser(userId: string): Promise<void> {
+    return this.recheckConnections([...(this.byUser.get(userId) ?? [])]);
   }
 
   private recheckAll(): void {
-    for (const connection of [...this.connections]) this.recheck(connection);
+    // One round at a time: a store that answers slowly (PostgreSQL) never gets rounds piled up.
+    if (this.recheckRound !== null) return;
+    this.recheckRound = this.recheckConnections([...this.connections]).finally(() => {
+      this.recheckRound = null;
+    });
   }
 
-  private recheck(connection: Connection): void {
-    if (connection.closed || !this.opts.multiuser) return;
-    let current: Principal | null;
+  /** Looks the users of these sockets up in one batch, then applies each one's current rights. */
+  private async recheckConnections(connections: Connection[]): Promise<void> {
+    if (!this.opts.multiuser) return;
+    const open = connections.filter((connection) => !connection.closed);
+    if (open.length === 0) return;
+    // Lookups may resolve out of order: a socket keeps the verdict of the latest lookup started.
+    const started = ++this.recheckCounter;
+    let current: Map<string, Principal | null>;
     try {
-      current = this.opts.identity.current(connection.principal.userId);
+      current = await this.opts.identity.currentMany(open.map((connection) => connection.principal.userId));
     } catch (error) {
       this.log(`rights recheck failed: ${String(error)}`);
       return;
     }
+    for (const connection of open) {
+      if ((this.lastRecheckOf.get(connection) ?? 0) > started) continue;
+      this.lastRecheckOf.set(connection, started);
+      this.applyRights(connection, current.get(connection.principal.userId) ?? null);
+    }
+  }
+
+  private applyRights(connection: Connection, current: Principal | null): void {
+    if (connection.closed) return;
     const access = current === null ? 'none' : accessFor(current, connection.room.name, { multiuser: true });
     if (current === null || access === 'none') {
       connection.close(CloseCode.Forbidden, 'access withdrawn');

@@ -30,7 +30,7 @@ describe('API errors', () => {
     const res = await api(ts)('POST', '/api/v1/auth/setup', { email: 'a@example.com', password: 'x'.repeat(100 * 1024) });
     expect(res.status).toBe(413);
     expect(res.body).toEqual({ detail: 'Request body is too large' });
-    expect(ts.server.services.users.hasAdmin()).toBe(false);
+    expect(await ts.server.services.users.hasAdmin()).toBe(false);
   });
 
   it('an unsupported content type is 415 JSON', async () => {

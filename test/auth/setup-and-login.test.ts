@@ -32,7 +32,7 @@ describe('first start: creating the administrator', () => {
     const again = await api(ts)('POST', '/api/v1/auth/setup', { email: 'intruder@example.com', password: 'password-123' });
     expect(again.status).toBe(400);
     expect(again.body).toEqual({ detail: 'Administrator account already configured' });
-    expect(ts.server.services.users.getByEmail('intruder@example.com')).toBeNull();
+    expect(await ts.server.services.users.getByEmail('intruder@example.com')).toBeNull();
   });
 
   it('concurrent setups create exactly one administrator', async () => {
@@ -42,7 +42,7 @@ describe('first start: creating the administrator', () => {
       ),
     );
     expect(results.map((r) => r.status).sort()).toEqual([200, 400, 400]);
-    expect(ts.server.services.users.list()).toHaveLength(1);
+    expect(await ts.server.services.users.list()).toHaveLength(1);
   });
 
   it('setup validates its body: 422 naming the field', async () => {
@@ -57,7 +57,7 @@ describe('first start: creating the administrator', () => {
       { loc: ['body', 'email'], msg: 'Field required', type: 'missing' },
       { loc: ['body', 'password'], msg: expect.any(String), type: 'string_type' },
     ]);
-    expect(ts.server.services.users.hasAdmin()).toBe(false);
+    expect(await ts.server.services.users.hasAdmin()).toBe(false);
   });
 
   it('accepts special-use domains such as localhost and .local', async () => {

@@ -21,7 +21,7 @@ describe('single-user mode', () => {
     expect(login.body.detail).toMatch(/^Multiuser mode is disabled/);
     const setup = await api(ts)('POST', '/api/v1/auth/setup', { email: 'a@example.com', password: 'whatever-1' });
     expect(setup.status).toBe(403);
-    expect(ts.server.services.users.list()).toEqual([]);
+    expect(await ts.server.services.users.list()).toEqual([]);
   });
 
   it('everyone is the system principal, an administrator, with no token and no expiry', async () => {

@@ -163,7 +163,7 @@ describe('user administration', () => {
     const res = await api(ts, admin.token)('POST', '/api/v1/auth/users', { email: 'ADMIN@example.com', password: 'password-123' });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/already exists/);
-    expect(ts.server.services.users.list()).toHaveLength(1);
+    expect(await ts.server.services.users.list()).toHaveLength(1);
   });
 
   it('a bad field is a 422 naming it', async () => {
@@ -186,7 +186,7 @@ describe('user administration', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body).toEqual({ detail: 'Admin privileges required' });
     }
-    expect(ts.server.services.users.get(bob.userId)!.isAdmin).toBe(false);
+    expect((await ts.server.services.users.get(bob.userId))!.isAdmin).toBe(false);
   });
 
   it('a demoted administrator loses admin rights at once, with the same token', async () => {
@@ -210,7 +210,7 @@ describe('user administration', () => {
 
     await api(ts, admin.token)('DELETE', `/api/v1/auth/users/${bob.userId}`);
     expect(changed).toEqual([bob.userId, bob.userId]);
-    expect(ts.server.services.identity.current(bob.userId)).toBeNull();
+    expect(await ts.server.services.identity.current(bob.userId)).toBeNull();
   });
 
   it('the last active administrator cannot be deleted, demoted or deactivated', async () => {
@@ -222,7 +222,7 @@ describe('user administration', () => {
       expect(res.status).toBe(400);
       expect(res.body.detail).toMatch(/last administrator/);
     }
-    expect(ts.server.services.users.get(admin.userId)).toMatchObject({ isAdmin: true, isActive: true });
+    expect(await ts.server.services.users.get(admin.userId)).toMatchObject({ isAdmin: true, isActive: true });
 
     // With a second administrator, the first may go.
     await createUser(ts, admin.token, { email: 'second@example.com', password: 'second-pass-1', isAdmin: true });
@@ -233,6 +233,6 @@ describe('user administration', () => {
     const call = api(ts, admin.token);
     expect((await call('PATCH', '/api/v1/auth/users/system', { is_admin: true })).status).toBe(400);
     expect((await call('DELETE', '/api/v1/auth/users/system')).status).toBe(400);
-    expect(ts.server.services.users.get('system')).toMatchObject({ isAdmin: false });
+    expect(await ts.server.services.users.get('system')).toMatchObject({ isAdmin: false });
   });
 });

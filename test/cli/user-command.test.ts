@@ -102,7 +102,7 @@ describe('flowshelf user beside a running server', () => {
 
     expect((await user('remove', '--email', 'bob@example.com')).code).toBe(0);
     expect((await api(ts, bob.token)('GET', '/api/v1/auth/me')).status).toBe(401);
-    expect(ts.server.services.identity.current(bob.userId)).toBeNull();
+    expect(await ts.server.services.identity.current(bob.userId)).toBeNull();
     expect((await api(ts, admin.token)('GET', '/api/v1/auth/users')).body).toHaveLength(1);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UserStore } from '../../server/auth/users.js';
+import { SqliteUserRepository } from '../../server/storage/sqlite/user-store.js';
 import { databaseFile } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { fixtures } from '../api/fixtures.js';
@@ -171,7 +172,7 @@ describe('import-invokeai keeps the accounts', () => {
     const dataDir = join(dir, 'data');
     // Dave already has a Flowshelf account (not an administrator, his own password).
     const pre = openDatabase(databaseFile({ dataDir }));
-    await new UserStore(pre).create({ email: 'dave@example.com', password: DAVE_FLOWSHELF_PASSWORD, displayName: 'Dave' });
+    await new UserStore(new SqliteUserRepository(pre)).create({ email: 'dave@example.com', password: DAVE_FLOWSHELF_PASSWORD, displayName: 'Dave' });
     pre.close();
     const cli = (...args: string[]) => run('cli.js', ['import-invokeai', source, '--thumbnails', folder, '--data-dir', dataDir, ...args]);
 

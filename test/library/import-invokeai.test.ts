@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { importInvokeAICommand } from '../../server/cli/import-invokeai.js';
 import { workflowsCommand } from '../../server/cli/workflows.js';
 import { UserStore } from '../../server/auth/users.js';
+import { SqliteUserRepository } from '../../server/storage/sqlite/user-store.js';
 import { databaseFile } from '../../server/config.js';
 import { openDatabase } from '../../server/db/database.js';
 import { api, login, setupAdmin, startTestServer, type TestServer } from '../helpers/server.js';
@@ -111,7 +112,7 @@ describe('import-invokeai', () => {
     const dataDir = join(dir, 'data');
     // The target already knows alice (by email) and has an administrator.
     const db = openDatabase(databaseFile({ dataDir }));
-    const users = new UserStore(db);
+    const users = new UserStore(new SqliteUserRepository(db));
     await users.create({ email: 'root@example.com', password: 'root-password-1', isAdmin: true });
     const alice = await users.create({ email: 'alice@example.com', password: 'alice-password-1' });
     db.close();
@@ -174,7 +175,7 @@ describe('import-invokeai', () => {
     const source = multiuserSource(dir);
     const dataDir = join(dir, 'data');
     const db = openDatabase(databaseFile({ dataDir }));
-    await new UserStore(db).create({ email: 'root@example.com', password: 'root-password-1', isAdmin: true });
+    await new UserStore(new SqliteUserRepository(db)).create({ email: 'root@example.com', password: 'root-password-1', isAdmin: true });
     const count = () => db.prepare('SELECT (SELECT COUNT(*) FROM users) AS users, (SELECT COUNT(*) FROM doc_updates) AS docs').get();
     const before = count();
     db.close();
@@ -216,7 +217,7 @@ describe('workflows import / export', () => {
     const dir = tempDir('flowshelf-wf-cli-');
     const dataDir = join(dir, 'data');
     const db = openDatabase(databaseFile({ dataDir }));
-    const bob = await new UserStore(db).create({ email: 'bob@example.com', password: 'bob-password-1', isAdmin: true });
+    const bob = await new UserStore(new SqliteUserRepository(db)).create({ email: 'bob@example.com', password: 'bob-password-1', isAdmin: true });
     db.close();
     const [a, b] = fixtures();
     const inputs = [a!, b!].map((f, i) => {
@@ -247,7 +248,7 @@ describe('workflows import / export', () => {
     const dir = tempDir('flowshelf-wf-cli-bad-');
     const dataDir = join(dir, 'data');
     const db = openDatabase(databaseFile({ dataDir }));
-    await new UserStore(db).create({ email: 'bob@example.com', password: 'bob-password-1' });
+    await new UserStore(new SqliteUserRepository(db)).create({ email: 'bob@example.com', password: 'bob-password-1' });
     db.close();
     const good = join(dir, 'good.json');
     writeFileSync(good, JSON.stringify(fixtures()[0]!.json));

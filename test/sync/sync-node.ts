@@ -11,6 +11,7 @@ import { UserStore } from '../../server/auth/users.js';
 import { openDatabase, type Database } from '../../server/db/database.js';
 import type { DocumentStore } from '../../server/storage/document-store.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
+import { SqliteSettingsStore, SqliteUserRepository } from '../../server/storage/sqlite/user-store.js';
 import { SyncServer, type SyncServerOptions } from '../../server/sync/sync-server.js';
 import { SYNC_PATH } from '../../shared/protocol.js';
 
@@ -36,7 +37,11 @@ export interface SyncNodeOptions extends Partial<Omit<SyncServerOptions, 'store'
 export async function startSyncNode(file: string, opts: SyncNodeOptions = {}): Promise<SyncNode> {
   const { wrapStore, store: givenStore, ...serverOptions } = opts;
   const db = openDatabase(file);
-  const identity = new DatabaseIdentity(false, new UserStore(db), TokenService.fromDatabase(db));
+  const identity = new DatabaseIdentity(
+    false,
+    new UserStore(new SqliteUserRepository(db)),
+    await TokenService.fromSettings(new SqliteSettingsStore(db)),
+  );
   const sqlite = new SqliteStore(db);
   const store = givenStore ?? (wrapStore ? wrapStore(sqlite) : sqlite);
   const logs: string[] = [];

@@ -145,7 +145,7 @@ describe('multiuser: a foreign page on a fresh install', () => {
     const refused = await jsonRequest(ts.url, 'POST', '/api/v1/auth/setup', setup, { headers: { Origin: EVIL } });
     expect(refused.status).toBe(403);
     expect((await api(ts)('GET', '/api/v1/auth/status')).body.setup_required).toBe(true);
-    expect(ts.server.services.users.list()).toEqual([]);
+    expect(await ts.server.services.users.list()).toEqual([]);
 
     const own = `http://127.0.0.1:${ts.server.port}`;
     expect((await jsonRequest(ts.url, 'POST', '/api/v1/auth/setup', setup, { headers: { Origin: own } })).status).toBe(200);
