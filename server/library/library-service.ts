@@ -1,7 +1,8 @@
 // The workflow operations the REST routes and the CLI share. Reads come from the index; every write to
 // a user workflow goes into its library document through the sync server (withDocument), so every
 // connected device sees it at once and the indexer/publisher pick it up like any other edit. Thumbnail
-// images and per-user "opened" records are written to the database directly; a thumbnail's version also
+// images (ThumbnailStore) and per-user "opened" records (WorkflowIndexStore) are written to their stores
+// directly; a thumbnail's version also
 // goes into the library entry (and, through the publisher, into `public`), so every device shows a new
 // thumbnail live.
 import { randomUUID } from 'node:crypto';

@@ -58,7 +58,10 @@ export interface Library {
   close(): Promise<void>;
 }
 
-/** The sweep for libraries of users removed by another process (a cheap indexed query). */
+/**
+ * The sweep for libraries of users removed by another process or node (one indexed query for the users
+ * with rows, one batch lookup of their accounts).
+ */
 export const ORPHAN_SWEEP_MS = 5000;
 
 export async function startLibrary(opts: LibraryOptions): Promise<Library> {
