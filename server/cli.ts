@@ -1,15 +1,17 @@
 // `npm run flowshelf -- <command> ...`: administration from the command line. Each command lives in
 // server/cli/<command>.ts and is listed in COMMANDS. Errors are one line on stderr: exit 2 for wrong
 // usage, 1 when the command itself failed.
-import { UsageError, type CliCommand } from './cli/common.js';
+import { CliError, UsageError, type CliCommand } from './cli/common.js';
 import { userCommand } from './cli/user.js';
 import { importInvokeAICommand } from './cli/import-invokeai.js';
 import { workflowsCommand } from './cli/workflows.js';
+import { migrateStoreCommand } from './cli/migrate-store.js';
 
 const COMMANDS: Record<string, CliCommand> = {
   user: userCommand,
   'import-invokeai': importInvokeAICommand,
   workflows: workflowsCommand,
+  'migrate-store': migrateStoreCommand,
 };
 
 function help(): string {
@@ -47,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     // CliError is an expected refusal; anything else is unexpected, but still one line, exit 1.
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`flowshelf ${name}: ${message.split('\n')[0]}\n`);
-    return 1;
+    return err instanceof CliError ? err.exitCode : 1;
   }
 }
 

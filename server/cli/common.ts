@@ -10,9 +10,12 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/** The command could not do its job (no such user, last admin, ...): exit code 1. */
+/** The command could not do its job (no such user, last admin, ...): exit code 1 unless told (a refusal: 2). */
 export class CliError extends Error {
   override name = 'CliError';
+  constructor(message: string, readonly exitCode: 1 | 2 = 1) {
+    super(message);
+  }
 }
 
 export interface CliCommand {
