@@ -28,7 +28,7 @@ interface OwnerNames {
 }
 
 export interface OwnerLookup {
-  get(userId: string): OwnerNames | null | Promise<OwnerNames | null>;
+  get(userId: string): Promise<OwnerNames | null>;
 }
 
 export interface PublishLimits {

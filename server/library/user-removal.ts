@@ -14,10 +14,9 @@ export interface StoredLibraryRemoval {
   index: WorkflowIndexStore;
 }
 
-/** Whether users have an account (UserStore): one batch lookup when it offers one, else one per user. */
+/** Which of these users have an account, in one lookup (UserStore.getMany). */
 export interface AccountLookup {
-  get(userId: string): unknown;
-  getMany?(userIds: readonly string[]): Promise<Map<string, unknown>>;
+  getMany(userIds: readonly string[]): Promise<Map<string, unknown>>;
 }
 
 /**
@@ -38,13 +37,8 @@ export async function removeStoredLibrary(userId: string, deps: StoredLibraryRem
 async function withoutAccount(candidates: Iterable<string>, users: AccountLookup): Promise<string[]> {
   const ids = [...new Set(candidates)].filter((userId) => userId !== SYSTEM_USER_ID);
   if (ids.length === 0) return [];
-  if (users.getMany !== undefined) {
-    const existing = await users.getMany(ids);
-    return ids.filter((userId) => !existing.has(userId)).sort();
-  }
-  const gone: string[] = [];
-  for (const userId of ids) if ((await users.get(userId)) === null) gone.push(userId);
-  return gone.sort();
+  const existing = await users.getMany(ids);
+  return ids.filter((userId) => !existing.has(userId)).sort();
 }
 
 /**
