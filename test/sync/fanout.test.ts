@@ -1,41 +1,51 @@
 // The fan-out acceptance suite (fanout-suite.ts) with InProcessFanout: sync nodes in one process over
-// ONE SQLite file, each with its own connection to it, as separate processes would have.
+// ONE SQLite file, each with its own connection to it, as separate processes would have; once with
+// SQLite's synchronous commit and once through an asynchronous store (the batching path).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { openDatabase, type Database } from '../../server/db/database.js';
+import type { DocumentStore } from '../../server/storage/document-store.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { InProcessFanout } from '../../server/sync/fanout.js';
 import { connect, synced, waitFor, type Client } from './clients.js';
 import { fanoutSuite } from './fanout-suite.js';
-import { startSyncNode, storedUpdateCount, type SyncNode } from './sync-node.js';
+import { asAsyncStore, startSyncNode, storedUpdateCount, type SyncNode } from './sync-node.js';
 
-fanoutSuite('InProcessFanout over one SQLite file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'flowshelf-fanout-'));
-  const file = join(dir, 'documents.db');
-  const fanout = new InProcessFanout();
-  const databases: Database[] = [];
-  return {
-    async openStore() {
-      const db = openDatabase(file);
-      databases.push(db);
-      return new SqliteStore(db);
-    },
-    async openFanout() {
-      return fanout;
-    },
-    async reset() {
-      fanout.reset();
-    },
-    async dispose() {
-      await fanout.close();
-      for (const db of databases) db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
+/** Nodes in one process over ONE SQLite file, each with its own connection to it. */
+function sqliteFixture(wrap: (store: SqliteStore) => DocumentStore) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-fanout-'));
+    const file = join(dir, 'documents.db');
+    const fanout = new InProcessFanout();
+    const databases: Database[] = [];
+    return {
+      async openStore() {
+        const db = openDatabase(file);
+        databases.push(db);
+        return wrap(new SqliteStore(db));
+      },
+      async openFanout() {
+        return fanout;
+      },
+      async reset() {
+        fanout.reset();
+      },
+      async dispose() {
+        await fanout.close();
+        for (const db of databases) db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   };
-});
+}
+
+fanoutSuite('InProcessFanout over one SQLite file', sqliteFixture((store) => store));
+// Without appendSync, as a store behind a network: commits are batched per turn, so one batch holds
+// several updates of a document, each published under its own seq.
+fanoutSuite('InProcessFanout over an asynchronous store', sqliteFixture(asAsyncStore));
 
 describe('without a fan-out', () => {
   let dir: string;
