@@ -12,7 +12,7 @@
 //   PostgreSQL's doc_heads (each document's highest seq, which appends on PostgreSQL number on from).
 //   A SQLite table or column this code does not know refuses the move instead of leaving it behind.
 // - One PostgreSQL transaction (all or nothing), the target's tables locked so nothing else writes
-//   them meanwhile, rows sent in multi-row batches (unnest of arrays: one round trip per batch).
+//   them meanwhile, rows sent in multi-row INSERTs (one round trip per batch, blobs as binary parameters).
 // - Verified before COMMIT: per table, row count and a sha256 over every row's canonical values in
 //   key order, computed from what SQLite holds and from what PostgreSQL holds after the inserts; any
 //   difference rolls back. After COMMIT, every document is loaded through PostgresDocumentStore and
@@ -97,15 +97,7 @@ export const TABLES: readonly TableSpec[] = [
 /** SQLite tables that are not data to move: the migrator's own record (PostgreSQL keeps its own). */
 const NOT_COPIED = new Set(['schema_migrations']);
 
-const PG_ARRAY_TYPE: Record<ColumnType, string> = {
-  text: 'text[]',
-  integer: 'bigint[]',
-  boolean: 'boolean[]',
-  bytes: 'bytea[]',
-  timestamptz: 'timestamptz[]',
-};
-
-/** Rows per INSERT, and bytes of blobs per INSERT (whichever comes first). */
+/** Rows per INSERT, and bytes of text and blobs per INSERT (whichever comes first). */
 const BATCH_ROWS = 1000;
 const BATCH_BYTES = 8 * 1024 * 1024;
 
@@ -227,7 +219,7 @@ export interface MigrationSummary {
   documents: number;
   workflows: number;
   thumbnails: number;
-  /** Bytes of document updates, snapshots and thumbnails copied. */
+  /** Bytes of text and blobs copied (documents, thumbnails, index JSON, ...). */
   bytes: number;
   tables: TableDigest[];
   elapsedMs: number;
@@ -265,37 +257,42 @@ function targetValue(type: ColumnType, value: unknown): unknown {
   return value;
 }
 
-function insertSql(spec: TableSpec): string {
+/**
+ * One multi-row INSERT of `rows` rows. Values are parameters, not literals: pg sends Buffers as binary
+ * parameters (no hex or escaping of blobs and JSON text), and nothing from the file is ever SQL.
+ */
+function insertSql(spec: TableSpec, rows: number): string {
   const names = spec.columns.map((c) => `"${c.name}"`).join(', ');
-  const arrays = spec.columns.map((c, i) => `$${i + 1}::${PG_ARRAY_TYPE[c.type]}`).join(', ');
-  return `INSERT INTO "${spec.name}" (${names}) SELECT * FROM unnest(${arrays})`;
+  const width = spec.columns.length;
+  const tuples: string[] = [];
+  for (let r = 0; r < rows; r++) tuples.push(`(${spec.columns.map((_, i) => `$${r * width + i + 1}`).join(', ')})`);
+  return `INSERT INTO "${spec.name}" (${names}) VALUES ${tuples.join(', ')}`;
 }
 
-/** Copies one table in batches; returns the digest of the SQLite rows and the bytes of blobs sent. */
+/** Copies one table in batches; returns the digest of the SQLite rows and the bytes of text and blobs sent. */
 async function copyTable(db: Database, tx: Queryable, spec: TableSpec): Promise<{ digest: TableDigest; bytes: number }> {
   const hasher = new TableHasher(spec);
-  const sql = insertSql(spec);
-  let columns: unknown[][] = spec.columns.map(() => []);
+  const fullBatchSql = insertSql(spec, BATCH_ROWS);
+  let values: unknown[] = [];
   let rows = 0;
   let batchBytes = 0;
   let totalBytes = 0;
   const flush = async () => {
     if (rows === 0) return;
-    await tx.query(sql, columns);
-    columns = spec.columns.map(() => []);
+    await tx.query(rows === BATCH_ROWS ? fullBatchSql : insertSql(spec, rows), values);
+    values = [];
     rows = 0;
     batchBytes = 0;
   };
   for (const row of sourceRows(db, spec)) {
     hasher.add(row);
-    spec.columns.forEach((column, i) => {
+    for (const column of spec.columns) {
       const value = row[column.name];
-      if (value instanceof Uint8Array) {
-        batchBytes += value.byteLength;
-        totalBytes += value.byteLength;
-      }
-      columns[i]!.push(targetValue(column.type, value));
-    });
+      const size = value instanceof Uint8Array ? value.byteLength : typeof value === 'string' ? Buffer.byteLength(value) : 0;
+      batchBytes += size;
+      totalBytes += size;
+      values.push(targetValue(column.type, value));
+    }
     rows += 1;
     if (rows >= BATCH_ROWS || batchBytes >= BATCH_BYTES) await flush();
   }
