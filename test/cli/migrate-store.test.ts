@@ -299,6 +299,27 @@ describe('flowshelf migrate-store', () => {
     }
   });
 
+  it('a table or column it does not know (a newer Flowshelf\'s file) is refused, not left behind', async () => {
+    for (const change of ['ALTER TABLE users ADD COLUMN avatar TEXT', 'CREATE TABLE workflow_comments (id TEXT PRIMARY KEY)']) {
+      const newer = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-newer-'));
+      try {
+        const source = new Database(databaseFile({ dataDir }), { readonly: true });
+        await source.backup(databaseFile({ dataDir: newer }));
+        source.close();
+        const db = new Database(databaseFile({ dataDir: newer }));
+        db.exec(change);
+        db.close();
+        const url = await postgres.createDatabase();
+        const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', newer]);
+        expect(res.code, change).toBe(1);
+        expect(res.stderr, change).toMatch(/^flowshelf migrate-store: the SQLite (database has a table this version cannot move \(workflow_comments\)|table users has columns this version cannot move \(.*avatar.*\)).*\n$/);
+        expect(await query(url, "SELECT to_regclass('users') AS t"), change).toEqual([{ t: null }]);
+      } finally {
+        rmSync(newer, { recursive: true, force: true });
+      }
+    }
+  });
+
   it('usage: no target, another scheme, no database in the folder', async () => {
     const none = await run('cli.js', ['migrate-store', '--data-dir', dataDir]);
     expect(none.code).toBe(2);
