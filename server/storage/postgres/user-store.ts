@@ -62,11 +62,6 @@ function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === '23505';
 }
 
-/** Thrown inside a transaction to roll it back with a result. */
-class Refused<T> {
-  constructor(readonly result: T) {}
-}
-
 export class PostgresUserRepository implements UserRepository {
   constructor(private readonly pool: PostgresPool) {}
 
@@ -126,7 +121,12 @@ export class PostgresUserRepository implements UserRepository {
 
   async update(userId: string, changes: UserFieldChanges, options: KeepAdminOption = {}): Promise<UpdateResult> {
     return this.locked<UpdateResult>(async (tx) => {
-      const adminsBefore = options.keepAnActiveAdmin ? await countActiveAdmins(tx) : 0;
+      const current = await getUser(tx, userId);
+      if (!current) return { ok: false, reason: 'not_found' };
+      const staysActiveAdmin = (changes.isAdmin ?? current.isAdmin) && (changes.isActive ?? current.isActive);
+      if (options.keepAnActiveAdmin && current.isAdmin && current.isActive && !staysActiveAdmin && (await this.isLastActiveAdmin(tx, current))) {
+        return { ok: false, reason: 'last_active_admin' };
+      }
       const { rows } = await tx.query<UserRow>(
         `UPDATE users SET
            display_name = CASE WHEN $2 THEN $3 ELSE display_name END,
@@ -146,22 +146,18 @@ export class PostgresUserRepository implements UserRepository {
           changes.passwordHash ?? null,
         ],
       );
-      if (!rows[0]) return { ok: false, reason: 'not_found' };
-      if (options.keepAnActiveAdmin && adminsBefore > 0 && (await countActiveAdmins(tx)) === 0) {
-        throw new Refused<UpdateResult>({ ok: false, reason: 'last_active_admin' });
-      }
-      return { ok: true, user: toStored(rows[0]) };
+      return { ok: true, user: toStored(rows[0]!) };
     });
   }
 
   async delete(userId: string, options: KeepAdminOption = {}): Promise<DeleteResult> {
     return this.locked<DeleteResult>(async (tx) => {
-      const adminsBefore = options.keepAnActiveAdmin ? await countActiveAdmins(tx) : 0;
-      const { rowCount } = await tx.query('DELETE FROM users WHERE user_id = $1', [userId]);
-      if (rowCount === 0) return 'not_found';
-      if (options.keepAnActiveAdmin && adminsBefore > 0 && (await countActiveAdmins(tx)) === 0) {
-        throw new Refused<DeleteResult>('last_active_admin');
+      const current = await getUser(tx, userId);
+      if (!current) return 'not_found';
+      if (options.keepAnActiveAdmin && current.isAdmin && current.isActive && (await this.isLastActiveAdmin(tx, current))) {
+        return 'last_active_admin';
       }
+      await tx.query('DELETE FROM users WHERE user_id = $1', [userId]);
       return 'deleted';
     });
   }
@@ -179,17 +175,20 @@ export class PostgresUserRepository implements UserRepository {
     await this.pool.query('UPDATE users SET last_login_at = $1 WHERE user_id = $2', [at, userId]);
   }
 
-  /** `body` in one transaction holding the account writers' lock; a thrown Refused rolls back and is returned. */
-  private async locked<T>(body: (tx: Queryable) => Promise<T>): Promise<T> {
-    try {
-      return await this.pool.transaction(async (tx) => {
-        await tx.query(USERS_LOCK);
-        return body(tx);
-      });
-    } catch (error) {
-      if (error instanceof Refused) return error.result as T;
-      throw error;
-    }
+  /**
+   * True if `user` (an active administrator) is the only one: the write would leave none. Read under
+   * the writers' lock, so no other node changes administrators between this check and the write.
+   */
+  private async isLastActiveAdmin(tx: Queryable, user: StoredUser): Promise<boolean> {
+    return user.userId !== SYSTEM_USER_ID && (await countActiveAdmins(tx)) <= 1;
+  }
+
+  /** `body` in one transaction holding the account writers' lock (released at commit or rollback). */
+  private locked<T>(body: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pool.transaction(async (tx) => {
+      await tx.query(USERS_LOCK);
+      return body(tx);
+    });
   }
 }
 
