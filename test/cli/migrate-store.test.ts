@@ -27,6 +27,8 @@ import {
 } from '../../server/cli/migrate-store.js';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
+import { PostgresSettingsStore } from '../../server/storage/postgres/user-store.js';
+import { TokenService } from '../../server/auth/tokens.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { createWorkflow, userWorkflow } from '../api/fixtures.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
@@ -255,6 +257,10 @@ describe('flowshelf migrate-store', () => {
         if (aliceStored.snapshot) Y.applyUpdate(aliceDoc, aliceStored.snapshot);
         for (const u of aliceStored.updates) Y.applyUpdate(aliceDoc, u);
         expect([...workflowsMap(aliceDoc).keys()].sort()).toEqual([made.restId, made.sharedId].sort());
+        // Tokens issued by the SQLite server verify with the secret a PostgreSQL node reads.
+        const tokens = await TokenService.fromSettings(new PostgresSettingsStore(pool));
+        expect(await tokens.verify(alice.token)).toMatchObject({ userId: alice.userId, email: 'alice@example.com', isAdmin: false });
+        expect(await tokens.verify(admin.token)).toMatchObject({ userId: admin.userId, isAdmin: true });
         // A new append numbers on after the copied head, as the next commit of a node would.
         const head = Number(heads.find((h) => h.doc === `library/${bob.userId}`)!.last_seq);
         const next = await fromPostgres.append([{ name: `library/${bob.userId}`, update: Y.encodeStateAsUpdate(new Y.Doc()) }]);
