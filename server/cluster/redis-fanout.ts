@@ -18,20 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
+import type { Fanout, FanoutAwareness, FanoutHandlers, FanoutSubscription, FanoutUpdate } from '../sync/fanout.js';
 import { openRedisConnection, type RedisConnection } from './redis-connection.js';
-
-// The fan-out port exactly as the issue 8 design fixes it for server/sync/fanout.ts, which does not carry it
-// yet: declared here so this transport compiles and is tested now, imported from there once it lands.
-export interface FanoutUpdate { doc: string; seq: number; update: Uint8Array; nodeId: string }
-export interface FanoutAwareness { doc: string; frame: Uint8Array; nodeId: string }
-export interface FanoutSubscription { unsubscribe(): Promise<void> }
-export interface Fanout {
-  publishUpdate(message: FanoutUpdate): void;
-  publishAwareness(message: FanoutAwareness): void;
-  subscribe(doc: string, handlers: { update(m: FanoutUpdate): void; awareness(m: FanoutAwareness): void }): Promise<FanoutSubscription>;
-  onReset(listener: () => void): () => void;
-  close(): Promise<void>;
-}
 
 export interface RedisFanoutOptions {
   /** redis:// or rediss:// URL. */
@@ -58,11 +46,9 @@ export interface RedisFanoutStats {
   resets: number;
 }
 
-type Handlers = Parameters<Fanout['subscribe']>[1];
-
 interface Channel {
   doc: string;
-  handlers: Set<Handlers>;
+  handlers: Set<FanoutHandlers>;
   /** Whether the last command issued for this channel was SUBSCRIBE (false: UNSUBSCRIBE). */
   wanted: boolean;
   /** Settles once Redis answered the last SUBSCRIBE/UNSUBSCRIBE issued for this channel (they run in turn). */
@@ -185,7 +171,7 @@ export class RedisFanout implements Fanout {
     this.send(message.doc, { kind: Kind.Awareness, nodeId: message.nodeId, bytes: message.frame });
   }
 
-  async subscribe(doc: string, handlers: Handlers): Promise<FanoutSubscription> {
+  async subscribe(doc: string, handlers: FanoutHandlers): Promise<FanoutSubscription> {
     if (this.closed) throw new Error('fan-out closed');
     if (LONE_SURROGATE.test(doc)) throw new Error('document name is not well-formed Unicode');
     const name = this.channelOf(doc);
@@ -195,7 +181,7 @@ export class RedisFanout implements Fanout {
       this.channels.set(name, channel);
     }
     // Each subscription is its own entry, so one handler object may be subscribed twice independently.
-    const entry: Handlers = { update: (m) => handlers.update(m), awareness: (m) => handlers.awareness(m) };
+    const entry: FanoutHandlers = { update: (m) => handlers.update(m), awareness: (m) => handlers.awareness(m) };
     channel.handlers.add(entry);
     if (!channel.wanted) {
       channel.wanted = true;
@@ -205,13 +191,13 @@ export class RedisFanout implements Fanout {
     try {
       await channel.chain;
     } catch (error) {
-      this.removeHandlers(name, channel, entry);
+      this.removeFanoutHandlers(name, channel, entry);
       throw error;
     }
     let unsubscribed: Promise<void> | undefined;
     const target = channel;
     return {
-      unsubscribe: () => (unsubscribed ??= this.removeHandlers(name, target, entry)),
+      unsubscribe: () => (unsubscribed ??= this.removeFanoutHandlers(name, target, entry)),
     };
   }
 
@@ -233,7 +219,7 @@ export class RedisFanout implements Fanout {
     return `${this.prefix}doc:${doc}`;
   }
 
-  private async removeHandlers(name: string, channel: Channel, entry: Handlers): Promise<void> {
+  private async removeFanoutHandlers(name: string, channel: Channel, entry: FanoutHandlers): Promise<void> {
     if (!channel.handlers.delete(entry)) return;
     if (channel.handlers.size > 0 || !channel.wanted) return;
     channel.wanted = false;

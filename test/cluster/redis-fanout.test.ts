@@ -4,7 +4,8 @@
 // told to catch up).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisFanout, type FanoutAwareness, type FanoutUpdate, type RedisFanoutOptions } from '../../server/cluster/redis-fanout.js';
+import { RedisFanout, type RedisFanoutOptions } from '../../server/cluster/redis-fanout.js';
+import type { FanoutAwareness, FanoutUpdate } from '../../server/sync/fanout.js';
 import { startRedis, type RedisService } from '../helpers/services.js';
 import { waitFor } from '../sync/clients.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
