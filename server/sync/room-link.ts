@@ -53,6 +53,8 @@ export class RoomLink {
   private readonly appliedAbove = new Set<number>();
   private catchingUp = false;
   private catchUpAgain = false;
+  /** A catch-up was asked for while the document was loading (a fan-out reset): done once attached. */
+  private catchUpOnAttach = false;
   private gapTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -87,6 +89,14 @@ export class RoomLink {
     const awareness = this.bufferedAwareness;
     this.bufferedAwareness = [];
     for (const message of awareness) this.receiveAwareness(message);
+    if (this.catchUpOnAttach) {
+      this.catchUpOnAttach = false;
+      this.catchUp();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** This node committed an update of the room under `seq`. */
@@ -99,7 +109,12 @@ export class RoomLink {
 
   /** Reads from the store whatever the doc may lack (a lost message, a fan-out reset). */
   catchUp(): void {
-    if (this.closed || this.room === null) return;
+    if (this.closed) return;
+    if (this.room === null) {
+      // Messages may have been lost after the store was read: read again once the room exists.
+      this.catchUpOnAttach = true;
+      return;
+    }
     if (this.catchingUp) {
       this.catchUpAgain = true;
       return;

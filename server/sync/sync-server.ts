@@ -123,6 +123,8 @@ export class SyncServer {
   private readonly serverUses = new Set<Promise<unknown>>();
   /** The fan-out link of each loaded room (with a fan-out only). */
   private readonly links = new Map<DocumentRoom, RoomLink>();
+  /** Every open link, documents still loading included (a fan-out reset concerns them too). */
+  private readonly openLinks = new Set<RoomLink>();
   private readonly stopResetListener: () => void;
   /** Committed updates whose onCommitted hooks have not run yet, per room (see hookDue). */
   private readonly hooksDue = new Map<DocumentRoom, CommittedDue>();
@@ -174,6 +176,7 @@ export class SyncServer {
         const link = this.links.get(room);
         this.links.delete(room);
         if (link !== undefined) {
+          this.openLinks.delete(link);
           void link.close().catch((error: unknown) => this.log(`unsubscribing ${room.name} from the fan-out failed: ${String(error)}`));
         }
         // The hooks must see the doc these updates were committed to before it is destroyed.
@@ -190,7 +193,10 @@ export class SyncServer {
     this.queueBudgetTimer.unref();
     // The fan-out lost messages (a reconnect): every loaded document reads what it may have missed.
     this.stopResetListener = opts.fanout?.onReset(() => {
-      for (const link of this.links.values()) link.catchUp();
+      for (const link of [...this.openLinks]) {
+        if (link.isClosed) this.openLinks.delete(link);
+        else link.catchUp();
+      }
     }) ?? (() => {});
     this.stopListening = opts.identity.onUserChanged((userId) => void this.recheckUser(userId));
   }
@@ -544,20 +550,29 @@ export class SyncServer {
       remoteApplied: (room, update, seq, nodeId) => this.remoteApplied(room, update, seq, nodeId),
       remoteAwareness: (room, message) => this.remoteAwareness(room, message),
     });
-    link.subscription = await fanout.subscribe(name, {
-      update: (message) => link.receiveUpdate(message),
-      awareness: (message) => link.receiveAwareness(message),
-    });
+    this.openLinks.add(link);
+    try {
+      link.subscription = await fanout.subscribe(name, {
+        update: (message) => link.receiveUpdate(message),
+        awareness: (message) => link.receiveAwareness(message),
+      });
+    } catch (error) {
+      this.openLinks.delete(link);
+      throw error;
+    }
     return link;
   }
 
   private async roomLoaded(room: DocumentRoom, link: RoomLink | null): Promise<void> {
     this.loadedAny = true;
+    // onLoaded goes first in the room's hook chain, so the onRemoteUpdate calls of updates that
+    // arrived during the load follow it; it runs once the buffered updates are in the doc.
+    const loaded = this.afterHooksOf(room, () => this.runExtensions('onLoaded', (extension) => extension.onLoaded?.(contextOf(room))));
     if (link !== null) {
       this.links.set(room, link);
       link.attach(room);
     }
-    await this.runExtensions('onLoaded', (extension) => extension.onLoaded?.(contextOf(room)));
+    await loaded;
   }
 
   /** Runs one hook of every extension in order, each awaited; a failure is logged with the extension's name. */
@@ -574,6 +589,8 @@ export class SyncServer {
 
   /** A remote update is in the room's doc: the extensions' onRemoteUpdate, in the room's hook order. */
   private remoteApplied(room: DocumentRoom, update: Uint8Array, seq: number, nodeId: string): void {
+    // Other nodes' updates grow this document's log too; each node compacts its own copy.
+    if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
     if (!this.extensions.some((extension) => extension.onRemoteUpdate !== undefined)) return;
     void this.afterHooksOf(room, () =>
       this.runExtensions('onRemoteUpdate', (extension) => extension.onRemoteUpdate?.({ ...contextOf(room), update, seq, nodeId })),

@@ -228,6 +228,24 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
       await waitFor(() => workflows(a).get('after-reset') === 1, 'an edit after the reset at a', 15_000);
     });
 
+    it('a reset while node 2 loads the document makes it catch up once loaded', async () => {
+      const one = await startNode();
+      const two = await startNode();
+      const a = client(one);
+      await synced(a);
+      const slow = two.store.holdNextLoad();
+      const b = client(two);
+      await slow.read;
+      two.fanout.dropNextUpdates(1);
+      workflows(a).set('lost-during-load', 1);
+      await eventually(async () => (await storedCount()) === 1, 'the edit committed by node one');
+      await waitFor(() => two.fanout.dropped === 1, 'the message lost on its way to node two');
+      await fixture.reset();
+      slow.release();
+      await synced(b);
+      await waitFor(() => workflows(b).get('lost-during-load') === 1, 'the lost edit at b', 15_000);
+    });
+
     it('awareness crosses nodes, and a client that leaves is removed on the other node', async () => {
       const one = await startNode();
       const two = await startNode();
