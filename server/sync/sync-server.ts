@@ -6,6 +6,10 @@
 // committed to the store before it is forwarded or acknowledged (commit-queue.ts). Rights are
 // rechecked on open sockets: at token expiry, every recheckIntervalMs, and at once when Identity
 // reports a change to the user.
+//
+// The layers above attach as extensions (extension.ts), whose hooks see typed origins (origins.ts).
+// With a fan-out (fanout.ts) several nodes serve the same documents over one store: committed updates
+// and awareness travel between them, ordered and gap-checked by store sequence numbers (room-link.ts).
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
