@@ -11,10 +11,12 @@ import { RedisFanout } from '../../server/cluster/redis-fanout.js';
 import { openDatabase, type Database } from '../../server/db/database.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
+import type { DocumentStore } from '../../server/storage/document-store.js';
 import { startRedis, type RedisService } from '../helpers/services.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { fanoutSuite, type FanoutFixture } from '../sync/fanout-suite.js';
 import { startSyncNode, type SyncNode } from '../sync/sync-node.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
 async function redisFixture(): Promise<FanoutFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'flowshelf-redis-fanout-'));
@@ -132,5 +134,109 @@ describe('Redis restarted under load (three nodes, stock clients)', () => {
     // Live again: one more edit per client reaches every client.
     writers.forEach((c, i) => c.doc.getMap('workflows').set(`after-${i}`, true));
     await waitFor(() => all().every((size) => size === total + writers.length), 'edits after the restart at every client');
+  });
+});
+
+/** A store whose next load reads at once but returns only when released (a slow load). */
+function holdingStore(inner: DocumentStore) {
+  let hold: { read: () => void; gate: Promise<void> } | null = null;
+  const store: DocumentStore = {
+    load: async (name) => {
+      const stored = await inner.load(name);
+      const h = hold;
+      hold = null;
+      if (h) {
+        h.read();
+        await h.gate;
+      }
+      return stored;
+    },
+    loadSince: (name, afterSeq) => inner.loadSince(name, afterSeq),
+    storedSeqs: (prefix) => inner.storedSeqs(prefix),
+    append: (batch) => inner.append(batch),
+    compact: (name, state, uptoSeq) => inner.compact(name, state, uptoSeq),
+    delete: (name) => inner.delete(name),
+    close: async () => undefined,
+  };
+  return {
+    store,
+    holdNextLoad() {
+      let release!: () => void;
+      let read!: () => void;
+      const wasRead = new Promise<void>((resolve) => (read = resolve));
+      hold = { read, gate: new Promise<void>((resolve) => (release = resolve)) };
+      return { read: wasRead, release };
+    },
+  };
+}
+
+describe('a reset while a document loads', () => {
+  const doc = libraryDocument(SYSTEM_USER_ID);
+  let dir: string;
+  let redis: RedisService;
+  let proxy: TcpProxy;
+  const nodes: SyncNode[] = [];
+  const fanouts: RedisFanout[] = [];
+  const databases: Database[] = [];
+  const clients: Client[] = [];
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'flowshelf-redis-loadreset-'));
+    redis = await startRedis();
+    proxy = await startTcpProxy(redis.port);
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy();
+    for (const n of nodes.splice(0)) await n.close();
+    for (const f of fanouts.splice(0)) await f.close();
+    for (const db of databases.splice(0)) db.close();
+    await proxy.close();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // Only node two loses Redis, while it loads: its reset arrives before the document is attached (the
+  // room link catches up once loaded), and nothing else is ever sent that could reveal the gap.
+  it('an edit lost while node two loads the document reaches node two’s client through the reset', async () => {
+    const file = join(dir, 'documents.db');
+    const storeOf = () => {
+      const db = openDatabase(file);
+      databases.push(db);
+      return new SqliteStore(db);
+    };
+    const fanoutOne = await RedisFanout.connect({ url: redis.url, log: () => undefined, pingIntervalMs: 250 });
+    const fanoutTwo = await RedisFanout.connect({ url: proxy.url, log: () => undefined, pingIntervalMs: 250 });
+    fanouts.push(fanoutOne, fanoutTwo);
+    const one = await startSyncNode(join(dir, 'node-1.db'), { store: storeOf(), fanout: fanoutOne, nodeId: 'node-1' });
+    const slow = holdingStore(storeOf());
+    const two = await startSyncNode(join(dir, 'node-2.db'), { store: slow.store, fanout: fanoutTwo, nodeId: 'node-2' });
+    nodes.push(one, two);
+    const a = connect(one.wsUrl, doc, undefined);
+    clients.push(a);
+    await synced(a);
+
+    // Node two starts loading: subscribed, store read, load not finished.
+    const held = slow.holdNextLoad();
+    const b = connect(two.wsUrl, doc, undefined);
+    clients.push(b);
+    await held.read;
+    // Node two loses Redis; node one commits and publishes an edit that node two never receives.
+    const resetsBefore = fanoutTwo.stats().resets;
+    proxy.cut();
+    await waitFor(() => proxy.connections === 0, 'node two cut off');
+    a.doc.getMap('workflows').set('while-loading', 1);
+    for (let stored = 0; stored === 0; ) {
+      stored = (await one.store.loadSince(doc, 0)).updates.length;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Published and answered by Redis while node two was away.
+    await waitFor(() => fanoutOne.stats().pendingBytes === 0, 'the publish answered');
+    // Node two is back: resubscribed and reset, still loading.
+    proxy.restore();
+    await waitFor(() => fanoutTwo.stats().resets > resetsBefore, 'node two reset');
+    held.release();
+    await synced(b);
+    // Nothing else is sent: only the reset can bring the edit.
+    await waitFor(() => b.doc.getMap('workflows').get('while-loading') === 1, 'the edit at node two’s client', 5000);
   });
 });
