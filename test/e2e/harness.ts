@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureBuilt, root, spawnNode, waitForLine } from '../cli/built.js';
+import { createTestDatabase, onPostgres } from '../helpers/test-backend.js';
 // @ts-expect-error plain ESM script without types
 import { CHROME_ARGS } from '../../scripts/chrome.mjs';
 
@@ -46,22 +47,32 @@ export interface App {
   stop(): Promise<void>;
 }
 
+/**
+ * The built server on port 0 with a data folder of its own and, when the run is on PostgreSQL
+ * (FLOWSHELF_TEST_BACKEND=postgres), a fresh database of its own (--database-url); stop() removes both.
+ */
 export async function startApp(extraArgs: string[] = []): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), 'flowshelf-e2e-'));
-  const child = spawnNode('main.js', ['--port', '0', '--data-dir', dataDir, ...extraArgs]);
-  const line = await waitForLine(child, /^Flowshelf listening on /);
-  const url = /^Flowshelf listening on (http:\/\/\S+)/.exec(line)![1]!;
-  return {
-    url,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const closed = new Promise((r) => child.once('close', r));
-        child.kill('SIGTERM');
-        await closed;
-      }
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  const database = onPostgres ? await createTestDatabase() : null;
+  const child = spawnNode('main.js', ['--port', '0', '--data-dir', dataDir, ...(database ? ['--database-url', database.url] : []), ...extraArgs]);
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const closed = new Promise((r) => child.once('close', r));
+      child.kill('SIGTERM');
+      await closed;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    await database?.drop();
   };
+  let line: string;
+  try {
+    line = await waitForLine(child, /^Flowshelf listening on /);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const url = /^Flowshelf listening on (http:\/\/\S+)/.exec(line)![1]!;
+  return { url, stop };
 }
 
 export async function api<T>(app: App, method: string, path: string, body?: unknown, token?: string): Promise<T> {

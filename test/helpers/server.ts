@@ -1,10 +1,13 @@
-// A real Flowshelf server for tests: real SQLite file in a temp folder, real HTTP on port 0.
+// A real Flowshelf server for tests: real HTTP on port 0, a temp data folder, and the store of the run's
+// back end (test-backend.ts): the SQLite file in that folder, or a fresh PostgreSQL database of its own
+// when FLOWSHELF_TEST_BACKEND=postgres.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
 import { SYNC_PATH } from '../../shared/protocol.js';
+import { createTestDatabase, testBackend, type TestBackend, type TestDatabase } from './test-backend.js';
 
 export interface TestServer {
   /** http://127.0.0.1:<port> */
@@ -12,10 +15,12 @@ export interface TestServer {
   /** ws://127.0.0.1:<port>/sync — the base URL a WebsocketProvider takes. */
   wsUrl: string;
   dataDir: string;
+  /** Where the server's data lives: the SQLite file in dataDir, or its own PostgreSQL database. */
+  backend: TestBackend;
   server: RunningServer;
-  /** Stops the server and removes the data folder (unless the caller supplied it). */
+  /** Stops the server and removes the data folder (unless the caller supplied it) and its PostgreSQL database. */
   close(): Promise<void>;
-  /** Stops the server and starts a new one on the same data folder (new port). */
+  /** Stops the server and starts a new one on the same data folder and database (new port). */
   restart(): Promise<TestServer>;
 }
 
@@ -24,6 +29,11 @@ export interface TestServerOptions {
   /** Use this folder (kept on close); default: a fresh temp folder removed on close. */
   dataDir?: string;
   config?: Partial<Config>;
+  /**
+   * The store: default the run's (FLOWSHELF_TEST_BACKEND). 'postgres' creates a database for this
+   * server (dropped on close) unless config.databaseUrl names one (kept on close).
+   */
+  backend?: TestBackend;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -37,30 +47,53 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     multiuser: opts.multiuser ?? true,
     ...opts.config,
   };
-  return launch(config, ownsDir);
+  const backend = config.databaseUrl !== null ? 'postgres' : (opts.backend ?? testBackend);
+  let database: TestDatabase | null = null;
+  if (backend === 'postgres' && config.databaseUrl === null) {
+    try {
+      database = await createTestDatabase();
+    } catch (err) {
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+    config.databaseUrl = database.url;
+  }
+  return launch(config, backend, { ownsDir, database });
 }
 
-async function launch(config: Config, ownsDir: boolean): Promise<TestServer> {
+/** What closing the last instance removes: the temp folder and the database this helper created. */
+interface Owned {
+  ownsDir: boolean;
+  database: TestDatabase | null;
+}
+
+async function removeOwned(config: Config, owned: Owned): Promise<void> {
+  if (owned.ownsDir) rmSync(config.dataDir, { recursive: true, force: true });
+  await owned.database?.drop();
+}
+
+async function launch(config: Config, backend: TestBackend, owned: Owned): Promise<TestServer> {
   let server: RunningServer;
   try {
     server = await startServer(config);
   } catch (err) {
-    if (ownsDir) rmSync(config.dataDir, { recursive: true, force: true });
+    await removeOwned(config, owned);
     throw err;
   }
   const ts: TestServer = {
     url: server.url,
     wsUrl: server.url.replace(/^http/, 'ws') + SYNC_PATH,
     dataDir: config.dataDir,
+    backend,
     server,
     async close() {
       await server.close();
-      if (ownsDir) rmSync(config.dataDir, { recursive: true, force: true });
+      await removeOwned(config, owned);
     },
     async restart() {
       await server.close();
-      // The next instance owns the folder now: closing it removes the folder.
-      return launch({ ...config, port: 0 }, ownsDir);
+      // The next instance owns the folder and the database now: closing it removes them.
+      return launch({ ...config, port: 0 }, backend, owned);
     },
   };
   return ts;
