@@ -4,6 +4,11 @@
 // version of the entry's thumbnail image (the image itself stays on the server, REST), written only by
 // the server when an image is stored (the version) or removed (null): it is what lets every device
 // build the current image URL live. Entries from before it was recorded have no such field.
+// Two optional fields serve the version history (issue 12, docs/CONTRACT.md §4):
+// - `last_save`: the marker of the latest Save { id, device, label, at } (a plain JSON value), written by
+//   the app's Save / Save As and the REST API's create/update in the same transaction as the workflow,
+//   so the server can tell a Save from other changes. A malformed one is ignored (undefined on read).
+// - `share_versions`: boolean, default false: readers of the shared workflow may see its versions.
 // The same document also holds the user's opens of workflows outside it: doc.getMap('opened'), see
 // opened-doc.ts.
 //
@@ -41,6 +46,38 @@ export interface LibraryEntry {
    * thumbnail is decoration, so a bad one is ignored rather than making the workflow invalid).
    */
   thumbnail?: string | null;
+  /** The latest Save of the workflow; undefined when none was recorded or the stored one is malformed. */
+  last_save?: LastSave;
+  /** Readers of the shared workflow may see its versions (false when absent or not a boolean). */
+  share_versions: boolean;
+}
+
+/** The marker a Save writes beside the workflow (HISTORY design: device "api" for the REST API). */
+export interface LastSave {
+  /** Random per Save; the key that makes a version per Save idempotent. */
+  id: string;
+  /** The saving device's id ("api" for the REST API). */
+  device: string;
+  /** The device's label for people ("Chrome on Linux"). */
+  label: string;
+  /** When it was saved, ISO-8601 UTC. */
+  at: string;
+}
+
+/** Short tokens: a save id or device id is a key, never content. */
+const SAVE_TOKEN = /^[A-Za-z0-9._:~-]{1,100}$/;
+const MAX_DEVICE_LABEL = 200;
+
+/** The marker if `value` is a well-formed one (plain or as a Y.Map), else undefined. */
+export function parseLastSave(value: unknown): LastSave | undefined {
+  const plain = value instanceof Y.AbstractType ? yToPlain(value) : value;
+  if (!isPlainObject(plain)) return undefined;
+  const { id, device, label, at } = plain;
+  if (typeof id !== 'string' || !SAVE_TOKEN.test(id)) return undefined;
+  if (typeof device !== 'string' || !SAVE_TOKEN.test(device)) return undefined;
+  if (typeof label !== 'string' || label.length > MAX_DEVICE_LABEL) return undefined;
+  if (!isIsoUtc(at)) return undefined;
+  return { id, device, label, at };
 }
 
 export type LibraryEntryRead =
@@ -140,7 +177,7 @@ function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
     if (!read.valid && read.reason.length > MAX_REASON_LENGTH) read.reason = `${read.reason.slice(0, MAX_REASON_LENGTH)}…`;
     return read;
   } catch (error) {
-    const entry: LibraryEntry = { workflow: null, is_public: false, created_at: '', updated_at: '', opened_at: null };
+    const entry: LibraryEntry = { workflow: null, is_public: false, created_at: '', updated_at: '', opened_at: null, share_versions: false };
     const message = error instanceof Error ? error.message : 'unknown error';
     return { entry, valid: false, reason: `entry: could not be read (${message.slice(0, 200)})` };
   }
@@ -148,7 +185,7 @@ function readEntryValue(id: string, raw: unknown): LibraryEntryRead {
 
 function readEntryUnguarded(id: string, raw: unknown): LibraryEntryRead {
   if (!(raw instanceof Y.Map) || raw instanceof Y.XmlHook) {
-    const entry: LibraryEntry = { workflow: yToPlain(raw), is_public: false, created_at: '', updated_at: '', opened_at: null };
+    const entry: LibraryEntry = { workflow: yToPlain(raw), is_public: false, created_at: '', updated_at: '', opened_at: null, share_versions: false };
     return { entry, valid: false, reason: `entry: expected a map, found ${typeName(raw)}` };
   }
   const problems: string[] = [];
@@ -171,9 +208,11 @@ function readEntryUnguarded(id: string, raw: unknown): LibraryEntryRead {
 
   const is_public = isPublic === true;
   const candidate = normalizeRead(yToPlain(raw.get('workflow')), is_public);
-  const entry: LibraryEntry = { workflow: candidate, is_public, created_at, updated_at, opened_at };
+  const entry: LibraryEntry = { workflow: candidate, is_public, created_at, updated_at, opened_at, share_versions: raw.get('share_versions') === true };
   const thumbnail = readThumbnail(raw);
   if (thumbnail !== undefined) entry.thumbnail = thumbnail;
+  const lastSave = parseLastSave(raw.get('last_save'));
+  if (lastSave !== undefined) entry.last_save = lastSave;
   const checked = validateWorkflow(candidate);
   if (!checked.ok) return { entry, valid: false, reason: checked.error };
   if (checked.workflow.id !== id) {
@@ -241,11 +280,12 @@ export function createEntry(
   doc: Y.Doc,
   id: string,
   workflow: Workflow,
-  opts: { isPublic: boolean; now?: string },
+  opts: { isPublic: boolean; now?: string; lastSave?: LastSave },
   origin?: unknown,
 ): void {
   const stored = prepareForStore(id, workflow, opts.isPublic);
   const at = nowIso(opts.now);
+  const lastSave = opts.lastSave === undefined ? undefined : checkedLastSave(opts.lastSave);
   const map = workflowsMap(doc);
   if (map.has(id)) throw new Error(`Workflow already exists: ${id}`);
   doc.transact(() => {
@@ -255,6 +295,7 @@ export function createEntry(
     entry.set('created_at', at);
     entry.set('updated_at', at);
     entry.set('opened_at', null);
+    if (lastSave !== undefined) entry.set('last_save', lastSave);
     map.set(id, entry);
   }, origin);
 }
@@ -267,13 +308,14 @@ export function updateEntryWorkflow(
   doc: Y.Doc,
   id: string,
   workflow: Workflow,
-  opts: { now?: string } = {},
+  opts: { now?: string; lastSave?: LastSave } = {},
   origin?: unknown,
 ): boolean {
   const entry = entryMap(doc, id);
   if (!entry) return false;
   const stored = prepareForStore(id, workflow, entry.get('is_public') === true);
   const at = nowIso(opts.now);
+  const lastSave = opts.lastSave === undefined ? undefined : checkedLastSave(opts.lastSave);
   // Whatever the new workflow does not keep is deleted: a legacy deep one is taken apart safely first.
   const previous = entry.get('workflow');
   if (previous instanceof Y.AbstractType) pruneDeepTypes(previous, origin);
@@ -282,6 +324,7 @@ export function updateEntryWorkflow(
     if (current instanceof Y.Map) applyJsonDiff(current as Y.Map<unknown>, stored);
     else entry.set('workflow', jsonToY(stored));
     entry.set('updated_at', at);
+    if (lastSave !== undefined) entry.set('last_save', lastSave);
   }, origin);
   return true;
 }
@@ -312,6 +355,31 @@ export function setEntryPublic(
     }
     entry.set('updated_at', at);
   }, origin);
+  return true;
+}
+
+/** A copy of a marker about to be written (plain JSON); RangeError for a malformed one. */
+function checkedLastSave(save: LastSave): LastSave {
+  const parsed = parseLastSave(save);
+  if (parsed === undefined) throw new RangeError('Not a well-formed last_save marker');
+  return parsed;
+}
+
+/** Records a Save of the entry (the marker only; see updateEntryWorkflow's lastSave). False if there is no such entry. */
+export function setEntryLastSave(doc: Y.Doc, id: string, save: LastSave, origin?: unknown): boolean {
+  const marker = checkedLastSave(save);
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  doc.transact(() => entry.set('last_save', marker), origin);
+  return true;
+}
+
+/** Turns sharing of the workflow's versions with its readers on or off (not an edit: updated_at stays). False if there is no such entry. */
+export function setEntryShareVersions(doc: Y.Doc, id: string, share: boolean, origin?: unknown): boolean {
+  const entry = entryMap(doc, id);
+  if (!entry) return false;
+  if (entry.get('share_versions') === share) return true;
+  doc.transact(() => entry.set('share_versions', share), origin);
   return true;
 }
 

@@ -1,6 +1,7 @@
 // The public document `public` (contract §4): doc.getMap('workflows') maps a workflow id to a PLAIN
 // JSON object { workflow, user_id, owner_name, is_public, category, created_at, updated_at, thumbnail? }
-// (`thumbnail`: the version of the workflow's thumbnail image, absent when it has none) — not nested
+// (`thumbnail`: the version of the workflow's thumbnail image, absent when it has none; `share_versions`:
+// true when the owner lets readers see its versions, absent otherwise) — not nested
 // Y types: only the server writes this document and always writes whole entries, so there is nothing
 // to merge, and a plain value is cheaper to store and to ship.
 //
@@ -24,6 +25,8 @@ export interface PublicEntry {
   updated_at: string;
   /** Version of the thumbnail image (URL: /api/v1/workflows/i/{id}/thumbnail?{version}); absent: none. */
   thumbnail?: string;
+  /** The owner shares the workflow's versions with its readers (HISTORY); absent: not shared. */
+  share_versions?: boolean;
 }
 
 export function publicMap(doc: Y.Doc): Y.Map<unknown> {
@@ -62,6 +65,9 @@ export function checkPublicEntry(id: string, value: unknown): PublicEntryCheck {
     updated_at: value['updated_at'] as string,
   };
   if (thumbnail !== undefined) entry.thumbnail = thumbnail;
+  const shareVersions = value['share_versions'];
+  if (shareVersions !== undefined && typeof shareVersions !== 'boolean') return { ok: false, reason: 'share_versions: expected a boolean' };
+  if (shareVersions === true) entry.share_versions = true;
   return { ok: true, entry };
 }
 
