@@ -1,0 +1,73 @@
+// The hooks every multi-node test file shares: one PostgreSQL and one Redis per file, nodes and devices
+// per test (killed and destroyed after it; the nodes' logs printed when it failed).
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { logsOf, startCluster, startServices, type Cluster, type ClusterOptions, type Node, type Services } from './cluster.js';
+import { Device, freshView } from './devices.js';
+
+export interface Multinode {
+  services(): Services;
+  /** `count` fresh nodes on a fresh database (closed after the test). */
+  start(count: number, options?: ClusterOptions): Promise<Cluster & { a: Node; b: Node; c: Node }>;
+  /** A device destroyed after the test. */
+  device(label: string, document: string, token: string): Device;
+  /** A fresh device, synced with `node` (destroyed after the test). */
+  fresh(node: Node, document: string, token: string, label?: string): Promise<Device>;
+}
+
+export function useMultinode(): Multinode {
+  let services: Services | undefined;
+  const clusters: Cluster[] = [];
+  const devices: Device[] = [];
+  beforeAll(async () => {
+    services = await startServices();
+  }, 120_000);
+  afterAll(async () => {
+    await services?.stop();
+  });
+  afterEach(async (context) => {
+    for (const device of devices.splice(0)) device.destroy();
+    for (const cluster of clusters.splice(0)) {
+      if (context.task.result?.state === 'fail') console.error(logsOf(cluster));
+      await cluster.close();
+    }
+  });
+  return {
+    services: () => services!,
+    async start(count, options) {
+      const cluster = await startCluster(services!, count, options);
+      clusters.push(cluster);
+      const [a, b, c] = cluster.nodes;
+      return Object.assign(cluster, { a: a!, b: b!, c: c! });
+    },
+    device(label, document, token) {
+      const device = new Device(label, document, token);
+      devices.push(device);
+      return device;
+    },
+    async fresh(node, document, token, label) {
+      const device = await freshView(node, document, token, label);
+      devices.push(device);
+      return device;
+    },
+  };
+}
+
+/** Fails with `what` when `promise` has not settled within `ms` (for events that must come "within seconds"). */
+export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]);
+}
+
+export function sameSet(x: ReadonlySet<string>, y: ReadonlySet<string>): boolean {
+  return x.size === y.size && [...x].every((v) => y.has(v));
+}
+
+/** The members of `x` missing from `y` (for failure messages). */
+export function missing(x: Iterable<string>, y: ReadonlySet<string>): string[] {
+  return [...x].filter((v) => !y.has(v)).sort();
+}
