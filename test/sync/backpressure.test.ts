@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloseCode, libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { connect, rawSocket, synced, waitFor, type Client, type RawSocket } from './clients.js';
 import { startSyncNode, type SyncNode, type SyncNodeOptions } from './sync-node.js';
+import { onPostgres } from '../helpers/test-backend.js';
 
 const doc = libraryDocument(SYSTEM_USER_ID);
 const SOFT = 256 * 1024;
@@ -65,7 +66,9 @@ async function write(n: SyncNode, key: string): Promise<void> {
   await n.sync.withDocument(doc, (d) => d.getMap('workflows').set(key, CHUNK));
 }
 
-describe('outbound backpressure', () => {
+// SQLite only: outbound queues do not depend on the store, and the bursts that fill them must not
+// yield to I/O, which every PostgreSQL commit does (the paused reader would then rightly be shed).
+describe.skipIf(onPostgres)('outbound backpressure', () => {
   it('a client that stops reading is closed with 1013 while a reading client gets every write and stays', async () => {
     // The hard bound is far away, so only the stall rule can shed the paused socket.
     const n = await start({ maxBufferedBytes: SOFT, hardMaxBufferedBytes: 64 * 1024 * 1024, stallWindowMs: 50 });

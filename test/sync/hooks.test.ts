@@ -36,8 +36,9 @@ beforeEach(async () => {
     extensions: [
       {
         name: 'recorder',
-        onCommitted: ({ name, updates, origins, seq }) => {
-          calls.push({ name, updates: updates.length, seq, origins: origins.map((o) => o.kind), storedAtCall: storedUpdateCount(node.db, name) });
+        onCommitted: async ({ name, updates, origins, seq }) => {
+          const storedAtCall = await storedUpdateCount(node.store, name);
+          calls.push({ name, updates: updates.length, seq, origins: origins.map((o) => o.kind), storedAtCall });
         },
       },
     ],

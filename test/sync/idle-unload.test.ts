@@ -50,14 +50,14 @@ describe('idle document unload', () => {
     const nested = new Y.Map<string>();
     workflows.set('nested', nested);
     nested.set('deep', 'value');
-    await waitFor(() => storedUpdateCount(node.db, doc) === 22, 'every edit committed');
+    await waitFor(async () => (await storedUpdateCount(node.store, doc)) === 22, 'every edit committed');
     expect(node.sync.stats()).toMatchObject({ rooms: 1, connections: 1 });
 
     leave(first);
     await waitFor(() => node.sync.stats().rooms === 0, 'the idle document unloaded');
     // Unloading folded the update log into one snapshot.
-    expect(storedUpdateCount(node.db, doc)).toBe(0);
-    expect(node.db.prepare('SELECT count(*) AS n FROM doc_snapshots WHERE doc = ?').get(doc)).toEqual({ n: 1 });
+    expect(await storedUpdateCount(node.store, doc)).toBe(0);
+    expect((await node.store.load(doc)).snapshot).not.toBeNull();
 
     const second = client(doc);
     await synced(second);

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode, libraryDocument, PUBLIC_DOCUMENT, SYSTEM_USER_ID } from '../../shared/protocol.js';
-import type { DocumentStore } from '../../server/storage/document-store.js';
-import type { SqliteStore } from '../../server/storage/sqlite-store.js';
+import type { AppendEntry, DocumentStore } from '../../server/storage/document-store.js';
 import { connect, rawSocket, synced, type Client, type RawSocket } from './clients.js';
 import { startSyncNode, type SyncNode } from './sync-node.js';
 
@@ -21,7 +20,7 @@ const raws: RawSocket[] = [];
 const clients: Client[] = [];
 
 /** The real store, except that loading HELD waits until the test releases it. */
-function gated(inner: SqliteStore): DocumentStore {
+function gated(inner: DocumentStore): DocumentStore {
   const gate = new Promise<void>((resolve) => (release = resolve));
   return {
     load: async (name) => {
@@ -31,7 +30,7 @@ function gated(inner: SqliteStore): DocumentStore {
     loadSince: (name, afterSeq) => inner.loadSince(name, afterSeq),
     storedSeqs: (prefix) => inner.storedSeqs(prefix),
     append: (batch) => inner.append(batch),
-    appendSync: (batch) => inner.appendSync(batch),
+    ...(inner.appendSync ? { appendSync: (batch: readonly AppendEntry[]) => inner.appendSync!(batch) } : {}),
     compact: (name, state, uptoSeq) => inner.compact(name, state, uptoSeq),
     delete: (name) => inner.delete(name),
     close: () => inner.close(),

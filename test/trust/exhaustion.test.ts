@@ -12,8 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import type { DocumentStore } from '../../server/storage/document-store.js';
-import type { SqliteStore } from '../../server/storage/sqlite-store.js';
+import type { AppendEntry, DocumentStore } from '../../server/storage/document-store.js';
 import { CloseCode, libraryDocument, PUBLIC_DOCUMENT, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { createUser, setupAdmin, startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, rawSocket, synced, waitFor, type Client, type RawSocket } from '../sync/clients.js';
@@ -215,7 +214,7 @@ describe('sync sockets', () => {
       return node;
     }
 
-    function gated(inner: SqliteStore): DocumentStore {
+    function gated(inner: DocumentStore): DocumentStore {
       const gate = new Promise<void>((resolve) => (release = resolve));
       return {
         load: async (name) => {
@@ -225,7 +224,7 @@ describe('sync sockets', () => {
         loadSince: (name, afterSeq) => inner.loadSince(name, afterSeq),
         storedSeqs: (prefix) => inner.storedSeqs(prefix),
         append: (batch) => inner.append(batch),
-        appendSync: (batch) => inner.appendSync(batch),
+        ...(inner.appendSync ? { appendSync: (batch: readonly AppendEntry[]) => inner.appendSync!(batch) } : {}),
         compact: (name, state, uptoSeq) => inner.compact(name, state, uptoSeq),
         delete: (name) => inner.delete(name),
         close: () => inner.close(),
