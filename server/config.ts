@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_FRAME_BYTES } from '../shared/protocol.js';
+import { DEFAULT_RETENTION, parseRetention, type RetentionRule } from './library/versions.js';
 
 export interface Config {
   port: number;
@@ -42,6 +43,12 @@ export interface Config {
   databaseUrl: string | null;
   /** redis:// or rediss:// URL carrying updates, presence and user changes between nodes; null = one node. */
   redisUrl: string | null;
+  /** At most one automatic version per workflow per this many ms of changes without a Save. */
+  versionIntervalMs: number;
+  /** Which versions are kept as they age (--version-retention, e.g. all:30d,daily:365d). */
+  versionRetention: RetentionRule[];
+  /** How long a deleted workflow and its versions stay in the trash, in ms. */
+  trashMs: number;
 }
 
 /** Publishing limits of `public` (server/library/publisher.ts), in KiB: per workflow, per user, per second per user. */
@@ -95,6 +102,9 @@ const options = {
   'request-timeout-seconds': { type: 'string' },
   'database-url': { type: 'string' },
   'redis-url': { type: 'string' },
+  'version-interval-seconds': { type: 'string' },
+  'version-retention': { type: 'string' },
+  'trash-days': { type: 'string' },
 } as const;
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
@@ -151,12 +161,28 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): Config {
     integer('--request-timeout-seconds', values['request-timeout-seconds'] ?? env.FLOWSHELF_REQUEST_TIMEOUT_SECONDS, 30, 1, 3600) * 1000;
   const databaseUrl = serviceUrl('--database-url', values['database-url'] ?? env.FLOWSHELF_DATABASE_URL, ['postgres:', 'postgresql:']);
   const redisUrl = serviceUrl('--redis-url', values['redis-url'] ?? env.FLOWSHELF_REDIS_URL, ['redis:', 'rediss:']);
+  // Redis links nodes that share one store; nodes on SQLite share nothing (one server per data folder).
+  if (redisUrl !== null && databaseUrl === null) {
+    throw new ConfigError('--redis-url needs --database-url: nodes linked by Redis must share one PostgreSQL database');
+  }
+  const versionIntervalMs =
+    integer('--version-interval-seconds', values['version-interval-seconds'] ?? env.FLOWSHELF_VERSION_INTERVAL_SECONDS, 300, 1, 86_400) * 1000;
+  const versionRetention = retention(values['version-retention'] ?? env.FLOWSHELF_VERSION_RETENTION ?? DEFAULT_RETENTION);
+  const trashMs = integer('--trash-days', values['trash-days'] ?? env.FLOWSHELF_TRASH_DAYS, 30, 1, 3650) * 86_400_000;
   return {
     port, host, dataDir, multiuser, maxFrameBytes, defaultsDir, allowedOrigins, allowedHosts, userQuotaBytes,
     maxPublishedWorkflowBytes, maxPublishedBytesPerUser, publishBytesPerSecond,
     maxSocketsPerUser, maxSocketsPerIp, maxPendingSockets, maxConnectionsPerIp, requestTimeoutMs,
-    databaseUrl, redisUrl,
+    databaseUrl, redisUrl, versionIntervalMs, versionRetention, trashMs,
   };
+}
+
+function retention(raw: string): RetentionRule[] {
+  try {
+    return parseRetention(raw.trim());
+  } catch (error) {
+    throw new ConfigError(`--version-retention: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 /**

@@ -40,7 +40,30 @@ describe('parseConfig', () => {
       requestTimeoutMs: 30_000,
       databaseUrl: null,
       redisUrl: null,
+      versionIntervalMs: 300_000,
+      versionRetention: [
+        { keep: 'all', forMs: 30 * 86_400_000 },
+        { keep: 'daily', forMs: 365 * 86_400_000 },
+      ],
+      trashMs: 30 * 86_400_000,
     });
+  });
+
+  it('reads the version history options from flags or the environment (flag wins) and names the flag of a bad value', () => {
+    const env = { FLOWSHELF_VERSION_INTERVAL_SECONDS: '60', FLOWSHELF_VERSION_RETENTION: 'all:1d', FLOWSHELF_TRASH_DAYS: '7' };
+    expect(parseConfig([], env)).toMatchObject({ versionIntervalMs: 60_000, versionRetention: [{ keep: 'all', forMs: 86_400_000 }], trashMs: 7 * 86_400_000 });
+    expect(parseConfig(['--version-interval-seconds', '10', '--version-retention', 'all:2h,daily:4w', '--trash-days', '1'], env)).toMatchObject({
+      versionIntervalMs: 10_000,
+      versionRetention: [
+        { keep: 'all', forMs: 2 * 3_600_000 },
+        { keep: 'daily', forMs: 28 * 86_400_000 },
+      ],
+      trashMs: 86_400_000,
+    });
+    expect(() => parseConfig(['--version-retention', 'all:30d,daily:10d'], {})).toThrow(/^--version-retention: .*further back/);
+    expect(() => parseConfig(['--version-retention', 'weekly:3'], {})).toThrow(/^--version-retention: /);
+    expect(() => parseConfig(['--trash-days', '0'], {})).toThrow(/--trash-days/);
+    expect(() => parseConfig(['--version-interval-seconds', 'soon'], {})).toThrow(/--version-interval-seconds/);
   });
 
   it('reads the PostgreSQL and Redis URLs from flags or the environment (flag wins), refusing other schemes without echoing the value', () => {
@@ -57,6 +80,10 @@ describe('parseConfig', () => {
     );
     expect(configError(['--redis-url', 'http://u:hunter2@redis'])).toBe('--redis-url must be a redis:// or rediss:// URL, got a http:// URL');
     expect(configError([], { FLOWSHELF_REDIS_URL: 'postgres://db/x' })).toMatch(/^--redis-url must be a redis:\/\/ or rediss:\/\/ URL/);
+    // Redis links nodes of one PostgreSQL database; without one there is nothing to link.
+    expect(configError(['--redis-url', 'redis://:hunter2@redis:6379'])).toBe(
+      '--redis-url needs --database-url: nodes linked by Redis must share one PostgreSQL database',
+    );
     for (const [argv, env2] of [[['--database-url', 'mysql://u:hunter2@db/x']], [[], { FLOWSHELF_REDIS_URL: 'http://u:hunter2@r' }]] as const) {
       expect(configError([...argv], env2 ? { ...env2 } : {})).not.toContain('hunter2');
     }
