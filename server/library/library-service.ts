@@ -20,6 +20,7 @@ import {
   updateEntryWorkflow,
   validateWorkflow,
   validateWorkflowWithoutId,
+  type LastSave,
   type Workflow,
 } from '../../shared/workflow/index.js';
 import type { WorkflowListItemDTO, WorkflowRecordDTO } from '../../shared/api-types.js';
@@ -70,6 +71,11 @@ export interface LibraryServiceOptions {
   thumbnailChanged?: (workflowId: string) => Promise<void>;
   /** Per-user storage quota: thumbnails count toward their owner's (server/storage/quota.ts). */
   quota?: ThumbnailQuota;
+  /**
+   * The Save marker a create or update writes with the workflow (HISTORY: the REST API's writes are
+   * Saves, device "api"), so the version history keeps a version of it; none when absent.
+   */
+  saveMarker?: (viewer: Viewer) => LastSave;
 }
 
 /** What the service needs of the storage quota (UserQuota): refuse an image over it, track changes. */
@@ -106,8 +112,10 @@ export class LibraryService {
   private readonly docs: DocumentWriter;
   readonly multiuser: boolean;
   private readonly now: () => string;
+  private readonly saveMarker: ((viewer: Viewer) => LastSave) | undefined;
 
   constructor(opts: LibraryServiceOptions) {
+    this.saveMarker = opts.saveMarker;
     this.index = opts.index;
     this.thumbnails = opts.thumbnails;
     this.catchUp = opts.catchUp ?? (() => Promise.resolve());
@@ -173,7 +181,8 @@ export class LibraryService {
     const document = libraryDocument(viewer.userId);
     const record = await this.docs.withDocument(document, (doc) => {
       try {
-        createEntry(doc, id, { ...checked.workflow, id } as Workflow, { isPublic, now: this.now() });
+        const lastSave = this.saveMarker?.(viewer);
+        createEntry(doc, id, { ...checked.workflow, id } as Workflow, { isPublic, now: this.now(), ...(lastSave ? { lastSave } : {}) });
       } catch (err) {
         if (err instanceof InvalidWorkflowError) throw invalidWorkflow(err.field, err.detail);
         throw err;
@@ -196,7 +205,8 @@ export class LibraryService {
     const row = await this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.update);
     return this.writeEntry(viewer, row, (doc) => {
       try {
-        return updateEntryWorkflow(doc, workflowId, workflow, { now: this.now() });
+        const lastSave = this.saveMarker?.(viewer);
+        return updateEntryWorkflow(doc, workflowId, workflow, { now: this.now(), ...(lastSave ? { lastSave } : {}) });
       } catch (err) {
         if (err instanceof InvalidWorkflowError) throw invalidWorkflow(err.field, err.detail);
         throw err;

@@ -12,6 +12,7 @@ import type { UserStore } from '../auth/users.js';
 import type { DocumentStore } from '../storage/document-store.js';
 import type { WorkflowIndexStore } from '../storage/index-store.js';
 import type { ThumbnailStore } from '../storage/thumbnail-store.js';
+import type { VersionStore } from '../storage/version-store.js';
 import type { Extension } from '../sync/extension.js';
 import { syncDefaults } from './defaults.js';
 import { watchDefaults } from './defaults-watcher.js';
@@ -19,6 +20,7 @@ import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter, type ThumbnailQuota } from './library-service.js';
 import { Publisher, type PublishLimits } from './publisher.js';
 import { indexedUsersGone, removeStoredLibrary, usersGone } from './user-removal.js';
+import { Versioning, VERSIONS_EXTENSION, type Clock, type RetentionRule, type VersionQuota } from './versions.js';
 
 export interface LibrarySync extends DocumentWriter {
   /** Attaches the library's extension (before any document loads). */
@@ -39,7 +41,17 @@ export interface LibraryOptions {
   multiuser: boolean;
   defaultsDir: string;
   /** Per-user storage quota; thumbnails count toward it. None by default. */
-  quota?: ThumbnailQuota & { load(): Promise<void> };
+  quota?: ThumbnailQuota & { load(): Promise<void> } & Partial<VersionQuota>;
+  /** The version history and trash (versions.ts); none when absent. */
+  versions?: {
+    store: VersionStore;
+    intervalMs: number;
+    retention: RetentionRule[];
+    trashMs: number;
+    clock?: Clock;
+    /** How often retention, due auto versions and purges run (versions.ts; 0: only through runDue). */
+    maintenanceMs?: number;
+  };
   log?: (message: string) => void;
   /** How often the index is checked for libraries of users removed by another process. Default ORPHAN_SWEEP_MS. */
   orphanSweepMs?: number;
@@ -52,6 +64,8 @@ export interface Library {
   indexer: Indexer;
   publisher: Publisher;
   service: LibraryService;
+  /** The version history and trash, when configured. */
+  versioning: Versioning | null;
   /** Re-reads the defaults folder and republishes what changed. */
   reloadDefaults(): Promise<void>;
   /** Waits for pending publishing, detaches from users and sync. Call before the sync server closes. */
@@ -76,6 +90,27 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     log,
     ...(opts.publishLimits ? { limits: opts.publishLimits } : {}),
   });
+  const quota = opts.quota;
+  const versioning = opts.versions
+    ? new Versioning({
+        versions: opts.versions.store,
+        docs: opts.sync,
+        index,
+        userName: async (userId) => {
+          const user = await opts.users.get(userId);
+          return user === null ? null : (user.displayName ?? user.email);
+        },
+        intervalMs: opts.versions.intervalMs,
+        retention: opts.versions.retention,
+        trashMs: opts.versions.trashMs,
+        ...(quota?.assertVersionFits && quota.versionsChanged
+          ? { quota: { assertVersionFits: quota.assertVersionFits.bind(quota), versionsChanged: quota.versionsChanged.bind(quota) } }
+          : {}),
+        ...(opts.versions.clock ? { clock: opts.versions.clock } : {}),
+        ...(opts.versions.maintenanceMs !== undefined ? { maintenanceMs: opts.versions.maintenanceMs } : {}),
+        log,
+      })
+    : null;
   const service = new LibraryService({
     index,
     thumbnails,
@@ -84,6 +119,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     catchUp: () => indexer.catchUp(),
     thumbnailChanged: (workflowId) => publisher.refresh([workflowId]),
     ...(opts.quota ? { quota: opts.quota } : {}),
+    ...(versioning ? { saveMarker: (viewer: { userId: string }) => versioning.serverMarker('save', viewer.userId, 'API') } : {}),
   });
 
   // The library is one extension of the sync server: the indexer follows every loaded library
@@ -93,6 +129,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     onLoaded: ({ name, doc }) => indexer.onLoaded(name, doc),
     onCommitted: ({ name, doc, seq }) => indexer.onCommitted(name, doc, seq),
   });
+  // After the library's: a version's owner check reads the ownership the indexer has just recorded.
+  if (versioning) opts.sync.use(versioning.extension);
 
   try {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
@@ -108,6 +146,10 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     await opts.quota?.load();
   } catch (error) {
     opts.sync.removeExtension(LIBRARY_EXTENSION);
+    if (versioning) {
+      opts.sync.removeExtension(VERSIONS_EXTENSION);
+      await versioning.close();
+    }
     throw error;
   }
   const stopIndexListener = indexer.onChange((change) => {
@@ -133,6 +175,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
         });
         await indexer.forgetLibrary(userId);
         await removeStoredLibrary(userId, { store: opts.store, index });
+        // The removed user's versions and trash go with their library.
+        await versioning?.forgetOwner(userId);
         await publisher.idle();
       })().finally(() => removals.delete(userId));
       removals.set(userId, running);
@@ -184,6 +228,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     indexer,
     publisher,
     service,
+    versioning,
     reloadDefaults,
     async close() {
       await defaultsWatcher.close();
@@ -192,6 +237,11 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       clearInterval(sweep);
       await Promise.allSettled([...removals.values()]);
       opts.sync.removeExtension(LIBRARY_EXTENSION);
+      // Pending auto versions are taken from the documents still loaded.
+      if (versioning) {
+        await versioning.close();
+        opts.sync.removeExtension(VERSIONS_EXTENSION);
+      }
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
       // next start has nothing to reindex.
       await indexer.flush();

@@ -381,6 +381,7 @@ export class Versioning {
     kind: VersionKind,
     workflow: string,
     who: { userId: string | null; device: string | null; label: string | null },
+    overQuota: 'log' | 'throw' = 'log',
   ): Promise<VersionMeta | null> {
     const existing = await this.opts.versions.getByKey(ownerId, workflowId, key);
     if (existing) return existing;
@@ -389,7 +390,7 @@ export class Versioning {
     try {
       await this.opts.quota?.assertVersionFits(ownerId, bytes);
     } catch (error) {
-      if (error instanceof QuotaExceededError) {
+      if (error instanceof QuotaExceededError && overQuota === 'log') {
         this.log(`version of workflow ${workflowId} of user ${ownerId} not kept: over the storage quota (${error.usedBytes} of ${error.limitBytes} bytes)`);
         return null;
       }
@@ -494,6 +495,17 @@ export class Versioning {
 
   // ---- what the REST routes call (access is checked by the routes) -------------------------------
 
+  /** The user whose library owns the id, or null (unknown id, or a default workflow: no versions). */
+  async ownerOf(workflowId: string): Promise<string | null> {
+    const owner = await this.opts.index.owner(workflowId);
+    return owner !== null && owner.category === 'user' ? owner.userId : null;
+  }
+
+  /** Whether the owner shares the workflow's versions with its readers (the entry's share_versions). */
+  async sharesVersions(ownerId: string, workflowId: string): Promise<boolean> {
+    return this.opts.docs.withDocument(libraryDocument(ownerId), (doc) => readEntry(doc, workflowId)?.entry.share_versions === true);
+  }
+
   async list(ownerId: string, workflowId: string, page: number, perPage: number) {
     const { total, items } = await this.opts.versions.list(ownerId, workflowId, { offset: page * perPage, limit: perPage });
     return { page, pages: perPage === 0 ? 1 : Math.ceil(total / perPage), per_page: perPage, total, items: items.map(versionDto) };
@@ -535,9 +547,9 @@ export class Versioning {
       }
       return { created: false, version: versionDto((await this.opts.versions.getByKey(ownerId, workflowId, key))!) };
     }
-    const made = await this.addVersion(ownerId, workflowId, key, 'save', workflow, { userId, device: body.device, label: body.label });
-    if (made === null) throw new QuotaExceededError(0, 0);
-    return { created: true, version: versionDto(made) };
+    // An upload over the quota is refused (507): the device keeps it and can tell its user.
+    const made = await this.addVersion(ownerId, workflowId, key, 'save', workflow, { userId, device: body.device, label: body.label }, 'throw');
+    return { created: true, version: versionDto(made!) };
   }
 
   /** Writes a version's workflow into the library as a new change, kept as a "restore" version. */

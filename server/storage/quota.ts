@@ -1,16 +1,18 @@
 // Per-user storage quotas, so that one user cannot fill the disk for everyone. What counts for a
 // user: the stored bytes of their library document (snapshot plus update log, as the store holds
-// them) and the bytes of their thumbnail images. The limit is the same for every user,
+// them), the bytes of their thumbnail images and of their workflows' versions (version-store.ts: a
+// version over the quota is not kept; the change itself is never refused for it). The limit is the same for every user,
 // administrators and the single-user mode's `system` library included (`--user-quota-mb`, 0 = none).
 // The `public` document is written by the server only and has no quota.
 import * as Y from 'yjs';
 import { libraryDocument, parseDocumentName } from '../../shared/protocol.js';
 import { QuotaExceededError } from './storage-errors.js';
 import type { ThumbnailStore } from './thumbnail-store.js';
+import type { VersionStore } from './version-store.js';
 
 export interface QuotaLimit {
   limitBytes: number;
-  /** Bytes the document's owner holds outside the document (thumbnails). */
+  /** Bytes the document's owner holds outside the document (thumbnails, versions). */
   otherBytes: number;
 }
 
@@ -67,6 +69,8 @@ export function exceeded(check: QuotaCheck & { limit: QuotaLimit }): QuotaExceed
 
 export interface UserQuotaOptions {
   thumbnails: ThumbnailStore;
+  /** Version history bytes count too (absent: no versions kept). */
+  versions?: Pick<VersionStore, 'bytesOf' | 'bytesByOwner'>;
   /** 0 = unlimited. */
   limitBytes: number;
   /** Stored bytes of a document (the sync server's count, loading the document if needed). */
@@ -86,6 +90,9 @@ export class UserQuota implements DocumentQuota {
   private readonly thumbnailBytesOf = new Map<string, number>();
   /** The latest re-read per user: a slower earlier one must not overwrite its result. */
   private readonly reads = new Map<string, Promise<void>>();
+  /** Each user's version bytes, remembered like thumbnail bytes (read at load and after each change). */
+  private readonly versionBytesOf = new Map<string, number>();
+  private readonly versionReads = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: UserQuotaOptions) {
     this.limitBytes = opts.limitBytes;
@@ -97,14 +104,22 @@ export class UserQuota implements DocumentQuota {
     const all = await this.opts.thumbnails.bytesByOwner();
     this.thumbnailBytesOf.clear();
     for (const [userId, bytes] of all) this.thumbnailBytesOf.set(userId, bytes);
+    if (this.opts.versions) {
+      const versions = await this.opts.versions.bytesByOwner();
+      this.versionBytesOf.clear();
+      for (const [userId, bytes] of versions) this.versionBytesOf.set(userId, bytes);
+    }
   }
 
   limitFor(name: string, fresh: boolean): QuotaLimit | null {
     if (this.limitBytes === 0) return null;
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return null;
-    if (fresh) void this.thumbnailsChanged(parsed.userId);
-    return { limitBytes: this.limitBytes, otherBytes: this.thumbnailBytes(parsed.userId) };
+    if (fresh) {
+      void this.thumbnailsChanged(parsed.userId);
+      void this.versionsChanged(parsed.userId);
+    }
+    return { limitBytes: this.limitBytes, otherBytes: this.thumbnailBytes(parsed.userId) + (this.versionBytesOf.get(parsed.userId) ?? 0) };
   }
 
   /** The remembered thumbnail bytes of `userId` (0 for a user without images). */
@@ -121,11 +136,48 @@ export class UserQuota implements DocumentQuota {
     const documentBytes = await this.opts.documentBytes(libraryDocument(userId));
     const replaced = await this.opts.thumbnails.imageBytes(workflowId, userId);
     const check = {
-      limit: { limitBytes: this.limitBytes, otherBytes: (await this.opts.thumbnails.bytesOf(userId)) - replaced },
+      limit: {
+        limitBytes: this.limitBytes,
+        otherBytes: (await this.opts.thumbnails.bytesOf(userId)) - replaced + ((await this.opts.versions?.bytesOf(userId)) ?? 0),
+      },
       storedBytes: documentBytes,
       addedBytes: imageBytes,
     };
     if (!fits(check)) throw exceeded(check);
+  }
+
+  /**
+   * Refuses a version of `bytes` that would take `userId` past the quota (read now: the document, the
+   * thumbnails, the versions). The caller does not keep it and says so in the log.
+   */
+  async assertVersionFits(userId: string, bytes: number): Promise<void> {
+    if (this.limitBytes === 0) return;
+    const check = {
+      limit: {
+        limitBytes: this.limitBytes,
+        otherBytes: (await this.opts.thumbnails.bytesOf(userId)) + ((await this.opts.versions?.bytesOf(userId)) ?? 0),
+      },
+      storedBytes: await this.opts.documentBytes(libraryDocument(userId)),
+      addedBytes: bytes,
+    };
+    if (!fits(check)) throw exceeded(check);
+  }
+
+  /** Versions of `userId` were added or removed: their bytes are read again (resolves when read). */
+  versionsChanged(userId: string): Promise<void> {
+    const versions = this.opts.versions;
+    if (this.limitBytes === 0 || !versions) return Promise.resolve();
+    const read: Promise<void> = versions.bytesOf(userId).then(
+      (bytes) => {
+        if (this.versionReads.get(userId) === read) this.versionBytesOf.set(userId, bytes);
+      },
+      () => undefined,
+    );
+    this.versionReads.set(userId, read);
+    void read.then(() => {
+      if (this.versionReads.get(userId) === read) this.versionReads.delete(userId);
+    });
+    return read;
   }
 
   /** A thumbnail of `userId` was stored or removed: their bytes are read again (resolves when read). */
