@@ -50,6 +50,13 @@ export interface TableSpec {
    * ordered by key. Undefined: the SQLite table of the same name, whose columns must be exactly these.
    */
   derivedFrom?: string;
+  /**
+   * A table of a newer feature, whose migrations may not be on both sides yet: when either side lacks
+   * it, it is skipped if SQLite holds no row of it, and the move refused if it does.
+   */
+  optional?: boolean;
+  /** A column PostgreSQL fills from an identity sequence: copied as is, the sequence moved past it. */
+  identity?: string;
 }
 
 const text = (name: string) => ({ name, type: 'text' as const });
@@ -92,6 +99,23 @@ export const TABLES: readonly TableSpec[] = [
   { name: 'workflow_index_state', key: ['document'], columns: [text('document'), integer('seq')] },
   { name: 'workflow_owners', key: ['workflow_id'], columns: [text('workflow_id'), text('user_id'), text('category'), text('claimed_at')] },
   { name: 'workflow_thumbnails', key: ['workflow_id', 'user_id'], columns: [text('workflow_id'), text('user_id'), bytes('image'), text('version')] },
+  // Version history and trash (issue 12: SQLite migration 0007, PostgreSQL 0006).
+  {
+    name: 'workflow_versions',
+    key: ['seq'],
+    optional: true,
+    identity: 'seq',
+    columns: [
+      integer('seq'), text('version_id'), text('owner_id'), text('workflow_id'), text('key'), text('kind'), text('created_at'),
+      text('user_id'), text('user_name'), text('device'), text('device_label'), text('summary'), text('workflow'),
+    ],
+  },
+  {
+    name: 'workflow_trash',
+    key: ['workflow_id'],
+    optional: true,
+    columns: [text('workflow_id'), text('owner_id'), text('name'), text('deleted_at'), text('deleted_by'), text('purge_at'), text('entry')],
+  },
 ];
 
 /** SQLite tables that are not data to move: the migrator's own record (PostgreSQL keeps its own). */
@@ -228,6 +252,7 @@ export interface MigrationSummary {
 function checkSourceSchema(db: Database): void {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[];
   const known = new Map(TABLES.filter((t) => t.derivedFrom === undefined).map((t) => [t.name, t]));
+  const required = new Set(TABLES.filter((t) => t.derivedFrom === undefined && !t.optional).map((t) => t.name));
   for (const { name } of tables) {
     if (NOT_COPIED.has(name)) continue;
     const spec = known.get(name);
@@ -237,10 +262,38 @@ function checkSourceSchema(db: Database): void {
     if (columns.join(',') !== expected.join(',')) {
       throw new CliError(`the SQLite table ${name} has columns this version cannot move (${columns.join(', ')}): use the Flowshelf version that wrote it`);
     }
-    known.delete(name);
+    required.delete(name);
   }
-  if (known.size > 0) throw new CliError(`the SQLite database lacks table ${[...known.keys()].join(', ')}: it is not a Flowshelf database`);
+  if (required.size > 0) throw new CliError(`the SQLite database lacks table ${[...required].join(', ')}: it is not a Flowshelf database`);
 }
+
+/**
+ * The tables this move copies: every one, except an optional table one side lacks (a feature whose
+ * migration is not on both sides), which is skipped when SQLite holds none of its rows and refuses the
+ * move when it does (its rows would be left behind).
+ */
+async function tablesToCopy(db: Database, tx: Queryable): Promise<TableSpec[]> {
+  const active: TableSpec[] = [];
+  for (const spec of TABLES) {
+    if (!spec.optional) {
+      active.push(spec);
+      continue;
+    }
+    const inSqlite = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(spec.name) !== undefined;
+    const inPostgres = (await tx.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [spec.name])).rows[0]!.t !== null;
+    if (inSqlite && inPostgres) {
+      active.push(spec);
+      continue;
+    }
+    const rows = inSqlite ? (db.prepare(`SELECT count(*) AS n FROM "${spec.name}"`).get() as { n: number }).n : 0;
+    if (rows > 0) {
+      throw new CliError(`the SQLite database has ${rows} rows in ${spec.name}, which this version's PostgreSQL schema lacks: nothing was copied`);
+    }
+  }
+  return active;
+}
+
+const lockAll = (tables: readonly TableSpec[]) => `LOCK TABLE ${tables.map((t) => `"${t.name}"`).join(', ')} IN EXCLUSIVE MODE`;
 
 function sourceRows(db: Database, spec: TableSpec): IterableIterator<Record<string, unknown>> {
   const sql =
@@ -266,7 +319,9 @@ function insertSql(spec: TableSpec, rows: number): string {
   const width = spec.columns.length;
   const tuples: string[] = [];
   for (let r = 0; r < rows; r++) tuples.push(`(${spec.columns.map((_, i) => `$${r * width + i + 1}`).join(', ')})`);
-  return `INSERT INTO "${spec.name}" (${names}) VALUES ${tuples.join(', ')}`;
+  // An identity column's values are the source's (kept as they are), not new ones.
+  const overriding = spec.identity ? ' OVERRIDING SYSTEM VALUE' : '';
+  return `INSERT INTO "${spec.name}" (${names})${overriding} VALUES ${tuples.join(', ')}`;
 }
 
 /** Copies one table in batches; returns the digest of the SQLite rows and the bytes of text and blobs sent. */
@@ -323,16 +378,17 @@ async function targetDigest(tx: Queryable, spec: TableSpec): Promise<TableDigest
   return hasher.digest();
 }
 
-async function assertEmptyTarget(tx: Queryable): Promise<void> {
+async function assertEmptyTarget(tx: Queryable, tables: readonly TableSpec[]): Promise<void> {
   const found: string[] = [];
   const count = async (sql: string) => Number((await tx.query<{ n: string }>(sql)).rows[0]!.n);
   const users = await count("SELECT count(*) AS n FROM users WHERE user_id <> 'system'");
   if (users > 0) found.push(`${users} user${users === 1 ? '' : 's'}`);
   const documents = await count('SELECT count(*) AS n FROM (SELECT doc FROM doc_updates UNION SELECT doc FROM doc_snapshots UNION SELECT doc FROM doc_heads) d');
   if (documents > 0) found.push(`${documents} document${documents === 1 ? '' : 's'}`);
-  for (const table of ['app_settings', 'workflow_index', 'workflow_opened', 'workflow_index_state', 'workflow_owners', 'workflow_thumbnails']) {
-    const n = await count(`SELECT count(*) AS n FROM "${table}"`);
-    if (n > 0) found.push(`${n} row${n === 1 ? '' : 's'} in ${table}`);
+  const documentTables = new Set(['users', 'doc_updates', 'doc_snapshots', 'doc_heads']);
+  for (const table of tables.filter((t) => !documentTables.has(t.name))) {
+    const n = await count(`SELECT count(*) AS n FROM "${table.name}"`);
+    if (n > 0) found.push(`${n} row${n === 1 ? '' : 's'} in ${table.name}`);
   }
   if (found.length > 0) throw new CliError(`the target database is not empty (${found.join(', ')}): migrate into a new, empty database`);
 }
@@ -358,13 +414,26 @@ async function verifyDocuments(db: Database, pool: PostgresPool): Promise<number
 }
 
 /**
+ * Moves PostgreSQL's identity sequence past every value SQLite ever gave out (its AUTOINCREMENT
+ * counter, which also counts deleted rows), so new rows neither collide with copied ones nor reuse a
+ * number.
+ */
+async function advanceIdentity(db: Database, tx: Queryable, spec: TableSpec, column: string): Promise<void> {
+  const maxRow = db.prepare(`SELECT max("${column}") AS n FROM "${spec.name}"`).get() as { n: number | null };
+  const hasCounter = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'").get() !== undefined;
+  const counter = hasCounter ? (db.prepare('SELECT seq AS n FROM sqlite_sequence WHERE name = ?').get(spec.name) as { n: number } | undefined) : undefined;
+  const last = Math.max(maxRow.n ?? 0, counter?.n ?? 0);
+  if (last > 0) await tx.query('SELECT setval(pg_get_serial_sequence($1, $2), $3)', [`"${spec.name}"`, column, last]);
+}
+
+/**
  * Empties the target again after a copy that committed but whose documents do not load as in SQLite:
  * it was empty before (assertEmptyTarget), so it goes back to what the migrator made of it.
  */
-async function removeCopy(pool: PostgresPool): Promise<void> {
+async function removeCopy(pool: PostgresPool, tables: readonly TableSpec[]): Promise<void> {
   await pool.transaction(async (tx) => {
-    await tx.query(`LOCK TABLE ${TABLES.map((t) => `"${t.name}"`).join(', ')} IN EXCLUSIVE MODE`);
-    for (const spec of TABLES) await tx.query(`DELETE FROM "${spec.name}"`);
+    await tx.query(lockAll(tables));
+    for (const spec of tables) await tx.query(`DELETE FROM "${spec.name}"`);
     const now = new Date().toISOString();
     await tx.query(
       `INSERT INTO users (user_id, email, display_name, password_hash, is_admin, is_active, created_at, updated_at)
@@ -383,21 +452,24 @@ export async function migrateStore(db: Database, pool: PostgresPool): Promise<Mi
   db.exec('BEGIN');
   try {
     const tables: TableDigest[] = [];
+    let copiedTables: TableSpec[] = [];
     let bytes = 0;
     await pool.transaction(async (tx) => {
+      copiedTables = await tablesToCopy(db, tx);
       // Nothing else writes these tables until COMMIT (a node started on the target meanwhile waits);
       // a second migrate-store waits here, then finds the target full.
-      await tx.query(`LOCK TABLE ${TABLES.map((t) => `"${t.name}"`).join(', ')} IN EXCLUSIVE MODE`);
-      await assertEmptyTarget(tx);
+      await tx.query(lockAll(copiedTables));
+      await assertEmptyTarget(tx, copiedTables);
       // The migrator's own system user gives way to SQLite's (same id, the original timestamps).
       await tx.query("DELETE FROM users WHERE user_id = 'system'");
-      for (const spec of TABLES) {
+      for (const spec of copiedTables) {
         const copied = await copyTable(db, tx, spec);
         tables.push(copied.digest);
         bytes += copied.bytes;
+        if (spec.identity) await advanceIdentity(db, tx, spec, spec.identity);
       }
       const target: TableDigest[] = [];
-      for (const spec of TABLES) target.push(await targetDigest(tx, spec));
+      for (const spec of copiedTables) target.push(await targetDigest(tx, spec));
       const difference = firstDifference(tables, target);
       if (difference !== null) throw new VerificationError(`verification failed, nothing was copied: ${difference}`);
     });
@@ -406,7 +478,7 @@ export async function migrateStore(db: Database, pool: PostgresPool): Promise<Mi
       documents = await verifyDocuments(db, pool);
     } catch (error) {
       if (!(error instanceof VerificationError)) throw error;
-      await removeCopy(pool);
+      await removeCopy(pool, copiedTables);
       throw new VerificationError(`verification failed: ${error.message}; the copy was removed again`);
     }
     const rowsOf = (name: string) => tables.find((t) => t.table === name)!.rows;
