@@ -23,6 +23,15 @@ import { readPublicEntry } from '../../shared/workflow/public-doc.js';
 import { recordOpened } from '../../shared/workflow/opened-doc.js';
 import { readWorkflowFile } from '../data/workflow-file.js';
 import { setPendingDraft, takePendingDraft } from '../data/draft-store.js';
+import { currentDevice } from '../data/devices.js';
+import type { LastSave } from '../../shared/workflow/library-doc.js';
+import type { JsonObject } from '../../shared/workflow/json.js';
+
+/** The marker a Save writes with the workflow (HISTORY design): a new id per Save, this device. */
+function newLastSave(): LastSave {
+  const device = currentDevice();
+  return { id: crypto.randomUUID(), device: device.id, label: device.label, at: new Date().toISOString() };
+}
 
 export type Draft = WorkflowWithoutID & { id?: string };
 
@@ -256,19 +265,39 @@ export class WorkflowDraftController implements ReactiveController {
     const quarantined = this.quarantineReason;
     // The server would keep it but never take it: the edits stay in the draft for Save As.
     if (quarantined) return { ok: false, message: `Not saved: ${quarantined}` };
+    const lastSave = newLastSave();
+    const before = this.readStored().workflow;
     try {
-      const ok = updateEntryWorkflow(synced.doc, id, { ...this.current, id } as Workflow);
+      const ok = updateEntryWorkflow(synced.doc, id, { ...this.current, id } as Workflow, { lastSave });
       if (!ok) return { ok: false, message: 'This workflow was deleted; use Save As to keep your copy.' };
     } catch (err) {
       return { ok: false, message: err instanceof InvalidWorkflowError ? `Not saved: ${err.message}` : `Not saved: ${(err as Error).message}` };
     }
     // The stored form may differ slightly (the shared tag follows is_public): restart from it.
     const stored = this.readStored().workflow;
+    if (stored) this.recordSave(id, stored, lastSave, synced === this.host.workspace?.library ? before : undefined);
     this.base = stored;
     this.current = stored ? structuredClone(stored) : this.current;
     this.history.takeStored(this.current);
     this.host.requestUpdate();
     return { ok: true, message: 'Workflow Saved' };
+  }
+
+  /**
+   * Keeps this Save on the device until the server has it (saves.ts: History shows the workflow as
+   * saved here even when a merge replaces some of its values) and, for a Save in the user's own library
+   * (`before`: the stored workflow it replaced), remembers the values it set for the conflict notices
+   * (conflicts.ts). A new entry (Save As) sets nothing another device could have changed meanwhile.
+   */
+  private recordSave(id: string, workflow: Draft | Workflow, save: LastSave, before: Draft | null | undefined): void {
+    const ws = this.host.workspace;
+    if (!ws) return;
+    const json = structuredClone(workflow) as unknown as JsonObject;
+    json['id'] = id;
+    void ws.saves
+      .record({ save_id: save.id, workflow_id: id, workflow: json, device: save.device, label: save.label, at: save.at })
+      .catch((err: unknown) => console.error('This Save could not be kept for History on this device', err));
+    if (before !== undefined) ws.conflicts.rememberSave(id, json, before);
   }
 
   /**
@@ -281,11 +310,14 @@ export class WorkflowDraftController implements ReactiveController {
     if (!ws || !this.current) return null;
     const id = crypto.randomUUID();
     const workflow = { ...this.current, id, name, meta: { ...this.current.meta, category: 'user' } } as Workflow;
+    const lastSave = newLastSave();
     try {
-      createEntry(ws.library.doc, id, workflow, { isPublic: multiuser ? isPublic : true });
+      createEntry(ws.library.doc, id, workflow, { isPublic: multiuser ? isPublic : true, lastSave });
     } catch (err) {
       return { error: (err as Error).message };
     }
+    const stored = readEntry(ws.library.doc, id);
+    if (stored?.valid) this.recordSave(id, stored.workflow, lastSave, undefined);
     this.base = null;
     this.current = null;
     navigate({ name: 'edit', ownerId: null, id });

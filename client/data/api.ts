@@ -15,6 +15,36 @@ import type {
 
 export type { LoginResponse, SetupStatus, UserDTO };
 
+/** One version of a workflow (GET …/versions), newest first; summary relative to the version before. */
+export interface VersionItem {
+  version_id: string;
+  workflow_id: string;
+  created_at: string;
+  kind: 'save' | 'auto' | 'restore' | 'delete';
+  user_id: string;
+  user_name: string;
+  device: string;
+  device_label: string;
+  summary: { nodes_added: number; nodes_removed: number; edges_added: number; edges_removed: number; fields_changed: number; text: string };
+}
+export interface VersionPage {
+  page: number;
+  pages: number;
+  per_page: number;
+  total: number;
+  items: VersionItem[];
+}
+export type VersionDetail = VersionItem & { workflow: Record<string, unknown> };
+/** A deleted workflow waiting in the trash (GET /workflows/trash). */
+export interface TrashItem {
+  workflow_id: string;
+  name: string;
+  deleted_at: string;
+  deleted_by: string;
+  purge_at: string;
+  versions: number;
+}
+
 /** An answer of the server that is not 2xx; `detail` is the server's own message. */
 export class ApiError extends Error {
   constructor(
@@ -142,6 +172,28 @@ export class Api {
   async listUserWorkflows(): Promise<WorkflowListItemDTO[]> {
     const page = await this.request<{ items: WorkflowListItemDTO[] }>('GET', '/workflows/?categories=user');
     return page.items;
+  }
+
+  // ---- Version history and trash (Flowshelf's extensions, HISTORY design) ----
+
+  listVersions(workflowId: string, page = 0, perPage = 50): Promise<VersionPage> {
+    return this.request('GET', `/workflows/i/${encodeURIComponent(workflowId)}/versions?page=${page}&per_page=${perPage}`);
+  }
+  getVersion(workflowId: string, versionId: string): Promise<VersionDetail> {
+    return this.request('GET', `/workflows/i/${encodeURIComponent(workflowId)}/versions/${encodeURIComponent(versionId)}`);
+  }
+  /** A device's Save (saves.ts); idempotent on save_id. */
+  uploadSave(workflowId: string, save: { save_id: string; workflow: unknown; device: string; label: string; saved_at: string }): Promise<unknown> {
+    return this.request('POST', `/workflows/i/${encodeURIComponent(workflowId)}/versions`, save);
+  }
+  listTrash(): Promise<{ items: TrashItem[] }> {
+    return this.request('GET', '/workflows/trash');
+  }
+  restoreFromTrash(workflowId: string): Promise<unknown> {
+    return this.request('POST', `/workflows/trash/${encodeURIComponent(workflowId)}/restore`);
+  }
+  purgeFromTrash(workflowId: string): Promise<void> {
+    return this.request('DELETE', `/workflows/trash/${encodeURIComponent(workflowId)}`);
   }
 
   /** Public URL (no auth: browsers load it through <img src>). */

@@ -4,7 +4,8 @@
 import * as Y from 'yjs';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { WebsocketProvider } from 'y-websocket';
-import { CloseCode, SYNC_PATH } from '../../shared/protocol.js';
+import { Awareness } from 'y-protocols/awareness';
+import { CloseCode, PUBLIC_DOCUMENT, SYNC_PATH } from '../../shared/protocol.js';
 import { storageProblemOf, type StorageProblem } from './storage-problem.js';
 
 export type SyncStatus =
@@ -68,6 +69,11 @@ export class SyncedDoc extends EventTarget {
   private tokenInUse: string | null = null;
   /** resolves once the IndexedDB copy is loaded into the doc */
   readonly loaded: Promise<void>;
+  /**
+   * Who else has this document open (presence.ts). Never set on `public`: its readers would see each
+   * other; there the local state stays null, so the provider sends none.
+   */
+  readonly awareness: Awareness;
 
   constructor(opts: SyncedDocOptions) {
     super();
@@ -79,6 +85,13 @@ export class SyncedDoc extends EventTarget {
     this.persistence = this.openPersistence();
     this.doc.on('update', this.onUpdate);
     this.loaded = this.persistence.whenSynced.then(() => undefined);
+    this.awareness = new Awareness(this.doc);
+    if (this.name === PUBLIC_DOCUMENT) this.awareness.setLocalState(null);
+  }
+
+  /** True for a change that came from the server (another device, another tab, the server itself). */
+  isRemote(origin: unknown): boolean {
+    return origin !== null && origin === this.provider;
   }
 
   private get pendingKey(): string {
@@ -139,6 +152,7 @@ export class SyncedDoc extends EventTarget {
       // hand a read-only document's local writes to tabs that might forward them.
       disableBc: true,
       maxBackoffTime: 5000,
+      awareness: this.awareness,
     });
     this.provider = provider;
     // 'connecting' is emitted on every retry, also while the server is unreachable, and a failed
@@ -245,6 +259,7 @@ export class SyncedDoc extends EventTarget {
     this.doc.off('update', this.onUpdate);
     this.provider?.destroy();
     this.provider = null;
+    this.awareness.destroy();
     await this.persistence.destroy();
     this.doc.destroy();
   }

@@ -8,6 +8,8 @@ import { SyncedDoc, databasePrefix, type SyncStatus } from './synced-doc.js';
 import { ServerVerdicts, type OwnListing } from './server-verdicts.js';
 import { publicMap } from '../../shared/workflow/public-doc.js';
 import { workflowsMap } from '../../shared/workflow/library-doc.js';
+import { SaveOutbox, type SaveUploader } from './saves.js';
+import { ConflictWatcher } from './conflicts.js';
 
 export interface WorkspaceStatus {
   status: SyncStatus;
@@ -24,17 +26,28 @@ export class Workspace extends EventTarget {
   /** the server's word on the user's own quarantined and withheld workflows (server-verdicts.ts) */
   readonly verdicts: ServerVerdicts;
   private readonly others = new Map<string, SyncedDoc>();
+  /** this device's Saves of the own library, until the server has them (saves.ts) */
+  readonly saves: SaveOutbox;
+  /** notices when another device's change replaced a value this device saved (conflicts.ts) */
+  readonly conflicts: ConflictWatcher;
 
   constructor(
     readonly userId: string,
     private currentToken: string | null,
     private readonly url?: string,
     listOwn: OwnListing | null = null,
+    uploadSave: SaveUploader | null = null,
   ) {
     super();
     this.verdicts = new ServerVerdicts(userId, listOwn);
     this.library = this.open(libraryDocument(userId));
     this.publicDoc = this.open(PUBLIC_DOCUMENT);
+    this.saves = new SaveOutbox(userId, this.library.name, uploadSave, () => this.library.inSync);
+    this.conflicts = new ConflictWatcher(this.library);
+    // Saves wait for the library to reach the server (it must know the workflow first).
+    this.library.addEventListener('change', () => {
+      if (this.library.inSync) void this.saves.flush();
+    });
     // The verdicts can change when the library reaches the server, when it changes, and when the
     // publisher adds or removes one of the user's own ids in `public` (others' entries change nothing
     // the server would say about ours, so they cost no request). Only worth asking while online.
@@ -111,6 +124,8 @@ export class Workspace extends EventTarget {
     window.removeEventListener('offline', this.onOffline);
     window.removeEventListener('online', this.onOnline);
     this.verdicts.stop();
+    this.conflicts.destroy();
+    await this.saves.close();
     await Promise.all(this.all.map((d) => d.destroy()));
   }
 }

@@ -12,6 +12,7 @@ import { provide } from '@lit/context';
 import { sessionContext, workspaceContext } from '../../data/context.js';
 import { Session } from '../../data/session.js';
 import { Workspace, deleteDeviceCopy } from '../../data/workspace.js';
+import { apiUploader } from '../../data/saves.js';
 import { parseRoute, type Route } from '../../data/router.js';
 import { storageProblemMessage } from '../../data/storage-problem.js';
 import { EventController } from '../../controllers/event-controller.js';
@@ -111,7 +112,7 @@ export class FlowshelfApp extends LitElement {
     if (s.phase === 'ready' && user) {
       if (this.workspace && this.workspace.userId !== user.userId) this.closeWorkspace(false);
       if (!this.workspace) {
-        const ws = new Workspace(user.userId, s.multiuser ? s.token : null, undefined, () => s.api.listUserWorkflows());
+        const ws = new Workspace(user.userId, s.multiuser ? s.token : null, undefined, () => s.api.listUserWorkflows(), apiUploader(s.api));
         ws.addEventListener('expired', () => this.session.expire());
         this.workspace = ws;
         this.workspaceEvents.target = ws;

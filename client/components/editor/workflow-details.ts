@@ -4,6 +4,7 @@
  * Properties in, events out: it never writes the draft or the document itself.
  * - `fs-details-change` (detail: a patch of the draft, e.g. `{ name: 'x' }`) on every keystroke;
  * - `fs-shared-change` (detail: the new Shared state);
+ * - `fs-share-versions-change` (detail: whether readers of the shared workflow may see its History);
  * - `fs-details-status` (detail: a message for the editor's status banner), after a thumbnail upload
  *   or removal, which it does itself through `api` because the thumbnail is not part of the draft.
  * The editor's Form builder, when shown, goes into the `form` slot, above the details.
@@ -76,6 +77,8 @@ export class WorkflowDetails extends LitElement {
   @property({ type: Boolean }) accessor multiuser = false;
   /** The entry's Shared state when it is a library entry being edited; null hides the switch. */
   @property({ attribute: false }) accessor shared: boolean | null = null;
+  /** The entry's share_versions when it is a library entry being edited; null hides the switch. */
+  @property({ attribute: false }) accessor shareVersions: boolean | null = null;
   /** Why a shared workflow is not visible to others (quarantined or withheld), or null. */
   @property({ attribute: false }) accessor notVisibleReason: string | null = null;
   @property({ attribute: false }) accessor thumbnailUrl = '';
@@ -148,6 +151,12 @@ export class WorkflowDetails extends LitElement {
         ? html`<label class="check"
             ><input type="checkbox" name="shared" .checked=${this.shared}
               @change=${(e: Event) => this.emit('fs-shared-change', (e.target as HTMLInputElement).checked)} />Shared workflow</label
+          >`
+        : nothing}
+      ${this.shareVersions !== null && this.multiuser
+        ? html`<label class="check"
+            ><input type="checkbox" role="switch" name="share-versions" .checked=${this.shareVersions}
+              @change=${(e: Event) => this.emit('fs-share-versions-change', (e.target as HTMLInputElement).checked)} />Share history</label
           >`
         : nothing}
       ${this.notVisibleReason && this.multiuser ? html`<p class="error withheld">${withheldText(this.notVisibleReason)}</p>` : nothing}

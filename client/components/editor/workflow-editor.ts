@@ -38,6 +38,10 @@ import { modeSwitch, modeSwitchStyles } from '../form/mode-switch.js';
 import { formAfterGraphEdit, type FieldIdentifier } from '../../../shared/workflow/form.js';
 import '../form/field-menu.js';
 import { EditorModeController, type EditorMode } from '../../controllers/editor-mode-controller.js';
+import { HistoryController } from '../../controllers/history-controller.js';
+import { withFieldValue, type ConflictNotice } from '../../data/conflicts.js';
+import type { JsonValue } from '../../../shared/workflow/json.js';
+import { setEntryShareVersions } from '../../../shared/workflow/library-doc.js';
 
 @customElement('fs-workflow-editor')
 export class WorkflowEditor extends LitElement {
@@ -95,6 +99,9 @@ export class WorkflowEditor extends LitElement {
         padding: 2rem;
         text-align: center;
       }
+      fs-conflict-notices {
+        grid-column: 1 / -1;
+      }
       .banner {
         margin: 0;
         padding: 0.4rem 1rem;
@@ -134,6 +141,8 @@ export class WorkflowEditor extends LitElement {
   /** undo/redo of this device's own edits of the draft (see data/draft-history.ts) */
   readonly undo = new UndoController<Draft>(this);
   private drafts = new WorkflowDraftController(this, this.undo.history, () => (this.message = ''));
+  /** History panel, the version on the canvas, conflict notices, presence (issue 12) */
+  readonly history = new HistoryController(this);
   @query('dialog.save-as') private accessor saveAsDialog!: HTMLDialogElement;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
   @query('input.load') private accessor fileInput!: HTMLInputElement;
@@ -194,6 +203,38 @@ export class WorkflowEditor extends LitElement {
     // Removing a node or connecting a field takes its node fields out of the form (as InvokeAI does).
     const form = this.draft ? formAfterGraphEdit(this.draft as unknown as FormWorkflow, patch) : undefined;
     this.change((form ? { ...patch, form } : patch) as unknown as Partial<Draft>, mergeKey);
+  }
+
+  /** The stored workflow History and presence are about (HistoryHost). */
+  get historySource() {
+    return { workflowId: this.drafts.workflowId, doc: this.drafts.sourceDoc };
+  }
+
+  /** Restore, Bring back (HistoryHost): one undoable edit of the draft, then Save. */
+  replaceDraftAndSave(workflow: object): string {
+    const next = { ...(workflow as Draft) };
+    delete next.id;
+    this.undo.history.edit(next);
+    this.draft = next;
+    this.save();
+    return this.message;
+  }
+
+  private restoreVersion(): void {
+    this.message = this.history.restore();
+  }
+
+  /** "Bring back": this device's value again, as an undoable edit; saved at once unless other edits wait for Save. */
+  private bringBack(n: ConflictNotice): void {
+    const d = this.draft;
+    if (!d) return;
+    const next = withFieldValue(d, n, n.mine as JsonValue);
+    if (this.dirty) {
+      this.undo.history.edit(next);
+      this.draft = next;
+      this.message = `${n.label} is ${String(n.mine)} again in your unsaved changes: Save keeps it.`;
+    } else this.replaceDraftAndSave(next);
+    this.workspace?.conflicts.dismiss(n.workflowId, n.key);
   }
 
   /** After an undo or a redo (UndoHost). */
@@ -292,12 +333,14 @@ export class WorkflowEditor extends LitElement {
       ?readonly=${this.readonly}
       ?multiuser=${this.session.multiuser}
       .shared=${entry ? entry.entry.is_public : null}
+      .shareVersions=${entry ? entry.entry.share_versions : null}
       .notVisibleReason=${notVisible}
       .thumbnailUrl=${id ? this.thumbnailUrl(id, synced?.doc ?? null) : ''}
       ?thumbnailEditable=${this.route.name === 'edit'}
       .api=${this.session.api}
       @fs-details-change=${(e: CustomEvent<DetailsPatch>) => this.change(e.detail)}
       @fs-shared-change=${(e: CustomEvent<boolean>) => setEntryPublic(synced!.doc, id!, e.detail)}
+      @fs-share-versions-change=${(e: CustomEvent<boolean>) => setEntryShareVersions(synced!.doc, id!, e.detail)}
       @fs-details-status=${(e: CustomEvent<string>) => (this.message = e.detail)}
     >
       ${this.mode === 'edit'
@@ -314,12 +357,14 @@ export class WorkflowEditor extends LitElement {
     const isEdit = this.route.name === 'edit';
     const title = d ? d.name || 'Untitled workflow' : this.drafts.invalidReason ? 'Invalid workflow' : 'Loading…';
     const quarantined = isEdit ? this.quarantineReason : null;
+    const canvas = d ? this.history.canvas(d) : null;
     return html`
       <header>
         <button @click=${this.back} aria-label="Back to library">← Library</button>
         <h2>${title}${this.dirty && !this.readonly ? ' •' : ''}</h2>
         ${d ? this.undo.renderButtons() : nothing}
         ${this.readonly ? html`<span class="badge">Read-only</span>` : nothing}
+        ${this.history.renderPresence()}
         ${d ? modeSwitch(this.mode, !this.readonly, (mode) => this.modes.choose(JSON.stringify(this.route), mode)) : nothing}
         ${isEdit
           ? html`<button class=${quarantined ? '' : 'primary'} ?disabled=${!this.dirty || !d || !!quarantined} @click=${() => this.save()}>
@@ -327,11 +372,19 @@ export class WorkflowEditor extends LitElement {
             </button>`
           : nothing}
         <button class=${quarantined ? 'primary' : ''} ?disabled=${!d} @click=${this.openSaveAs}>Save As</button>
+        ${(isEdit || this.route.name === 'view') && d ? this.history.renderToggle() : nothing}
         <button ?disabled=${!d} @click=${() => d && downloadWorkflow(d)}>Download</button>
         <button @click=${() => this.fileInput.click()}>Load from File</button>
         <input class="load" type="file" accept="application/json,.json" hidden @change=${this.loadFromFile} />
       </header>
       ${this.message ? html`<p class="banner" role="status">${this.message}</p>` : nothing}
+      ${this.history.notices.length
+        ? html`<fs-conflict-notices .notices=${this.history.notices}
+            @fs-conflict-bring-back=${(e: CustomEvent<ConflictNotice>) => this.bringBack(e.detail)}
+            @fs-conflict-dismiss=${(e: CustomEvent<ConflictNotice>) => this.workspace?.conflicts.dismiss(e.detail.workflowId, e.detail.key)}
+          ></fs-conflict-notices>`
+        : nothing}
+      ${d ? this.history.renderVersionBanner(d, () => this.restoreVersion()) : nothing}
       ${quarantined
         ? html`<p class="banner quarantine" role="alert">
             This workflow cannot be saved or shared here. ${quarantined}
@@ -351,17 +404,19 @@ export class WorkflowEditor extends LitElement {
             <fs-field-menu .workflow=${d as unknown as FormWorkflow} ?disabled=${this.mode !== 'edit'} @fs-add-to-form=${this.onAddToForm}></fs-field-menu>
             <div class="canvas">
               <fs-workflow-graph
-                .nodes=${d.nodes as JsonObject[]}
-                .edges=${d.edges as JsonObject[]}
+                .nodes=${canvas!.nodes}
+                .edges=${canvas!.edges}
+                .marks=${canvas!.marks}
                 .exposedFields=${d.exposedFields as unknown as JsonObject[]}
                 .fitKey=${this.undo.history.generation}
-                ?readonly=${this.readonly || this.mode === 'view'}
+                ?readonly=${this.readonly || this.mode === 'view' || canvas!.version}
+                @fs-selection-change=${(e: CustomEvent<string[]>) => this.history.selectionChanged(e.detail)}
                 .problems=${workflowProblems(d)}
                 @fs-graph-change=${this.onGraphChange}
               ></fs-workflow-graph>
               <fs-problems-panel .workflow=${d} @fs-show-problem=${this.showProblem}></fs-problems-panel>
             </div>
-            ${this.renderDetails(d)}`
+            ${this.history.open ? this.history.renderPanel() : this.renderDetails(d)}`
         : html`<p class="notice">${this.drafts.invalidReason ? `This workflow is not valid: ${this.drafts.invalidReason}` : 'Loading…'}</p>`}
       ${formDialog(
         { className: 'save-as', title: 'Save Workflow As', submitLabel: 'Save', error: this.saveAsError, onSubmit: this.onSaveAsSubmit },

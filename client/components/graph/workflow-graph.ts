@@ -34,6 +34,7 @@ import { edgeStyles, renderGraphEdge } from './graph-edge.js';
 import { minimapStyles, renderMinimap } from './graph-minimap.js';
 import { ViewportController, type ViewBox } from './controllers/viewport-controller.js';
 import { PointerController } from './controllers/pointer-controller.js';
+import { renderMarks, type CanvasMarks } from './graph-marks.js';
 import { SelectionController } from './controllers/selection-controller.js';
 import { ConnectController } from './controllers/connect-controller.js';
 import { GraphKeysController } from './controllers/graph-keys-controller.js';
@@ -172,6 +173,8 @@ export class WorkflowGraph extends LitElement {
   @property({ attribute: false }) accessor problems: readonly WorkflowProblem[] = [];
   /** a new value fits the view to the nodes (another workflow opened or loaded) */
   @property({ attribute: false }) accessor fitKey: unknown = undefined;
+  /** History's differences and other devices' selections, drawn over the nodes (graph-marks.ts) */
+  @property({ attribute: false }) accessor marks: CanvasMarks | null = null;
   /** drag positions land on the 25-unit grid (kept between visits, canvas-prefs.ts) */
   @state() accessor snap = loadCanvasPrefs().snap;
   /** a background drag draws a selection box instead of panning (touch screens have no Shift) */
@@ -202,6 +205,15 @@ export class WorkflowGraph extends LitElement {
       // An undo, a remote edit or a delete may take selected things away.
       this.selection.retain(new Set(this.nodes.map((n) => String(n.id))), new Set(this.edges.map(edgeKey)));
     }
+  }
+
+  private announcedSelection: ReadonlySet<string> = new Set();
+
+  /** `fs-selection-change` (detail: the selected node ids) whenever the node selection changes: presence shows it. */
+  override updated(): void {
+    if (this.selection.nodes === this.announcedSelection) return;
+    this.announcedSelection = this.selection.nodes;
+    this.dispatchEvent(new CustomEvent<string[]>('fs-selection-change', { detail: [...this.selection.nodes], bubbles: true, composed: true }));
   }
 
   private emit(change: Partial<GraphChange>): void {
@@ -505,6 +517,7 @@ export class WorkflowGraph extends LitElement {
               this.nodeActions,
             ),
           )}
+          ${renderMarks(this.marks, byId, this.edges)}
           ${this.dragConnect.renderOverlay()}
           ${box ? svg`<rect class="marquee" x=${box.x} y=${box.y} width=${box.w} height=${box.h}></rect>` : nothing}
         </svg>

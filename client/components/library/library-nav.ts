@@ -4,7 +4,8 @@
  * and Load from File. Properties in, events out:
  * - `fs-view-select` (detail: the chosen view);
  * - `fs-tags-change` (detail: the new selection of tags);
- * - `fs-new-workflow`; `fs-load-file` (detail: the chosen File).
+ * - `fs-new-workflow`; `fs-load-file` (detail: the chosen File);
+ * - `fs-show-trash` (the Trash: deleted workflows, shown while `trashShown`).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
@@ -46,7 +47,8 @@ export class LibraryNav extends LitElement {
         flex-direction: column;
         gap: 0.25rem;
       }
-      nav > button.view {
+      nav > button.view,
+      nav > button.trash {
         text-align: left;
         border: none;
         background: none;
@@ -54,7 +56,8 @@ export class LibraryNav extends LitElement {
         justify-content: space-between;
         gap: 0.5rem;
       }
-      nav > button.view[aria-current='page'] {
+      nav > button.view[aria-current='page'],
+      nav > button.trash[aria-current='page'] {
         background: var(--fs-hover);
         font-weight: 600;
       }
@@ -122,6 +125,8 @@ export class LibraryNav extends LitElement {
   /** the applied search: tag counts count the workflows it matches */
   @property({ attribute: false }) accessor query = '';
   @property({ attribute: false }) accessor selectedTags: string[] = [];
+  /** the Trash is shown instead of a view */
+  @property({ type: Boolean }) accessor trashShown = false;
   @query('input[type=file]') private accessor fileInput!: HTMLInputElement;
 
   private emit<T>(type: string, detail?: T): void {
@@ -175,13 +180,14 @@ export class LibraryNav extends LitElement {
       ${this.views.map(
         ({ view, count }) => html`<button
             class="view"
-            aria-current=${view === this.view ? 'page' : 'false'}
+            aria-current=${view === this.view && !this.trashShown ? 'page' : 'false'}
             @click=${() => this.emit('fs-view-select', view)}
           >
             ${VIEW_LABELS[view]}<span class="muted">${count}</span>
           </button>
-          ${view === this.view ? this.renderTags() : nothing}`,
+          ${view === this.view && !this.trashShown ? this.renderTags() : nothing}`,
       )}
+      <button class="trash" aria-current=${this.trashShown ? 'page' : 'false'} @click=${() => this.emit('fs-show-trash')}>Trash</button>
       <div class="bottom">
         <button @click=${() => this.emit('fs-new-workflow')}>New Workflow</button>
         <button @click=${() => this.fileInput.click()}>Load from File</button>

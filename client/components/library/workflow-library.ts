@@ -42,6 +42,9 @@ import '../dialogs/confirm-dialog.js';
 import { VIEW_LABELS } from './library-nav.js';
 import type { OrderChange } from './library-toolbar.js';
 import './library-toolbar.js';
+import '../history/trash-view.js';
+import { openCounts } from '../../data/presence.js';
+import { noticeText } from '../../data/conflicts.js';
 
 const PREFS_KEY = 'flowshelf_library_view';
 /** Search waits this long after the last keystroke (InvokeAI: 500 ms). */
@@ -99,7 +102,13 @@ export class WorkflowLibrary extends LitElement {
   @state() accessor orderBy: OrderBy = 'opened_at';
   @state() accessor direction: Direction = 'DESC';
   @state() private accessor message = '';
+  /** the Trash (deleted workflows, on the server) is shown instead of a view */
+  @state() accessor trashShown = false;
   private docs = new YDocController(this);
+  /** presence ("open on N devices") and conflict notices re-render the tiles */
+  private presenceEvents = new EventController<EventTarget>(this);
+  private followedAwareness: { on(e: 'change', f: () => void): void; off(e: 'change', f: () => void): void } | null = null;
+  private rerender = (): void => this.requestUpdate();
   private verdictEvents = new EventController<ServerVerdicts>(this);
   /** the tiles' problem badges, checked in idle time and cached per workflow version */
   readonly problems = new WorkflowProblemsController(this);
@@ -124,12 +133,25 @@ export class WorkflowLibrary extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     clearTimeout(this.searchTimer);
+    this.followedAwareness?.off('change', this.rerender);
+    this.followedAwareness = null;
+  }
+
+  private followPresence(): void {
+    const awareness = this.isConnected ? (this.workspace?.library.awareness ?? null) : null;
+    if (awareness !== this.followedAwareness) {
+      this.followedAwareness?.off('change', this.rerender);
+      awareness?.on('change', this.rerender);
+      this.followedAwareness = awareness;
+    }
+    this.presenceEvents.target = this.workspace?.conflicts ?? null;
   }
 
   override willUpdate(): void {
     this.docs.observe([this.workspace?.library.doc, this.workspace?.publicDoc.doc]);
     this.verdictEvents.target = this.workspace?.verdicts ?? null;
     this.problems.observe(this.workspace?.library.doc, this.workspace?.publicDoc.doc);
+    this.followPresence();
     if (!this.autoSwitched && this.workspace) {
       // First visit on this device: land where there is something to see (InvokeAI's auto-switch:
       // Recently Opened, else Your Workflows, else Browse Workflows).
@@ -170,6 +192,7 @@ export class WorkflowLibrary extends LitElement {
 
   private setView(view: LibraryView): void {
     this.autoSwitched = true;
+    this.trashShown = false;
     if (view === this.view) return;
     this.view = view;
     const order = viewSwitchOrder(view);
@@ -314,7 +337,23 @@ export class WorkflowLibrary extends LitElement {
         @fs-tags-change=${(e: CustomEvent<string[]>) => (this.selectedTags = e.detail)}
         @fs-new-workflow=${this.newWorkflow}
         @fs-load-file=${this.loadFile}
+        ?trashShown=${this.trashShown}
+        @fs-show-trash=${() => (this.trashShown = true)}
       ></fs-library-nav>
+      ${this.trashShown ? html`<main><fs-trash-view .api=${this.session.api}></fs-trash-view></main>` : this.renderMain(items, filtered, thumbUrl)}
+      <fs-confirm-dialog></fs-confirm-dialog>
+    `;
+  }
+
+  private renderMain(items: LibraryItem[], filtered: boolean, thumbUrl: (id: string, version: string) => string) {
+    const ws = this.workspace;
+    const open = ws ? openCounts(ws.library.awareness) : new Map<string, number>();
+    const conflictOf = (i: LibraryItem): string | null => {
+      if (!ws || i.source !== 'library') return null;
+      const notices = ws.conflicts.notices(i.id);
+      return notices.length ? notices.map(noticeText).join('\n') : null;
+    };
+    return html`
       <main @fs-tile-action=${this.onTileAction}>
         <fs-library-toolbar
           .searchText=${this.searchText}
@@ -337,11 +376,12 @@ export class WorkflowLibrary extends LitElement {
                   .multiuser=${this.multiuser}
                   .thumbnail=${thumbnailSrc(thumbUrl, i)}
                   .problems=${this.problems.summaryOf(i)}
+                  .openOn=${i.source === 'library' ? (open.get(i.id) ?? 0) : 0}
+                  .conflict=${conflictOf(i)}
                 ></fs-workflow-tile>`,
               )}
             </div>`}
       </main>
-      <fs-confirm-dialog></fs-confirm-dialog>
     `;
   }
 }

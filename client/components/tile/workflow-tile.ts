@@ -1,7 +1,9 @@
 /**
  * fs-workflow-tile: one workflow in the library grid.
  * Properties: item (LibraryItem), canEdit (owner or admin), multiuser, thumbnail (URL or ''),
- * problems (what the node templates find wrong with the workflow; a "N problems" badge when any).
+ * problems (what the node templates find wrong with the workflow; a "N problems" badge when any),
+ * openOn (how many other devices have it open: "Open on 2 devices"), conflict (the notice when another
+ * device's change replaced a value saved here: a "Changed on another device" badge, the notice its tooltip).
  * Events (all `fs-tile-action`, detail {action, item, value?}):
  *   open (click on the tile), edit, view, download, delete, share (value: the new is_public).
  * Buttons follow reference §6: defaults get View and Download; user workflows Edit/Delete only with
@@ -128,6 +130,14 @@ export class WorkflowTile extends LitElement {
         background: var(--fs-badge-warning);
         color: var(--fs-badge-warning-text);
       }
+      .badge.conflict {
+        background: var(--fs-badge-warning);
+        color: var(--fs-badge-warning-text);
+      }
+      .badge.presence {
+        background: var(--fs-hover);
+        color: var(--fs-text);
+      }
       .badge.withheld {
         background: var(--fs-hover);
         color: var(--fs-danger);
@@ -146,6 +156,10 @@ export class WorkflowTile extends LitElement {
   @property() accessor thumbnail = '';
   /** the workflow's problems against the node templates, when known (WorkflowProblemsController) */
   @property({ attribute: false }) accessor problems: ProblemSummary | null = null;
+  /** other devices with the workflow open now (presence) */
+  @property({ attribute: false }) accessor openOn = 0;
+  /** what another device replaced of this device's saved values, in words; null when nothing */
+  @property({ attribute: false }) accessor conflict: string | null = null;
   @state() private accessor thumbFailed = false;
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
@@ -192,6 +206,10 @@ export class WorkflowTile extends LitElement {
             ${item.invalidReason ? html`<span class="badge invalid" title=${item.invalidReason}>Invalid</span>` : nothing}
             ${withheld ? html`<span class="badge withheld" title=${withheldText(withheld)}>Not visible to others</span>` : nothing}
             ${this.problems && this.problems.errors > 0 ? problemsBadge(this.problems) : nothing}
+            ${this.conflict ? html`<span class="badge conflict" role="note" title=${this.conflict} aria-label=${this.conflict}>Changed on another device</span>` : nothing}
+            ${this.openOn > 0
+              ? html`<span class="badge presence">Open on ${this.openOn} ${this.openOn === 1 ? 'device' : 'devices'}</span>`
+              : nothing}
           </div>
           ${item.description ? html`<p class="desc">${item.description}</p>` : nothing}
           ${item.tags ? html`<p class="tags">Tags: ${item.tags}</p>` : nothing}
