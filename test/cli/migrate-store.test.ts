@@ -129,7 +129,8 @@ describe('flowshelf migrate-store', () => {
     ensureBuilt();
     postgres = await startPostgres();
     dataDir = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-'));
-    ts = await startTestServer({ dataDir });
+    // The source deployment is SQLite whatever back end the run's other suites use.
+    ts = await startTestServer({ dataDir, backend: 'sqlite' });
     admin = await setupAdmin(ts);
     alice = await createUser(ts, admin.token, { email: 'alice@example.com', password: 'alice-password-1', displayName: 'Alice' });
     bob = await createUser(ts, admin.token, { email: 'bob@example.com', password: 'bob-password-1' });
@@ -208,7 +209,7 @@ describe('flowshelf migrate-store', () => {
   }
 
   it('refuses beside a live server with one line and exit 2, touching neither side', async () => {
-    const live = await startTestServer({ dataDir });
+    const live = await startTestServer({ dataDir, backend: 'sqlite' });
     try {
       const url = await postgres.createDatabase();
       const res = await migrate(url);
