@@ -4,7 +4,7 @@
 // a notice on the device that lost it, and one click to bring it back.
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { api, createUsers, e2eSuite, signIn, twoNodeWorkflow, waitForStatus } from './harness.js';
+import { api, createUsers, e2eSuite, showView, signIn, tile, twoNodeWorkflow, waitForStatus } from './harness.js';
 
 let adminToken: string;
 const suite = e2eSuite([], async (app) => {
@@ -119,5 +119,60 @@ describe('the same field changed on two offline devices', () => {
     await notice.getByRole('button', { name: 'Bring back' }).click();
     await expect.poll(seedNow, { timeout: 15_000 }).toBe(lost);
     expect(await loser.locator('fs-conflict-notices li').count()).toBe(0);
+  });
+});
+
+describe('Trash', () => {
+  it('a workflow deleted in the library is listed in the Trash and comes back with its history', async () => {
+    const { workflow_id: id } = await api<{ workflow_id: string }>(
+      suite.app,
+      'POST',
+      '/workflows/',
+      { workflow: twoNodeWorkflow('Binned'), is_public: false },
+      adminToken,
+    );
+    const page = await suite.newDevice();
+    await signIn(page, 'alice@example.test');
+    await showView(page, 'Your Workflows');
+    await tile(page, 'Binned').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete Workflow' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => tile(page, 'Binned').count()).toBe(0);
+
+    await page.getByRole('navigation', { name: 'Library views' }).getByRole('button', { name: 'Trash' }).click();
+    const item = page.locator(`fs-trash-view li[data-id="${id}"]`);
+    await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
+    expect(await item.textContent()).toContain('Binned');
+    await item.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('“Binned” is back in Your Workflows.').waitFor();
+
+    await showView(page, 'Your Workflows');
+    await tile(page, 'Binned').waitFor({ timeout: 15_000 });
+    const versions = await api<Versions>(suite.app, 'GET', `/workflows/i/${id}/versions`, undefined, adminToken);
+    expect(versions.items.length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('presence', () => {
+  it('a device sees the owner’s other device on the tile, as an avatar in the editor, and its selected node outlined', async () => {
+    const { workflow_id: id } = await api<{ workflow_id: string }>(
+      suite.app,
+      'POST',
+      '/workflows/',
+      { workflow: twoNodeWorkflow('Together'), is_public: false },
+      adminToken,
+    );
+    const a = await suite.newDevice();
+    const b = await suite.newDevice();
+    await openInEditor(a, id);
+    await signIn(b, 'alice@example.test');
+    await showView(b, 'Your Workflows');
+    await tile(b, 'Together').getByText('Open on 1 device').waitFor({ timeout: 15_000 });
+
+    await b.goto(`/#/edit/${id}`);
+    await node(b, 'n1').waitFor();
+    await a.locator('fs-presence-bar li').waitFor({ timeout: 15_000 });
+    expect(await a.locator('fs-presence-bar li').getAttribute('aria-label')).toMatch(/^Alice on Chrome on Linux$/);
+    await node(b, 'n2').focus();
+    await a.locator('g.remote-selection[data-node-id="n2"]').waitFor({ timeout: 15_000 });
   });
 });
