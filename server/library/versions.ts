@@ -39,6 +39,11 @@ import type { DocumentWriter } from './library-service.js';
 
 export const VERSIONS_EXTENSION = 'versions';
 
+/** Server-written Save markers remembered until their commit (see serverMarker). */
+const MAX_REMEMBERED_SERVER_SAVES = 10_000;
+/** Ownership answers remembered (ownsId); the oldest go first. */
+const MAX_REMEMBERED_OWNERS = 100_000;
+
 // ---- configuration: retention ------------------------------------------------------------------
 
 export interface RetentionRule {
@@ -234,6 +239,8 @@ export class Versioning {
   private readonly observers = new Map<string, { doc: Y.Doc; stop: () => void }>();
   private readonly pendingAutos = new Map<string, PendingAuto>();
   private readonly serverSaves = new Map<string, ServerSave>();
+  /** Whether a library owns an id (see ownsId), per `${userId}\0${workflowId}`. */
+  private readonly owned = new Map<string, boolean>();
   private readonly timer: ReturnType<typeof setInterval> | null;
   private running: Promise<void> | null = null;
 
@@ -367,9 +374,17 @@ export class Versioning {
   }
 
   private async ownsId(userId: string, workflowId: string): Promise<boolean> {
+    // An id's owner never changes once recorded (workflow_owners), so a known answer is kept.
+    const key = `${userId}\u0000${workflowId}`;
+    const known = this.owned.get(key);
+    if (known !== undefined) return known;
     const owner = await this.opts.index.owner(workflowId);
-    // Not claimed yet: a new id, which this library is about to claim.
-    return owner === null || (owner.category === 'user' && owner.userId === userId);
+    // Not claimed yet: a new id, which this library is about to claim (asked again next time).
+    if (owner === null) return true;
+    const owns = owner.category === 'user' && owner.userId === userId;
+    if (this.owned.size >= MAX_REMEMBERED_OWNERS) this.owned.delete(this.owned.keys().next().value!);
+    this.owned.set(key, owns);
+    return owns;
   }
 
   // ---- making versions ---------------------------------------------------------------------------
@@ -566,11 +581,20 @@ export class Versioning {
     if (!found) throw new VersionError(404, 'Workflow not found');
   }
 
-  /** A marker for a Save the server writes itself, remembered so its version gets `kind` and the user. */
+  /**
+   * A marker for a Save the server writes itself, remembered so its version gets `kind` and the user.
+   * A write that fails never commits its marker, so the memory is bounded: the oldest go first.
+   */
   serverMarker(kind: VersionKind, userId: string | null, label: string): LastSave {
     const marker: LastSave = { id: randomUUID(), device: 'api', label, at: this.nowIso() };
+    if (this.serverSaves.size >= MAX_REMEMBERED_SERVER_SAVES) this.serverSaves.delete(this.serverSaves.keys().next().value!);
     this.serverSaves.set(marker.id, { kind, userId });
     return marker;
+  }
+
+  /** Auto versions waiting for their interval to end (observability, tests). */
+  pendingAutoVersions(): Array<{ ownerId: string; workflowId: string; dueAt: number }> {
+    return [...this.pendingAutos.values()].map(({ ownerId, workflowId, dueAt }) => ({ ownerId, workflowId, dueAt }));
   }
 
   async listTrash(ownerId: string): Promise<TrashItem[]> {
