@@ -13,7 +13,7 @@ import type { WorkflowLibrary } from '../../client/components/library/workflow-l
 import type { HistoryPanel, HistoryApi } from '../../client/components/history/history-panel.js';
 import type { VersionDetail, VersionItem } from '../../client/data/api.js';
 import { SaveOutbox, type SaveRecord, type UploadOutcome } from '../../client/data/saves.js';
-import { currentDevice } from '../../client/data/devices.js';
+import { currentDevice, deviceLabel } from '../../client/data/devices.js';
 import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
@@ -316,6 +316,28 @@ describe('presence', () => {
       await waitFor(() => tile('w1')?.shadowRoot?.querySelector('.badge.presence'));
       expect(tile('w1')!.shadowRoot!.querySelector('.badge.presence')!.textContent).to.equal('Open on 2 devices');
       expect(tile('w2')!.shadowRoot!.querySelector('.badge.presence')).to.equal(null);
+    } finally {
+      await m.cleanup();
+    }
+  });
+});
+
+describe('devices and the Share history switch', () => {
+  it('labels a device from its user agent and keeps one id per browser profile', () => {
+    expect(deviceLabel('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0 Safari/537.36')).to.equal('Chrome on Linux');
+    expect(deviceLabel('Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1')).to.equal('Safari on iPhone');
+    expect(deviceLabel('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0')).to.equal('Firefox on Windows');
+    expect(currentDevice().id).to.equal(localStorage.getItem('flowshelf.device'));
+  });
+
+  it('the Details panel’s Share history switch writes share_versions to the entry', async () => {
+    const m = await openEditor();
+    try {
+      const details = deepAll<HTMLElement>(m.el, 'fs-workflow-details')[0]!;
+      const box = await waitFor(() => details.shadowRoot!.querySelector<HTMLInputElement>('input[name="share-versions"]'));
+      expect(box.checked).to.equal(false);
+      box.click();
+      expect(readEntry(m.ws.library.doc, 'w1')!.entry.share_versions).to.equal(true);
     } finally {
       await m.cleanup();
     }
