@@ -4,8 +4,9 @@ import base from './vitest.config.js';
 // The second pass of the node suites (issue 8 item 5): the suites that run a real server, the sync
 // contract, REST and the visibility matrix, the library, accounts, trust and the InvokeAI surface, again
 // with every test server on PostgreSQL (test/helpers/test-backend.ts: one PostgreSQL per worker, a
-// fresh database per test server). Tests of SQLite itself skip themselves here (`onPostgres`); the
-// storage ports, the services and the clusters already run on PostgreSQL in the first pass.
+// fresh database per test server). Tests of SQLite itself inside these files skip themselves here
+// (`onPostgres`, with the reason beside them); the storage ports, the services and the multi-node
+// tests already run on PostgreSQL in the first pass.
 export default defineConfig({
   test: {
     ...base.test,
@@ -16,6 +17,24 @@ export default defineConfig({
       'test/auth/**/*.test.ts',
       'test/trust/**/*.test.ts',
       'test/invokeai/**/*.test.ts',
+    ],
+    exclude: [
+      ...(base.test?.exclude ?? []),
+      // No store at all (pure rules): the first pass covers them.
+      'test/auth/credentials.test.ts',
+      'test/library/access.test.ts',
+      'test/sync/awareness-relay.test.ts',
+      'test/sync/policy.test.ts',
+      'test/trust/update-limits.test.ts',
+      // SQLite itself: its schema migrations, and the SQLite index store's write and query counts at scale.
+      'test/library/migration.test.ts',
+      'test/library/migration-0004.test.ts',
+      'test/library/indexer-commits.test.ts',
+      'test/library/index-scale.test.ts',
+      // The CLI's import-invokeai and workflows commands write a SQLite data folder (PostgreSQL gets
+      // there with migrate-store, tested in test/cli/migrate-store.test.ts).
+      'test/library/import-invokeai.test.ts',
+      'test/invokeai/import-accounts.test.ts',
     ],
     env: { FLOWSHELF_TEST_BACKEND: 'postgres' },
     setupFiles: ['test/helpers/setup-postgres.ts'],

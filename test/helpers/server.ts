@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
+import { openBackend, type Backend } from '../../server/storage/backend.js';
 import { SYNC_PATH } from '../../shared/protocol.js';
 import { createTestDatabase, testBackend, type TestBackend, type TestDatabase } from './test-backend.js';
 
@@ -22,6 +23,12 @@ export interface TestServer {
   close(): Promise<void>;
   /** Stops the server and starts a new one on the same data folder and database (new port). */
   restart(): Promise<TestServer>;
+  /**
+   * The server's store opened beside it, through the storage ports, as another process would: for a
+   * test that reads or writes what is stored, or writes what an older server would have left. On
+   * SQLite the folder's server lock is taken, so the server must be stopped (server.close()) first.
+   */
+  openStore(): Promise<Backend>;
 }
 
 export interface TestServerOptions {
@@ -31,10 +38,15 @@ export interface TestServerOptions {
   config?: Partial<Config>;
   /**
    * The store: default the run's (FLOWSHELF_TEST_BACKEND). 'postgres' creates a database for this
-   * server (dropped on close) unless config.databaseUrl names one (kept on close).
+   * server (dropped on close) unless config.databaseUrl names one (kept on close). With a caller's
+   * dataDir the database goes with the folder: kept on close, and found again by the next server
+   * started on that folder, as the SQLite file would be.
    */
   backend?: TestBackend;
 }
+
+/** The PostgreSQL database of each caller-supplied data folder (kept until the process's PostgreSQL stops). */
+const folderDatabases = new Map<string, TestDatabase>();
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const ownsDir = opts.dataDir === undefined;
@@ -50,13 +62,19 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const backend = config.databaseUrl !== null ? 'postgres' : (opts.backend ?? testBackend);
   let database: TestDatabase | null = null;
   if (backend === 'postgres' && config.databaseUrl === null) {
-    try {
-      database = await createTestDatabase();
-    } catch (err) {
-      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
-      throw err;
+    let forFolder = ownsDir ? undefined : folderDatabases.get(dataDir);
+    if (!forFolder) {
+      try {
+        forFolder = await createTestDatabase();
+      } catch (err) {
+        if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+        throw err;
+      }
+      if (!ownsDir) folderDatabases.set(dataDir, forFolder);
     }
-    config.databaseUrl = database.url;
+    config.databaseUrl = forFolder.url;
+    // Dropped on close only with the temp folder; a caller's folder keeps its database.
+    if (ownsDir) database = forFolder;
   }
   return launch(config, backend, { ownsDir, database });
 }
@@ -95,8 +113,27 @@ async function launch(config: Config, backend: TestBackend, owned: Owned): Promi
       // The next instance owns the folder and the database now: closing it removes them.
       return launch({ ...config, port: 0 }, backend, owned);
     },
+    openStore() {
+      return openBackend(config, { log: () => {} });
+    },
   };
   return ts;
+}
+
+/**
+ * Runs ONE SQL statement on a store, for the few tests that stand in for an operator or another process
+ * writing the tables (the statement must read the same on SQLite and PostgreSQL; `?` placeholders).
+ * Returns the rows of a query, [] for a write.
+ */
+export async function storeSql(backend: Backend, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (backend.kind === 'sqlite') {
+    const statement = backend.db.prepare(sql);
+    if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
+    statement.run(...params);
+    return [];
+  }
+  let n = 0;
+  return (await backend.pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
 }
 
 export interface ApiResponse<T = any> {

@@ -7,6 +7,7 @@
 // it (createDatabase(): an empty database owned by a non-superuser role, as an operator hands it out),
 // dropped again when that server closes. setup-postgres.ts stops the server after each test file.
 import pg from 'pg';
+import { openBackend, type Backend } from '../../server/storage/backend.js';
 import { startPostgres, type PostgresService } from './services.js';
 
 export type TestBackend = 'sqlite' | 'postgres';
@@ -73,4 +74,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       return dropped;
     },
   };
+}
+
+/**
+ * Every storage port without a server, on the run's back end: the SQLite file in `dataDir`, or a fresh
+ * PostgreSQL database; close() closes it and drops that database.
+ */
+export async function openTestStore(dataDir: string): Promise<Backend> {
+  const database = onPostgres ? await createTestDatabase() : null;
+  let backend: Backend;
+  try {
+    backend = await openBackend({ dataDir, databaseUrl: database?.url ?? null }, { log: () => {} });
+  } catch (error) {
+    await database?.drop();
+    throw error;
+  }
+  const close = backend.close.bind(backend);
+  return Object.assign(backend, {
+    async close() {
+      await close();
+      await database?.drop();
+    },
+  });
 }
