@@ -1,6 +1,7 @@
-// Assembles the server: database, auth services, HTTP routes, the web app and the sync endpoint, on one
-// port.
+// Assembles the server: the store (storage/backend.ts: SQLite or PostgreSQL, every port), auth
+// services, HTTP routes, the web app and the sync endpoint, on one port.
 import Fastify from 'fastify';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -10,8 +11,7 @@ import { DatabaseIdentity } from './auth/identity.js';
 import type { LoginThrottle } from './auth/login-throttle.js';
 import { TokenService } from './auth/tokens.js';
 import { UserStore } from './auth/users.js';
-import { databaseFile, projectRoot, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
+import { projectRoot, type Config } from './config.js';
 import type { MigrationReport } from './db/migrator.js';
 import { clientErrorHandler, httpServerOptions, httpTimeouts, limitConnectionsPerAddress } from './http/exhaustion.js';
 import { registerRoutes } from './http/routes.js';
@@ -21,14 +21,13 @@ import { OriginGuard } from './http/origin-guard.js';
 import { installSecurityHeaders } from './http/security-headers.js';
 import { createStaticHandler } from './http/static.js';
 import type { Services } from './services.js';
+import { RedisFanout } from './cluster/redis-fanout.js';
+import { InProcessUserEvents, RedisUserEvents, type UserEvents } from './cluster/user-events.js';
+import { openBackend, type Backend } from './storage/backend.js';
+import type { PostgresMigrationReport } from './storage/postgres/migrator.js';
 import { UserQuota } from './storage/quota.js';
-import { SqliteStore } from './storage/sqlite-store.js';
-import { SqliteSettingsStore, SqliteUserRepository } from './storage/sqlite/user-store.js';
-import { SqliteIndexStore } from './storage/sqlite/index-store.js';
-import { SqliteThumbnailStore } from './storage/sqlite/thumbnail-store.js';
 import { SyncServer } from './sync/sync-server.js';
 import { startLibrary, type Library } from './library/library.js';
-import { holdServerLock } from './library/server-lock.js';
 
 /** How long close() lets open HTTP responses finish before cutting their connections. */
 const CLOSE_GRACE_MS = 2000;
@@ -39,8 +38,10 @@ export interface RunningServer {
   port: number;
   config: Config;
   services: Services;
-  /** What the migrator did on this start. */
-  migration: MigrationReport;
+  /** The store every port runs on (SQLite file or PostgreSQL). */
+  backend: Backend;
+  /** What the migrator did on this start (SQLite's or PostgreSQL's, as backend.kind says). */
+  migration: MigrationReport | PostgresMigrationReport;
   /** Stops accepting, closes sync sockets, HTTP and the database. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -50,41 +51,71 @@ export interface StartOptions {
   clientDir?: string;
   /** The login throttle (tests pass one with small limits); defaults to the documented limits. */
   loginThrottle?: LoginThrottle;
+  /**
+   * Period of the library's maintenance (sweep for removed users' libraries, index reconcile) on the
+   * node holding its lease; default ORPHAN_SWEEP_MS. Tests shorten it.
+   */
+  maintenanceIntervalMs?: number;
 }
 
+/** How long /readyz waits for the store's answer to its trivial query. */
+const READINESS_QUERY_TIMEOUT_MS = 2000;
+
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
-  let migration: MigrationReport = { from: 0, to: 0, applied: [], backup: null };
-  // Before the database is even opened (or migrated): one server per data folder.
-  const releaseLock = holdServerLock(config.dataDir);
-  let db: ReturnType<typeof openDatabase>;
+  // SQLite (its data-folder lock taken first) or PostgreSQL (migrated, once across nodes starting
+  // together); a store that cannot be opened stops the start in one line.
+  const backend = await openBackend(config);
+  // This node's name on the fan-out, in user events and as a lease holder (one per process start).
+  const nodeId = randomUUID();
+  const log = (message: string) => console.warn(`[cluster] ${message}`);
+  // With Redis (several nodes on one PostgreSQL): committed updates, awareness and user changes travel
+  // between nodes. Redis must answer at start (one line otherwise); after that, an outage is healed on
+  // reconnection (catch-up from the store), and /readyz reports it meanwhile.
+  let fanout: RedisFanout | undefined;
+  let redisUserEvents: RedisUserEvents | undefined;
+  let userEvents: UserEvents;
+  let tokens: TokenService;
   try {
-    db = openDatabase(databaseFile(config), { onMigrated: (r) => (migration = r) });
+    if (config.redisUrl !== null) {
+      fanout = await RedisFanout.connect({ url: config.redisUrl, log, nodeId });
+      userEvents = redisUserEvents = await RedisUserEvents.connect({ url: config.redisUrl, log, nodeId });
+    } else userEvents = new InProcessUserEvents(log);
+    tokens = await TokenService.fromSettings(backend.settings);
   } catch (err) {
-    releaseLock();
+    await fanout?.close();
+    await backend.close();
     throw err;
   }
-  const users = new UserStore(new SqliteUserRepository(db));
-  const tokens = await TokenService.fromSettings(new SqliteSettingsStore(db));
-  const identity = new DatabaseIdentity(config.multiuser, users, tokens);
+  const users = new UserStore(backend.users);
+  // Every account change made here goes to every node (this one included, at once); every node's
+  // sync server and library hear them through Identity.
+  users.onChange((userId) => userEvents.publish(userId));
+  const identity = new DatabaseIdentity(config.multiuser, users, tokens, (listener) => userEvents.subscribe(listener));
+  const closeTransports = async () => {
+    await fanout?.close();
+    await userEvents.close();
+  };
   // Per-user storage quota (library document + thumbnails); it asks the sync server for document sizes.
-  const thumbnails = new SqliteThumbnailStore(db);
+  const thumbnails = backend.thumbnails;
   const quota: UserQuota = new UserQuota({
     thumbnails,
     limitBytes: config.userQuotaBytes,
     documentBytes: (name: string): Promise<number> => sync.documentBytes(name),
   });
-  // Sync server: documents live in the same SQLite file; the library attaches its extension (sync.use).
+  // Sync server: documents live in the same store; the library attaches its extension (sync.use).
   const sync: SyncServer = new SyncServer({
-    store: new SqliteStore(db),
+    store: backend.documents,
     identity,
     multiuser: config.multiuser,
+    ...(fanout !== undefined ? { fanout } : {}),
+    nodeId,
     maxFrameBytes: config.maxFrameBytes,
     quota,
     maxSocketsPerUser: config.maxSocketsPerUser,
     maxSocketsPerAddress: config.maxSocketsPerIp,
     maxPendingSockets: config.maxPendingSockets,
   });
-  const services: Services = { db, users, tokens, identity, sync };
+  const services: Services = { users, tokens, identity, sync };
 
   // No Fastify logger at all, so no request logging: sync URLs carry ?token= and headers carry bearer
   // tokens. Unexpected errors are logged by the error handler, path only.
@@ -113,12 +144,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let library: Library;
   try {
     library = await startLibrary({
-      index: new SqliteIndexStore(db),
+      index: backend.index,
       thumbnails,
       users,
       identity,
       sync,
-      store: new SqliteStore(db),
+      store: backend.documents,
       multiuser: config.multiuser,
       defaultsDir: config.defaultsDir,
       publishLimits: {
@@ -127,16 +158,37 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         userBytesPerSecond: config.publishBytesPerSecond,
       },
       quota,
+      leases: backend.leases,
+      nodeId,
+      ...(options.maintenanceIntervalMs !== undefined ? { orphanSweepMs: options.maintenanceIntervalMs } : {}),
+      // Other nodes write `public` too: the publisher cannot assume it knows what the document holds.
+      soleWriter: config.databaseUrl === null,
     });
   } catch (err) {
     await sync.close();
-    db.close();
-    releaseLock();
+    await closeTransports();
+    await backend.close();
     throw err;
   }
 
-  // Every API route, in one place (auth, then the workflow library).
-  registerRoutes(app, { ...services, library: library.service }, { throttle: options.loginThrottle });
+  // Readiness (/readyz): the store answers, Redis is connected when configured, not shutting down.
+  let shuttingDown = false;
+  const readiness = async (): Promise<string | null> => {
+    if (shuttingDown) return 'shutting down';
+    if (fanout !== undefined && !(fanout.connected && redisUserEvents?.connected === true)) return 'Redis not connected';
+    // The store's own error text may name its host: only that it does not answer is said.
+    const answered = await Promise.race([
+      backend.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), READINESS_QUERY_TIMEOUT_MS).unref()),
+    ]);
+    return answered ? null : 'store not answering';
+  };
+
+  // Every API route, in one place (auth, the workflow library, health).
+  registerRoutes(app, { ...services, library: library.service, readiness }, { throttle: options.loginThrottle });
 
   app.setNotFoundHandler(createStaticHandler(options.clientDir ?? join(projectRoot(), 'dist', 'client')));
 
@@ -160,8 +212,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } catch (err) {
     await library.close();
     await sync.close();
-    db.close();
-    releaseLock();
+    await closeTransports();
+    await backend.close();
     throw err;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -169,10 +221,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      // Library first (pending `public` writes), then (a) sync: its sockets flush their last updates
-      // into the database before it closes.
+      // Readiness goes first (503), so a load balancer sends new clients to other nodes while this
+      // one drains. Then the library (pending `public` writes), then (a) sync: its sockets flush
+      // their last updates into the database before it closes.
+      shuttingDown = true;
       await library.close();
       await sync.close();
+      await closeTransports();
       originGuard.close();
       // Idle keep-alive connections close at once; one whose client never reads its response would
       // hold app.close() forever, so after a grace period every remaining connection is cut. Handlers
@@ -180,13 +235,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const force = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
       await app.close();
       clearTimeout(force);
-      db.close();
-      releaseLock();
+      await backend.close();
     })();
     return closing;
   };
 
-  return { url: `http://${urlHost(config.host)}:${port}`, port, config, services, migration, close };
+  return { url: `http://${urlHost(config.host)}:${port}`, port, config, services, backend, migration: backend.migration, close };
 }
 
 function urlHost(host: string): string {

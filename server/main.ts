@@ -16,13 +16,21 @@ function configOrExit(): Config {
 }
 
 function startLine(server: RunningServer): string {
+  const mode = server.config.multiuser ? 'multiuser' : 'single-user';
+  const { backend } = server;
+  if (backend.kind === 'postgres') {
+    // The URL as the backend shows it: its password hidden.
+    const { from, to } = backend.migration;
+    const migrated = from !== to ? `, migrated schema ${from} to ${to}` : '';
+    const redis = server.config.redisUrl !== null ? ', Redis fan-out' : ', one node (no Redis)';
+    return `Flowshelf listening on ${server.url} (${mode}, PostgreSQL ${backend.location}${migrated}${redis})`;
+  }
   const file = databaseFile(server.config);
   const shown = relative(process.cwd(), file);
   const dataFile = shown.startsWith('..') || shown === '' ? file : `./${shown}`;
-  const { from, to, backup } = server.migration;
+  const { from, to, backup } = backend.migration;
   // One line per start (contract §1); an upgrade of an existing database says where its backup is.
   const migrated = backup ? `, migrated schema ${from} to ${to}, backup ${backup}` : '';
-  const mode = server.config.multiuser ? 'multiuser' : 'single-user';
   return `Flowshelf listening on ${server.url} (${mode}, data ${dataFile}${migrated})`;
 }
 

@@ -1,12 +1,10 @@
 // What the server is made of, handed to every route module (auth, workflows) and the sync server.
-import type { Database } from 'better-sqlite3';
 import type { DatabaseIdentity } from './auth/identity.js';
 import type { TokenService } from './auth/tokens.js';
 import type { UserStore } from './auth/users.js';
 import type { SyncServer } from './sync/sync-server.js';
 
 export interface Services {
-  db: Database;
   users: UserStore;
   tokens: TokenService;
   identity: DatabaseIdentity;

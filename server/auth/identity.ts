@@ -18,6 +18,11 @@ export class DatabaseIdentity implements Identity {
     readonly multiuser: boolean,
     private readonly users: UserStore,
     private readonly tokens: TokenService,
+    /**
+     * Where user changes are heard: this process's UserStore by default; with several nodes, the user
+     * events every node publishes to (server/cluster/user-events.ts), this node's own included.
+     */
+    private readonly changes: (listener: (userId: string) => void) => () => void = (listener) => users.onChange(listener),
   ) {}
 
   async authenticate(token: string | undefined): Promise<AuthResult> {
@@ -52,6 +57,6 @@ export class DatabaseIdentity implements Identity {
   }
 
   onUserChanged(listener: (userId: string) => void): () => void {
-    return this.users.onChange(listener);
+    return this.changes(listener);
   }
 }

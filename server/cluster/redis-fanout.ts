@@ -206,6 +206,11 @@ export class RedisFanout implements Fanout {
     return () => this.resetListeners.delete(listener);
   }
 
+  /** Both connections to Redis are up (readiness: /readyz). */
+  get connected(): boolean {
+    return !this.closed && this.pub.ready && this.sub.ready;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

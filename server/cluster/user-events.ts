@@ -163,6 +163,11 @@ export class RedisUserEvents implements UserEvents {
     return this.listeners.add(listener);
   }
 
+  /** Both connections to Redis are up (readiness: /readyz). */
+  get connected(): boolean {
+    return !this.closed && this.pub.ready && this.sub.ready;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

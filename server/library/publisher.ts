@@ -63,6 +63,12 @@ export interface PublisherOptions {
   limits?: PublishLimits;
   /** Milliseconds, for the rate buckets. Default Date.now. */
   now?: () => number;
+  /**
+   * Whether this publisher is the only writer of `public` (one node; the default). With several nodes
+   * each node's publisher writes it, so what this one wrote last is not what the document holds: every
+   * refresh then reads the document itself instead of skipping ids it did not publish.
+   */
+  soleWriter?: boolean;
 }
 
 /** A row to publish, with its thumbnail version (read before the write). */
@@ -98,6 +104,7 @@ export class Publisher {
   private readonly log: (message: string) => void;
   private readonly limits: PublishLimits;
   private readonly now: () => number;
+  private readonly soleWriter: boolean;
   private readonly buckets = new Map<string, Bucket>();
   /** Per user: ids waiting for the bucket to refill, and the timer that writes them. */
   private readonly waiting = new Map<string, { ids: Set<string>; timer: NodeJS.Timeout }>();
@@ -113,6 +120,7 @@ export class Publisher {
     this.log = opts.log;
     this.limits = opts.limits ?? DEFAULT_PUBLISH_LIMITS;
     this.now = opts.now ?? Date.now;
+    this.soleWriter = opts.soleWriter ?? true;
   }
 
   /** owner_name: the display name, else the email; "System" for the system user. */
@@ -140,7 +148,7 @@ export class Publisher {
       // A change of one workflow can publish or withhold another of the same owner (their budget).
       for (const id of await this.allocate(await this.ownersToAllocate(ids))) ids.add(id);
       const wanted = await this.wantedOf(ids);
-      const published = this.published;
+      const published = this.soleWriter ? this.published : null;
       // A skipped id needs no write: it is neither wanted nor published.
       const due = [...ids].filter((id) => published === null || published.has(id) || wanted.get(id) !== null);
       if (due.length === 0) return;
@@ -223,7 +231,7 @@ export class Publisher {
       for (const row of await this.index.rowsForId(id)) {
         if (row.category !== 'user') continue;
         const relevant =
-          (row.valid && row.is_public) || (row.unpublished_reason ?? null) !== null || this.published === null || this.published.has(id);
+          (row.valid && row.is_public) || (row.unpublished_reason ?? null) !== null || !this.soleWriter || this.published === null || this.published.has(id);
         if (relevant) users.add(row.user_id);
       }
     }

@@ -475,6 +475,21 @@ export class SyncServer {
   }
 
   /**
+   * Drops a loaded document without writing it back: its sockets are closed with `code`, what was
+   * accepted is committed and its hooks run, and the room leaves memory without the compaction an
+   * unload would write (the library of a deleted user, whose document another node may already have
+   * removed from the store). Nothing happens when the document is not loaded here.
+   */
+  async dropDocument(name: string, code: number, reason: string): Promise<void> {
+    const room = this.registry.rooms.get(name);
+    if (room === undefined || room.broken) return;
+    for (const connection of [...this.connections]) if (connection.room === room) connection.close(code, reason);
+    await this.queue.flush();
+    if (room.broken || this.registry.rooms.get(name) !== room) return;
+    this.registry.evict(room);
+  }
+
+  /**
    * Runs `fn` on the loaded document (loading it first if needed) and resolves once every change
    * `fn` made is committed and forwarded, and every extension's onCommitted hook has run for them.
    * Changes made with doc.transact(fn) count as the server's (origins.ts: a ServerOrigin may say why).

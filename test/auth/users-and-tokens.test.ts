@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api, createUser, login, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 let ts: TestServer;
 let admin: TestUser;
@@ -90,7 +91,7 @@ describe('tokens', () => {
     ts = await ts.restart();
     const me = await api(ts, admin.token)('GET', '/api/v1/auth/me');
     expect(me.status).toBe(200);
-    const secret = ts.server.services.db.prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string };
+    const secret = sqliteDatabaseOf(ts.server.backend).prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string };
     expect(secret.value).toMatch(/^[0-9a-f]{64}$/);
   });
 

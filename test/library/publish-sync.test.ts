@@ -14,6 +14,7 @@ import { createEntry, openedMap, publicMap, readEntry, readOpened, readPublicEnt
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { FIXTURES_DIR, userWorkflow } from '../api/fixtures.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -304,7 +305,7 @@ describe('publishing through the sync endpoint', () => {
 
     expect((await api(ts, admin.token)('DELETE', `/api/v1/auth/users/${alice.userId}`)).status).toBe(204);
     await waitFor(() => !publicMap(pub.doc).has(id), 'the deleted user\'s workflow gone from public');
-    await waitFor(() => ts.server.services.db.prepare('SELECT 1 FROM doc_updates WHERE doc = ?').get(libraryDocument(alice.userId)) === undefined, 'library deleted from the store');
+    await waitFor(() => sqliteDatabaseOf(ts.server.backend).prepare('SELECT 1 FROM doc_updates WHERE doc = ?').get(libraryDocument(alice.userId)) === undefined, 'library deleted from the store');
     expect((await api(ts, admin.token)('GET', `/api/v1/workflows/i/${id}`)).status).toBe(404);
   });
 });

@@ -8,6 +8,7 @@ import { CloseCode, libraryDocument, SYNC_PATH, SYSTEM_USER_ID } from '../../sha
 import { createUser, setupAdmin, startTestServer, type TestServer } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from './clients.js';
 import { startSyncNode } from './sync-node.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 const clients: Client[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -56,7 +57,7 @@ describe('durability', () => {
     const c = track(connect(ts.wsUrl, doc, admin.token));
     await synced(c);
     await ts.server.services.sync.withDocument(doc, (d) => d.getMap('workflows').set('w', 'server'));
-    const rows = ts.server.services.db.prepare('SELECT data FROM doc_updates WHERE doc = ?').all(doc) as Array<{ data: Buffer }>;
+    const rows = sqliteDatabaseOf(ts.server.backend).prepare('SELECT data FROM doc_updates WHERE doc = ?').all(doc) as Array<{ data: Buffer }>;
     const fromStore = new Y.Doc();
     for (const row of rows) Y.applyUpdate(fromStore, row.data);
     expect(fromStore.getMap('workflows').get('w')).toBe('server');

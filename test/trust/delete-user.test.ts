@@ -17,6 +17,7 @@ import { api, createUser, setupAdmin, startTestServer, type TestServer, type Tes
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { ensureBuilt, run } from '../cli/built.js';
 import { userWorkflow } from '../api/fixtures.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -90,7 +91,7 @@ async function expectAliceGone(ts: TestServer, w: World, timeoutMs = 5000): Prom
     expect(listed.body.items.filter((i: { user_id: string }) => i.user_id === w.alice.userId)).toEqual([]);
   }
   expect((await fetch(`${ts.url}/api/v1/workflows/i/${w.sharedId}/thumbnail`)).status).toBe(404);
-  const db = ts.server.services.db;
+  const db = sqliteDatabaseOf(ts.server.backend);
   const left = db
     .prepare(
       `SELECT (SELECT COUNT(*) FROM workflow_index WHERE user_id = @u) + (SELECT COUNT(*) FROM workflow_opened WHERE user_id = @u)

@@ -20,6 +20,7 @@ import { prng } from '../shared/helpers.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { type Client, connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
 import { startSyncNode, type SyncNode } from '../sync/sync-node.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 /** Not the library's `workflows` map: these bytes are for the store only, not for the indexer. */
 const MAP = 'disk-full-test';
@@ -83,7 +84,7 @@ describe('a full database (SQLite max_page_count on the server connection)', () 
     await Promise.all([synced(writer), synced(peer)]);
 
     logs = captureLogs();
-    const db = ts.server.services.db;
+    const db = sqliteDatabaseOf(ts.server.backend);
     const limitPages = (extra: number) => db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + extra}`);
 
     // Sync: 64 KiB updates until the database is full. Each is forwarded only once committed.
@@ -238,14 +239,14 @@ describe('signing in while the store refuses writes', () => {
       const admin = await setupAdmin(ts);
       await createUser(ts, admin.token, { email: 'alice@example.com', password: 'alice-password-1' });
       // Every write now fails as a broken or full disk would make it fail.
-      ts.server.services.db.pragma('query_only = 1');
+      sqliteDatabaseOf(ts.server.backend).pragma('query_only = 1');
       const signIn = await api(ts)('POST', '/api/v1/auth/login', { email: 'alice@example.com', password: 'alice-password-1' });
       expect(signIn.status).toBe(200);
       expect(logs.lines.filter((line) => line.includes('recording the login'))).toHaveLength(1);
       // Her library can still be read.
       expect((await api(ts, signIn.body.token)('GET', '/api/v1/workflows?categories=user')).status).toBe(200);
     } finally {
-      ts.server.services.db.pragma('query_only = 0');
+      sqliteDatabaseOf(ts.server.backend).pragma('query_only = 0');
       logs.restore();
       await ts.close();
     }

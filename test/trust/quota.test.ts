@@ -12,6 +12,7 @@ import { userWorkflow } from '../api/fixtures.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { prng } from '../shared/helpers.js';
 import { type Client, connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
+import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 const QUOTA = 1024 * 1024;
 const MAP = 'quota-test';
@@ -31,7 +32,7 @@ function noisePng(seed: number): Promise<Buffer> {
 
 /** Bytes stored for a document (snapshot + log), read from the database file. */
 function storedBytes(ts: TestServer, doc: string): number {
-  const db = ts.server.services.db;
+  const db = sqliteDatabaseOf(ts.server.backend);
   const log = db.prepare('SELECT coalesce(sum(length(data)), 0) AS n FROM doc_updates WHERE doc = ?').get(doc) as { n: number };
   const snapshot = db.prepare('SELECT coalesce(sum(length(data)), 0) AS n FROM doc_snapshots WHERE doc = ?').get(doc) as { n: number };
   return log.n + snapshot.n;
@@ -232,7 +233,7 @@ describe('per-user storage quota', () => {
     }
     expect(refused?.status).toBe(507);
     expect((refused?.body as { detail: string }).detail).toMatch(/^Your library is over its storage quota/);
-    const thumbnailBytes = (ts.server.services.db.prepare('SELECT sum(length(image)) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
+    const thumbnailBytes = (sqliteDatabaseOf(ts.server.backend).prepare('SELECT sum(length(image)) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
     expect(thumbnailBytes + storedBytes(ts, libraryDocument(alice.userId))).toBeLessThanOrEqual(QUOTA);
     expect(thumbnailBytes).toBeGreaterThan(storedBytes(ts, libraryDocument(alice.userId)));
 
@@ -271,7 +272,7 @@ describe('per-user storage quota', () => {
     // next device. (It is sized so that it would not fit with the images still counted: they free
     // far more than the deleted entries do in the document.)
     const imageBytes = () =>
-      (ts.server.services.db.prepare('SELECT coalesce(sum(length(image)), 0) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
+      (sqliteDatabaseOf(ts.server.backend).prepare('SELECT coalesce(sum(length(image)), 0) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
     const imagesBefore = imageBytes();
     for (const id of withImages.slice(0, 8)) expect((await call('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
     // A read answers once every committed change is indexed (and so the images are gone).
