@@ -19,6 +19,7 @@ import type { DocumentStore } from '../storage/document-store.js';
 import type { WorkflowIndexStore } from '../storage/index-store.js';
 import { InProcessLeaseStore, type LeaseStore } from '../storage/lease-store.js';
 import type { ThumbnailStore } from '../storage/thumbnail-store.js';
+import type { VersionStore } from '../storage/version-store.js';
 import type { Extension } from '../sync/extension.js';
 import { syncDefaults } from './defaults.js';
 import { watchDefaults } from './defaults-watcher.js';
@@ -26,6 +27,7 @@ import { Indexer } from './indexer.js';
 import { LibraryService, type DocumentWriter, type ThumbnailQuota } from './library-service.js';
 import { Publisher, type PublishLimits } from './publisher.js';
 import { indexedUsersGone, removeStoredLibrary, usersGone } from './user-removal.js';
+import { Versioning, VERSIONS_EXTENSION, type Clock, type RetentionRule, type VersionQuota } from './versions.js';
 
 export interface LibrarySync extends DocumentWriter {
   /** Attaches the library's extension (before any document loads). */
@@ -48,7 +50,17 @@ export interface LibraryOptions {
   multiuser: boolean;
   defaultsDir: string;
   /** Per-user storage quota; thumbnails count toward it. None by default. */
-  quota?: ThumbnailQuota & { load(): Promise<void> };
+  quota?: ThumbnailQuota & { load(): Promise<void> } & Partial<VersionQuota>;
+  /** The version history and trash (versions.ts); none when absent. */
+  versions?: {
+    store: VersionStore;
+    intervalMs: number;
+    retention: RetentionRule[];
+    trashMs: number;
+    clock?: Clock;
+    /** How often retention, due auto versions and purges run (versions.ts; 0: only through runDue). */
+    maintenanceMs?: number;
+  };
   log?: (message: string) => void;
   /**
    * How often the maintenance lease holder checks the index for libraries of users removed by another
@@ -70,6 +82,8 @@ export interface Library {
   indexer: Indexer;
   publisher: Publisher;
   service: LibraryService;
+  /** The version history and trash, when configured. */
+  versioning: Versioning | null;
   /** Re-reads the defaults folder and republishes what changed. */
   reloadDefaults(): Promise<void>;
   /** Waits for pending publishing, detaches from users and sync. Call before the sync server closes. */
@@ -98,6 +112,27 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     ...(opts.publishLimits ? { limits: opts.publishLimits } : {}),
     ...(opts.soleWriter !== undefined ? { soleWriter: opts.soleWriter } : {}),
   });
+  const quota = opts.quota;
+  const versioning = opts.versions
+    ? new Versioning({
+        versions: opts.versions.store,
+        docs: opts.sync,
+        index,
+        userName: async (userId) => {
+          const user = await opts.users.get(userId);
+          return user === null ? null : (user.displayName ?? user.email);
+        },
+        intervalMs: opts.versions.intervalMs,
+        retention: opts.versions.retention,
+        trashMs: opts.versions.trashMs,
+        ...(quota?.assertVersionFits && quota.versionsChanged
+          ? { quota: { assertVersionFits: quota.assertVersionFits.bind(quota), versionsChanged: quota.versionsChanged.bind(quota) } }
+          : {}),
+        ...(opts.versions.clock ? { clock: opts.versions.clock } : {}),
+        ...(opts.versions.maintenanceMs !== undefined ? { maintenanceMs: opts.versions.maintenanceMs } : {}),
+        log,
+      })
+    : null;
   const service = new LibraryService({
     index,
     thumbnails,
@@ -106,6 +141,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     catchUp: () => indexer.catchUp(),
     thumbnailChanged: (workflowId) => publisher.refresh([workflowId]),
     ...(opts.quota ? { quota: opts.quota } : {}),
+    ...(versioning ? { saveMarker: (viewer: { userId: string }) => versioning.serverMarker('save', viewer.userId, 'API') } : {}),
   });
 
   // The library is one extension of the sync server: the indexer follows every loaded library
@@ -115,6 +151,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     onLoaded: ({ name, doc }) => indexer.onLoaded(name, doc),
     onCommitted: ({ name, doc, seq }) => indexer.onCommitted(name, doc, seq),
   });
+  // After the library's: a version's owner check reads the ownership the indexer has just recorded.
+  if (versioning) opts.sync.use(versioning.extension);
 
   try {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
@@ -130,6 +168,10 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     await opts.quota?.load();
   } catch (error) {
     opts.sync.removeExtension(LIBRARY_EXTENSION);
+    if (versioning) {
+      opts.sync.removeExtension(VERSIONS_EXTENSION);
+      await versioning.close();
+    }
     throw error;
   }
   const stopIndexListener = indexer.onChange((change) => {
@@ -169,6 +211,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
         });
         await indexer.forgetLibrary(userId);
         await removeStoredLibrary(userId, { store: opts.store, index });
+        // The removed user's versions and trash go with their library.
+        await versioning?.forgetOwner(userId);
         await publisher.idle();
         // Deleted from the store: the copy loaded for the write above must not be compacted back.
         await opts.sync.dropDocument(name, CloseCode.Forbidden, 'library removed');
@@ -271,6 +315,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     indexer,
     publisher,
     service,
+    versioning,
     reloadDefaults,
     async close() {
       await defaultsWatcher.close();
@@ -280,6 +325,11 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
       await leases.release(MAINTENANCE_LEASE, nodeId).catch(() => undefined);
       await Promise.allSettled([...removals.values(), ...drops.values()]);
       opts.sync.removeExtension(LIBRARY_EXTENSION);
+      // Pending auto versions are taken from the documents still loaded.
+      if (versioning) {
+        await versioning.close();
+        opts.sync.removeExtension(VERSIONS_EXTENSION);
+      }
       // Delayed client-edit reindexes run (and are published), held indexed seqs are written: the
       // next start has nothing to reindex.
       await indexer.flush();

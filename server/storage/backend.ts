@@ -20,14 +20,17 @@ import { PostgresLeaseStore } from './postgres/lease-store.js';
 import { migratePostgres, type PostgresMigrationReport } from './postgres/migrator.js';
 import { PostgresPool, type PostgresPoolOptions } from './postgres/pool.js';
 import { PostgresThumbnailStore } from './postgres/thumbnail-store.js';
+import { PostgresVersionStore } from './postgres/version-store.js';
 import { PostgresSettingsStore, PostgresUserRepository } from './postgres/user-store.js';
 import { SqliteIndexStore } from './sqlite/index-store.js';
 import { SqliteThumbnailStore } from './sqlite/thumbnail-store.js';
+import { SqliteVersionStore } from './sqlite/version-store.js';
 import { SqliteSettingsStore, SqliteUserRepository } from './sqlite/user-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import { StorageError } from './storage-errors.js';
 import type { ThumbnailStore } from './thumbnail-store.js';
 import type { SettingsStore, UserRepository } from './user-store.js';
+import type { VersionStore } from './version-store.js';
 
 interface BackendBase {
   /** For the start line: the SQLite file, or the PostgreSQL URL with its password hidden. */
@@ -35,6 +38,8 @@ interface BackendBase {
   readonly documents: DocumentStore;
   readonly index: WorkflowIndexStore;
   readonly thumbnails: ThumbnailStore;
+  /** Workflow versions and the trash (issue 12). */
+  readonly versions: VersionStore;
   readonly users: UserRepository;
   readonly settings: SettingsStore;
   /** One writer across nodes for work that needs one (SQLite: one node, leases kept in memory). */
@@ -100,6 +105,7 @@ function openSqliteBackend(config: Pick<Config, 'dataDir'>): SqliteBackend {
     documents,
     index: new SqliteIndexStore(db),
     thumbnails: new SqliteThumbnailStore(db),
+    versions: new SqliteVersionStore(db),
     users: new SqliteUserRepository(db),
     settings: new SqliteSettingsStore(db),
     leases: new InProcessLeaseStore(),
@@ -145,6 +151,7 @@ async function openPostgresBackend(url: string, options: OpenBackendOptions): Pr
     documents,
     index: new PostgresIndexStore(pool),
     thumbnails: new PostgresThumbnailStore(pool),
+    versions: new PostgresVersionStore(pool),
     users: new PostgresUserRepository(pool),
     settings: new PostgresSettingsStore(pool),
     leases: new PostgresLeaseStore(pool),
