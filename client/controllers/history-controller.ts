@@ -11,6 +11,7 @@ import type { SyncedDoc } from '../data/synced-doc.js';
 import type { VersionDetail } from '../data/api.js';
 import type { ConflictNotice } from '../data/conflicts.js';
 import { currentDevice } from '../data/devices.js';
+import { libraryEntryVersions } from '../data/entry-versions.js';
 import { announce, initials, peersOn, type Peer } from '../data/presence.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { colourFor, type CanvasMarks } from '../components/graph/graph-marks.js';
@@ -19,6 +20,9 @@ import { byDevice, peerName } from '../components/history/presence-bar.js';
 import '../components/history/history-panel.js';
 import '../components/history/conflict-notices.js';
 import '../components/history/presence-bar.js';
+
+/** How long after a change of the stored workflow the open History list loads again. */
+const REFRESH_DELAY_MS = 1500;
 
 export interface HistoryHost extends ReactiveControllerHost {
   readonly session: Session;
@@ -29,8 +33,8 @@ export interface HistoryHost extends ReactiveControllerHost {
   readonly draft: object | null;
   /** the stored workflow's id and the document it lives in (WorkflowDraftController) */
   readonly historySource: { workflowId: string | null; doc: SyncedDoc | null };
-  /** makes `workflow` the draft as one undoable edit and saves it; returns the outcome's message */
-  replaceDraftAndSave(workflow: object): string;
+  /** makes `workflow` the draft as one undoable edit and saves it */
+  replaceDraftAndSave(workflow: object): { ok: boolean; message: string };
 }
 
 export class HistoryController implements ReactiveController {
@@ -44,6 +48,9 @@ export class HistoryController implements ReactiveController {
   private awareness: Awareness | null = null;
   private announcedFor: string | null = null;
   private conflictsTarget: EventTarget | null = null;
+  /** the stored entry's change number the list was last refreshed for (entry-versions.ts) */
+  private seenEntryVersion = -1;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly host: HistoryHost) {
     host.addController(this);
@@ -63,9 +70,29 @@ export class HistoryController implements ReactiveController {
       this.conflictsTarget = conflicts;
     }
     if (this.version && this.version.workflow_id !== workflowId) this.version = null;
+    this.refreshOnChange(doc, workflowId);
+  }
+
+  /**
+   * While the panel is open, a change of the stored workflow (a Save here, another device) makes a new
+   * version on the server soon after its commit: the list loads again a moment later.
+   */
+  private refreshOnChange(doc: SyncedDoc | null, workflowId: string | null): void {
+    if (!this.open || !doc || !workflowId || this.host.route.name !== 'edit') return;
+    const version = libraryEntryVersions(doc.doc).version(workflowId);
+    if (version === this.seenEntryVersion) return;
+    const first = this.seenEntryVersion === -1;
+    this.seenEntryVersion = version;
+    if (first) return;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshKey++;
+      this.host.requestUpdate();
+    }, REFRESH_DELAY_MS);
   }
 
   hostDisconnected(): void {
+    clearTimeout(this.refreshTimer);
     this.follow(null, null);
     this.conflictsTarget?.removeEventListener('change', this.rerender);
     this.conflictsTarget = null;
@@ -115,6 +142,7 @@ export class HistoryController implements ReactiveController {
 
   toggle(): void {
     this.open = !this.open;
+    this.seenEntryVersion = -1;
     if (!this.open) this.version = null;
     this.host.requestUpdate();
   }
@@ -128,11 +156,10 @@ export class HistoryController implements ReactiveController {
   restore(): string {
     const v = this.version;
     if (!v) return '';
-    const message = this.host.replaceDraftAndSave(structuredClone(v.workflow));
+    const { ok, message } = this.host.replaceDraftAndSave(structuredClone(v.workflow));
     this.version = null;
-    this.refreshKey++;
     this.host.requestUpdate();
-    return message === 'Workflow Saved' ? `Restored the version of ${new Date(v.created_at).toLocaleString()}. Undo takes it back.` : message;
+    return ok ? `Restored the version of ${new Date(v.created_at).toLocaleString()}. Undo takes it back.` : message;
   }
 
   /** What the canvas draws: the version with its differences marked, else the draft with others' selections. */

@@ -157,6 +157,32 @@ describe('fs-history-panel', () => {
   });
 });
 
+describe('the History list in the editor', () => {
+  it('loads again shortly after the stored workflow changes (a Save here makes a version on the server)', async () => {
+    const m = await openEditor();
+    try {
+      let calls = 0;
+      const wf = workflow('w1');
+      // The server is out of reach in component tests: the API answers from here.
+      Object.assign(m.session.api, {
+        listVersions: async () => {
+          calls++;
+          return { page: 0, pages: 1, per_page: 50, total: calls, items: Array.from({ length: calls }, (_, i) => version(`v${i}`, wf)) };
+        },
+      });
+      deepAll<HTMLButtonElement>(m.el, 'button.history-toggle')[0]!.click();
+      await waitFor(() => calls === 1);
+      m.el.draft = withSeed(m.el.draft as unknown as Workflow, 9) as never;
+      await m.el.updateComplete;
+      m.el.save();
+      await waitFor(() => calls === 2, 5000);
+      await waitFor(() => inside(m.el, 'fs-history-panel', 'button.version').length === 2);
+    } finally {
+      await m.cleanup();
+    }
+  });
+});
+
 describe('a version on the canvas', () => {
   it('marks added, removed and changed nodes with the changed fields; Restore makes it current, Undo takes it back', async () => {
     const m = await openEditor();

@@ -211,13 +211,13 @@ export class WorkflowEditor extends LitElement {
   }
 
   /** Restore, Bring back (HistoryHost): one undoable edit of the draft, then Save. */
-  replaceDraftAndSave(workflow: object): string {
+  replaceDraftAndSave(workflow: object): { ok: boolean; message: string } {
     const next = { ...(workflow as Draft) };
     delete next.id;
     this.undo.history.edit(next);
     this.draft = next;
-    this.save();
-    return this.message;
+    const ok = this.save();
+    return { ok, message: this.message };
   }
 
   private restoreVersion(): void {
