@@ -311,6 +311,32 @@ describe('flowshelf migrate-store', () => {
     expect(await query(url, 'SELECT count(*)::int AS n FROM users')).toEqual([{ n: 4 }]);
   });
 
+  it('a server started on the migrated database serves the same users (tokens issued before the move work) and workflows', async () => {
+    const url = await target();
+    expect((await migrate(url)).code).toBe(0);
+    const node = await startTestServer({ config: { databaseUrl: url } });
+    try {
+      const asAlice = api(node, alice.token);
+      expect(await asAlice('GET', '/api/v1/auth/me')).toMatchObject({ status: 200, body: { user_id: alice.userId, email: 'alice@example.com' } });
+      const users = await api(node, admin.token)('GET', '/api/v1/auth/users');
+      expect(users.status).toBe(200);
+      expect(users.body.map((u: { email: string }) => u.email).sort()).toEqual(['admin@example.com', 'alice@example.com', 'bob@example.com']);
+      const own = await asAlice('GET', '/api/v1/workflows?categories=user');
+      expect(own.body.items.map((i: { workflow_id: string }) => i.workflow_id).sort()).toEqual([made.restId, made.sharedId].sort());
+      const shared = own.body.items.find((i: { workflow_id: string }) => i.workflow_id === made.sharedId);
+      const thumb = await fetch(node.url + shared.thumbnail_url);
+      expect(thumb.status).toBe(200);
+      expect(thumb.headers.get('content-type')).toBe('image/webp');
+      expect((await asAlice('GET', `/api/v1/workflows/i/${made.defaultId}`)).body.opened_at).not.toBeNull();
+      const asBob = api(node, bob.token);
+      expect((await asBob('GET', `/api/v1/workflows/i/${made.socketId}`)).body).toMatchObject({ name: 'From a device', user_id: bob.userId });
+      expect((await asBob('GET', `/api/v1/workflows/i/${made.sharedId}`)).status).toBe(200);
+      expect((await asBob('GET', `/api/v1/workflows/i/${made.restId}`)).status).toBe(403);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('a copy PostgreSQL refuses halfway leaves the target without any of it (one transaction)', async () => {
     // A copy of the data folder with one update PostgreSQL's schema refuses (seq 0): every table
     // before doc_updates is inserted first, then the whole copy must roll back.
