@@ -70,6 +70,11 @@ export interface ClusterOptions {
   args?: string[];
   /** Extra environment for every node. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Another Redis URL for the node of that name (e.g. 'A': a TCP proxy in front of the Redis, to cut
+   * that one node off from it).
+   */
+  redisUrlOf?: Record<string, string>;
 }
 
 /** `count` nodes started together on a fresh database of `services`. */
@@ -77,7 +82,7 @@ export async function startCluster(services: Services, count: number, options: C
   const databaseUrl = await services.postgres.createDatabase();
   const nodes: Node[] = [];
   const folders: string[] = [];
-  const children: Child[] = [];
+  const children: { child: Child; exit: Promise<Exit> }[] = [];
 
   // Names are taken in call order, also when several nodes start at once.
   let started = 0;
@@ -87,10 +92,13 @@ export async function startCluster(services: Services, count: number, options: C
     folders.push(dataDir);
     const child = spawnNode(
       'main.js',
-      ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database-url', databaseUrl, '--redis-url', services.redis.url, ...(options.args ?? [])],
+      ['--port', '0', '--host', '127.0.0.1', '--data-dir', dataDir, '--database-url', databaseUrl, '--redis-url', options.redisUrlOf?.[name] ?? services.redis.url, ...(options.args ?? [])],
       options.env ?? {},
     );
-    children.push(child);
+    // Awaited from the start: exited() on a child that is already gone would wait for a 'close' event
+    // that has passed.
+    const exit = exited(child);
+    children.push({ child, exit });
     let line: string;
     try {
       line = await waitForLine(child, /^Flowshelf listening on /);
@@ -107,7 +115,7 @@ export async function startCluster(services: Services, count: number, options: C
       alive: () => child.exitCode === null && child.signalCode === null,
       async kill(signal) {
         if (node.alive()) child.kill(signal);
-        return exited(child);
+        return exit;
       },
     };
     nodes.push(node);
@@ -132,9 +140,9 @@ export async function startCluster(services: Services, count: number, options: C
     },
     async close() {
       await Promise.all(
-        children.map(async (child) => {
+        children.map(async ({ child, exit }) => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-          await exited(child);
+          await exit;
         }),
       );
       for (const folder of folders) rmSync(folder, { recursive: true, force: true });

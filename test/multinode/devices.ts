@@ -20,12 +20,18 @@ export interface People {
   bob: TestUser;
 }
 
-/** The administrator (setup), Alice and Bob, all created through the API of `node`. */
-export async function people(node: Node): Promise<People> {
+/**
+ * The administrator (setup) and the users asked for (each costs a password hash and a login, so a
+ * test makes only those it needs), all created through the API of `node`.
+ */
+export async function people<K extends 'alice' | 'bob'>(node: Node, ...wanted: K[]): Promise<Pick<People, 'admin' | K>> {
   const admin = await setupAdmin(node);
-  const alice = await createUser(node, admin.token, { email: 'alice@example.com', password: 'alice-password-1', displayName: 'Alice' });
-  const bob = await createUser(node, admin.token, { email: 'bob@example.com', password: 'bob-password-1', displayName: 'Bob' });
-  return { admin, alice, bob };
+  const made = await Promise.all(
+    wanted.map((name) =>
+      createUser(node, admin.token, { email: `${name}@example.com`, password: `${name}-password-1`, displayName: name[0]!.toUpperCase() + name.slice(1) }),
+    ),
+  );
+  return Object.assign({ admin }, Object.fromEntries(wanted.map((name, i) => [name, made[i]!]))) as Pick<People, 'admin' | K>;
 }
 
 /**
@@ -102,9 +108,20 @@ export class Device {
   }
 }
 
-/** The whole content of a library doc as JSON, to compare devices. */
-export function libraryJson(doc: Y.Doc): unknown {
-  return workflowsMap(doc).toJSON();
+/**
+ * The whole content of a library doc as canonical JSON (keys sorted: a map's key order depends on the
+ * order its updates arrived in), to compare devices.
+ */
+export function libraryJson(doc: Y.Doc): string {
+  return canonicalJson(workflowsMap(doc).toJSON());
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  );
 }
 
 /** A fresh device on `node`: synced, then its ids (and the device, for more checks). */
