@@ -6,6 +6,8 @@ import { documentStorage } from './0002-document-storage.js';
 import { workflowIndexMigration } from './0003-workflow-index.js';
 import { workflowOwnersMigration } from './0004-workflow-owners.js';
 import { tokenEpochMigration } from './0005-token-epoch.js';
+import { listQueryIndexesMigration } from './0006-list-query-indexes.js';
+import { workflowVersionsMigration } from './0007-workflow-versions.js';
 
 export const migrations: Migration[] = [
   usersAndSettings,
@@ -13,4 +15,6 @@ export const migrations: Migration[] = [
   workflowIndexMigration,
   workflowOwnersMigration,
   tokenEpochMigration,
+  listQueryIndexesMigration,
+  workflowVersionsMigration,
 ];

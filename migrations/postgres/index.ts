@@ -6,5 +6,7 @@ import { usersAndSettings } from './0001-users-and-settings.js';
 import { documentStorage } from './0002-document-storage.js';
 import { workflowIndex } from './0003-workflow-index.js';
 import { leases } from './0004-leases.js';
+import { listQueryIndexes } from './0005-list-query-indexes.js';
+import { workflowVersions } from './0006-workflow-versions.js';
 
-export const postgresMigrations: PostgresMigration[] = [usersAndSettings, documentStorage, workflowIndex, leases];
+export const postgresMigrations: PostgresMigration[] = [usersAndSettings, documentStorage, workflowIndex, leases, listQueryIndexes, workflowVersions];

@@ -29,10 +29,29 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // The CLI may write while the server runs: wait for the other writer instead of failing at once.
     db.pragma('busy_timeout = 5000');
     const report = migrate(db, options.migrations ?? allMigrations);
+    // The planner's statistics (sqlite_stat1) brought up to date where tables grew or shrank, as
+    // SQLite recommends on opening a long-lived connection (bounded work; the list queries rely on it
+    // to read one user's rows from their index). The index store repeats it while the server runs.
+    optimizeStatistics(db, 'open');
     options.onMigrated?.(report);
     return db;
   } catch (err) {
     db.close();
     throw err;
+  }
+}
+
+/**
+ * PRAGMA optimize: ANALYZE of the tables whose size changed enough since their statistics were taken
+ * (on `open`, every table; later, those the connection's queries used), with SQLite's own bound on the
+ * work. Statistics only steer the planner: a database that cannot write them now (busy, disk full) is
+ * answered with the old ones, and the next call tries again.
+ */
+export function optimizeStatistics(db: Db, when: 'open' | 'running'): boolean {
+  try {
+    db.pragma(when === 'open' ? 'optimize=0x10002' : 'optimize');
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { migrations } from '../../migrations/index.js';
 import { migrateTo, schemaVersion } from '../../server/db/migrator.js';
 import { tableColumns } from '../../server/db/schema-check.js';
+import { LIST_INDEXES } from '../../migrations/0006-list-query-indexes.js';
 import { tempDir } from './tmp.js';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -67,5 +68,40 @@ describe('0002-document-storage', () => {
     expect(() => db.prepare("INSERT INTO doc_updates (doc, seq, data) VALUES ('library/u1', 1, x'09')").run()).toThrow(/UNIQUE|PRIMARY/);
     const ddl = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'doc_updates'").get() as { sql: string };
     expect(ddl.sql).toMatch(/WITHOUT ROWID/);
+  });
+});
+
+describe('0006-list-query-indexes', () => {
+  it('keeps every index row and its checks, moves the workflow JSON to the last column, adds the list indexes and statistics', () => {
+    migrateTo(db, migrations, 5);
+    const insert = db.prepare(
+      `INSERT INTO workflow_index (workflow_id, user_id, category, name, description, tags, is_public, created_at, updated_at,
+         opened_at, valid, invalid_reason, workflow, doc_seq, unpublished_reason)
+       VALUES (?, ?, 'user', ?, 'd', 'flux, shared', 1, 't1', 't2', NULL, ?, ?, ?, 7, ?)`,
+    );
+    insert.run('w1', 'alice', 'One', 1, null, '{"big":"' + 'x'.repeat(20_000) + '"}', 'too large');
+    insert.run('w2', 'bob', 'Two', 0, 'meta.version: Required', null, null);
+    db.prepare("INSERT INTO workflow_opened (user_id, workflow_id, opened_at) VALUES ('alice', 'w1', 't3')").run();
+    const before = db.prepare('SELECT * FROM workflow_index ORDER BY workflow_id').all();
+
+    migrateTo(db, migrations, 6);
+
+    expect(schemaVersion(db)).toBe(6);
+    expect(db.prepare('SELECT * FROM workflow_index ORDER BY workflow_id').all()).toEqual(before);
+    expect(tableColumns(db, 'workflow_index').at(-1)?.name).toBe('workflow');
+    const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('workflow_index', 'workflow_opened')").all() as {
+      name: string;
+    }[]).map((r) => r.name);
+    expect(indexes).toEqual(expect.arrayContaining([...LIST_INDEXES, 'idx_workflow_index_filter']));
+    expect(indexes).not.toContain('idx_workflow_index_user');
+    // ANALYZE ran: the planner knows the table's size.
+    expect(db.prepare("SELECT stat FROM sqlite_stat1 WHERE idx = 'idx_workflow_index_own_name'").get()).toEqual({ stat: expect.stringMatching(/^2 /) });
+    // The row checks are still there: a valid row needs its JSON.
+    expect(() =>
+      db.prepare(
+        `INSERT INTO workflow_index (workflow_id, user_id, category, name, description, tags, is_public, created_at, updated_at,
+           valid, workflow, doc_seq) VALUES ('w3', 'alice', 'user', 'n', '', '', 0, 't', 't', 1, NULL, 1)`,
+      ).run(),
+    ).toThrow(/CHECK/);
   });
 });

@@ -5,6 +5,7 @@ import { postgresMigrations } from '../../migrations/postgres/index.js';
 import {
   migratePostgres,
   MigrationError,
+  postgresMigrationLabel,
   postgresSchemaVersion,
   type PostgresMigration,
 } from '../../server/storage/postgres/migrator.js';
@@ -12,6 +13,7 @@ import { PostgresPool } from '../../server/storage/postgres/pool.js';
 import { startPostgres, type PostgresService } from '../helpers/services.js';
 
 let postgres: PostgresService;
+const latest = postgresMigrations.length;
 const pools: PostgresPool[] = [];
 beforeAll(async () => {
   postgres = await startPostgres();
@@ -44,11 +46,15 @@ describe('PostgreSQL migrator', () => {
     expect(report).toEqual({
       from: 0,
       to: postgresMigrations.length,
-      applied: ['0001-users-and-settings', '0002-document-storage', '0003-workflow-index', '0004-leases'],
+      applied: [
+        '0001-users-and-settings', '0002-document-storage', '0003-workflow-index', '0004-leases', '0005-list-query-indexes',
+        ...postgresMigrations.slice(5).map(postgresMigrationLabel),
+      ],
     });
     expect(await tables(pool)).toEqual([
       'app_settings', 'doc_heads', 'doc_snapshots', 'doc_updates', 'leases', 'schema_migrations', 'users',
       'workflow_index', 'workflow_index_state', 'workflow_opened', 'workflow_owners', 'workflow_thumbnails',
+      'workflow_trash', 'workflow_versions',
     ]);
     const extensions = await pool.query<{ extname: string }>('SELECT extname FROM pg_extension');
     expect(extensions.rows.map((r) => r.extname)).toEqual(['plpgsql']); // built in, in every database
@@ -61,7 +67,7 @@ describe('PostgreSQL migrator', () => {
     ).rejects.toThrow(/users_email_nocase/);
 
     // Running again (the next start) applies nothing.
-    expect(await migratePostgres(pool, postgresMigrations)).toEqual({ from: 4, to: 4, applied: [] });
+    expect(await migratePostgres(pool, postgresMigrations)).toEqual({ from: latest, to: latest, applied: [] });
   });
 
   it('three nodes starting at the same moment migrate once, however long the others wait', async () => {
@@ -89,10 +95,10 @@ describe('PostgreSQL migrator', () => {
     );
     const reports = await Promise.all(nodes.map((pool) => migratePostgres(pool, slow)));
     expect(runs).toBe(1);
-    expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 0, 4]);
-    expect(reports.filter((r) => r.applied.length === 0).every((r) => r.from === 4)).toBe(true);
+    expect(reports.map((r) => r.applied.length).sort()).toEqual([0, 0, latest]);
+    expect(reports.filter((r) => r.applied.length === 0).every((r) => r.from === latest)).toBe(true);
     const recorded = await nodes[0]!.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-    expect(recorded.rows.map((r) => r.version)).toEqual([1, 2, 3, 4]);
+    expect(recorded.rows.map((r) => r.version)).toEqual(postgresMigrations.map((_, i) => i + 1));
     const systemUsers = await nodes[0]!.query("SELECT count(*)::int AS n FROM users WHERE user_id = 'system'");
     expect(systemUsers.rows[0]).toEqual({ n: 1 });
   });
@@ -105,7 +111,7 @@ describe('PostgreSQL migrator', () => {
     const error = await migratePostgres(pool, postgresMigrations).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toBe(
-      'PostgreSQL database is at schema 99 but this Flowshelf only knows up to 4: upgrade Flowshelf (every node) or restore a backup',
+      `PostgreSQL database is at schema 99 but this Flowshelf only knows up to ${latest}: upgrade Flowshelf (every node) or restore a backup`,
     );
     expect(await tables(pool)).toEqual(before);
     expect(await postgresSchemaVersion(pool)).toBe(99);
@@ -114,7 +120,7 @@ describe('PostgreSQL migrator', () => {
   it('a failing migration leaves nothing of itself and keeps the ones before it', async () => {
     const pool = await freshPool();
     const failing: PostgresMigration = {
-      version: 5,
+      version: latest + 1,
       name: 'half-done',
       async up(tx) {
         await tx.query('CREATE TABLE half_done (n integer)');
@@ -126,14 +132,14 @@ describe('PostgreSQL migrator', () => {
     };
     const error = await migratePostgres(pool, [...postgresMigrations, failing]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
-    expect((error as Error).message).toBe('PostgreSQL migration 0005-half-done failed: half_done is not what was promised');
-    expect(await postgresSchemaVersion(pool)).toBe(4);
+    expect((error as Error).message).toBe(`PostgreSQL migration ${postgresMigrationLabel(failing)} failed: half_done is not what was promised`);
+    expect(await postgresSchemaVersion(pool)).toBe(latest);
     expect(await tables(pool)).not.toContain('half_done');
     const system = await pool.query("SELECT display_name FROM users WHERE user_id = 'system'");
     expect(system.rows[0]).toEqual({ display_name: 'System' });
     // The lock was released: the next run (with the migration fixed) proceeds.
     const fixed: PostgresMigration = { ...failing, async verify() {} };
-    expect((await migratePostgres(pool, [...postgresMigrations, fixed])).applied).toEqual(['0005-half-done']);
+    expect((await migratePostgres(pool, [...postgresMigrations, fixed])).applied).toEqual([postgresMigrationLabel(failing)]);
   });
 
   it('refuses a list with a gap or a bad name before touching the database', async () => {

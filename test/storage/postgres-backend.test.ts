@@ -47,7 +47,7 @@ describe('openBackend', () => {
     try {
       expect(nodes.map((n) => n.kind)).toEqual(['postgres', 'postgres', 'postgres']);
       const applied = nodes.map((n) => (n.kind === 'postgres' ? n.migration.applied.length : -1)).sort();
-      expect(applied).toEqual([0, 0, 4]);
+      expect(applied).toEqual([0, 0, 6]);
       expect(nodes[0]!.location).not.toContain(new URL(url).password);
       expect(nodes[0]!.location).toContain('***');
       // What one node commits, another loads.
@@ -78,10 +78,10 @@ describe('openBackend', () => {
     const url = await postgres.createDatabase();
     const first = await openBackend({ dataDir: '/nonexistent', databaseUrl: url });
     if (first.kind !== 'postgres') throw new Error('expected PostgreSQL');
-    await first.pool.query("INSERT INTO schema_migrations (version, name) VALUES (5, 'from-a-newer-flowshelf')");
+    await first.pool.query("INSERT INTO schema_migrations (version, name) VALUES (7, 'from-a-newer-flowshelf')");
     await first.close();
     await expect(openBackend({ dataDir: '/nonexistent', databaseUrl: url })).rejects.toThrow(
-      'PostgreSQL database is at schema 5 but this Flowshelf only knows up to 4: upgrade Flowshelf (every node) or restore a backup',
+      'PostgreSQL database is at schema 7 but this Flowshelf only knows up to 6: upgrade Flowshelf (every node) or restore a backup',
     );
   });
 });

@@ -71,48 +71,68 @@ class Params {
   }
 }
 
-function fromClause(viewer: string): string {
-  return `
-  FROM workflow_index w
-  LEFT JOIN workflow_opened o ON o.workflow_id = w.workflow_id AND o.user_id = ${viewer}
-  LEFT JOIN workflow_thumbnails t ON t.workflow_id = w.workflow_id AND t.user_id = w.user_id`;
+/** How a query needs the viewer's opens: not at all, only where there is one, or beside every row. */
+type OpenedJoin = 'none' | 'inner' | 'left';
+
+function openedJoin(kind: OpenedJoin, viewer: string): string {
+  if (kind === 'none') return '';
+  return `${kind === 'inner' ? 'JOIN' : 'LEFT JOIN'} workflow_opened o ON o.workflow_id = w.workflow_id AND o.user_id = ${viewer}`;
 }
 
 interface Where {
-  from: string;
   sql: string;
   params: Params;
   viewer: string;
-  admin: string;
+  /** The join the filters need (has_been_opened); a count joins nothing else. */
+  opened: OpenedJoin;
+  /** Administrators (and the single user) see every reason a shared workflow is withheld. */
+  admin: boolean;
 }
 
+/**
+ * The visibility rules and filters, written so that the indexes of migration 0005 answer them (as the
+ * SQLite store does): a rule that cannot exclude anything for this viewer is left out rather than
+ * evaluated on every row.
+ */
 function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where {
   const params = new Params();
   const me = params.add(viewer.userId);
-  const admin = params.add(viewer.isAdmin || !viewer.multiuser);
-  const clauses: string[] = [
+  const admin = viewer.isAdmin || !viewer.multiuser;
+  const clauses: string[] = [];
+  const categories = f.categories && f.categories.length > 0 ? [...new Set(f.categories)] : undefined;
+  const ownerFilter = ownerFilterApplies(viewer, hasUserCategory, f.isPublic);
+  if (ownerFilter && categories !== undefined && !categories.includes('default')) {
+    // "Own rows or defaults" without defaults: own rows only, for which the two rules below always hold.
+    clauses.push(`w.user_id = ${me}`);
+  } else {
     // Invalid entries are shown to their owner only (flagged with invalid_reason), never to anyone else.
-    `(w.valid OR w.user_id = ${me})`,
+    clauses.push(`(w.valid OR w.user_id = ${me})`);
     // A shared workflow kept out of `public` is not shared with anyone else either; admins see all.
-    `(w.unpublished_reason IS NULL OR w.user_id = ${me} OR ${admin})`,
-  ];
-  if (f.categories && f.categories.length > 0) {
-    clauses.push(`w.category IN (${f.categories.map((c) => params.add(c)).join(', ')})`);
+    if (!admin) clauses.push(`(w.unpublished_reason IS NULL OR w.user_id = ${me})`);
+    if (ownerFilter) clauses.push(`(w.user_id = ${me} OR w.category = 'default')`);
+  }
+  if (categories !== undefined) {
+    clauses.push(categories.length === 1 ? `w.category = ${params.add(categories[0])}` : `w.category IN (${categories.map((c) => params.add(c)).join(', ')})`);
   }
   const tags = (f.tags ?? []).map((t) => t.trim()).filter((t) => t !== '');
   if (tags.length > 0) {
     const ors = tags.map((t) => `lower(w.tags) LIKE ${params.add(foldAscii(likeSubstring(t)))} ESCAPE '\\'`);
     clauses.push(`(${ors.join(' OR ')})`);
   }
-  if (f.hasBeenOpened !== undefined) clauses.push(f.hasBeenOpened ? 'o.opened_at IS NOT NULL' : 'o.opened_at IS NULL');
+  let opened: OpenedJoin = 'none';
+  // opened_at is NOT NULL in workflow_opened: an inner join keeps exactly the opened rows.
+  if (f.hasBeenOpened === true) opened = 'inner';
+  if (f.hasBeenOpened === false) {
+    opened = 'left';
+    clauses.push('o.opened_at IS NULL');
+  }
   const query = f.query?.trim();
   if (query) {
     const q = params.add(foldAscii(likeSubstring(query)));
     clauses.push(`(lower(w.name) LIKE ${q} ESCAPE '\\' OR lower(w.description) LIKE ${q} ESCAPE '\\' OR lower(w.tags) LIKE ${q} ESCAPE '\\')`);
   }
-  if (ownerFilterApplies(viewer, hasUserCategory, f.isPublic)) clauses.push(`(w.user_id = ${me} OR w.category = 'default')`);
   if (f.isPublic !== undefined) clauses.push(`w.is_public = ${params.add(f.isPublic)}`);
-  return { from: fromClause(me), sql: clauses.join(' AND '), params, viewer: me, admin };
+  return { sql: clauses.join(' AND '), params, viewer: me, opened, admin };
 }
 
 export class PostgresIndexStore implements WorkflowIndexStore {
@@ -317,19 +337,49 @@ export class PostgresIndexStore implements WorkflowIndexStore {
     const order = ORDER_SQL[q.orderBy];
     // SQLite's NULL placement: first ascending, last descending.
     const nulls = order.nulls ? (dir === 'ASC' ? ' NULLS FIRST' : ' NULLS LAST') : '';
-    const countSql = `SELECT COUNT(*) AS n ${where.from} WHERE ${where.sql}`;
+    // The count joins what its filters need, nothing else (no thumbnails, no opens unless filtered on).
+    const countSql = `SELECT COUNT(*) AS n FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`;
     const countParams = [...where.params.values];
-    let sql = `SELECT w.workflow_id, w.user_id, w.category, w.name, w.description, w.tags, w.is_public, w.created_at,
-        w.updated_at, o.opened_at AS opened_at, w.invalid_reason, t.version AS thumbnail_version,
-        CASE WHEN w.user_id = ${where.viewer} OR ${where.admin} THEN w.unpublished_reason END AS unpublished_reason
-      ${where.from} WHERE ${where.sql}
-      ORDER BY ${order.key} ${dir}${nulls}, w.workflow_id ${dir}, w.user_id ${dir}`;
-    if (q.perPage !== null) sql += ` LIMIT ${where.params.add(q.perPage)} OFFSET ${where.params.add(q.page * q.perPage)}`;
+    const orderBy = `ORDER BY ${order.key} ${dir}${nulls}, w.workflow_id ${dir}, w.user_id ${dir}`;
+    const sortOpened = openedJoin(where.opened !== 'none' ? where.opened : q.orderBy === 'opened_at' ? 'left' : 'none', where.viewer);
+    const unpublished = where.admin ? 'w.unpublished_reason' : `CASE WHEN w.user_id = ${where.viewer} THEN w.unpublished_reason END`;
+    const columns = `w.workflow_id, w.user_id, w.category, w.name, w.description, w.tags, w.is_public, w.created_at,
+        w.updated_at, o.opened_at AS opened_at, w.invalid_reason, t.version AS thumbnail_version, ${unpublished} AS unpublished_reason`;
+    const thumbnails = 'LEFT JOIN workflow_thumbnails t ON t.workflow_id = w.workflow_id AND t.user_id = w.user_id';
     // One snapshot: the total and the page agree.
     return this.pool.transaction(
       async (tx) => {
         const total = Number((await tx.query<{ n: string }>(countSql, countParams)).rows[0]!.n);
-        const items = (await tx.query<ListItem>(sql, where.params.values)).rows;
+        let items: ListItem[];
+        if (q.perPage === null) {
+          const rowOpened = openedJoin(where.opened === 'inner' ? 'inner' : 'left', where.viewer);
+          items = (await tx.query<ListItem>(`SELECT ${columns} FROM workflow_index w ${rowOpened} ${thumbnails} WHERE ${where.sql} ${orderBy}`, where.params.values)).rows;
+        } else {
+          // The page's keys first, from the indexes alone (an index-only scan steps over the OFFSET rows
+          // without visiting the table, which a deep page would otherwise read and sort); then its rows.
+          const keyParams = new Params();
+          where.params.values.forEach((v) => keyParams.add(v));
+          const keys = (
+            await tx.query<{ workflow_id: string; user_id: string; category: string }>(
+              `SELECT w.workflow_id, w.user_id, w.category FROM workflow_index w ${sortOpened} WHERE ${where.sql} ${orderBy}
+               LIMIT ${keyParams.add(q.perPage)} OFFSET ${keyParams.add(q.page * q.perPage)}`,
+              keyParams.values,
+            )
+          ).rows;
+          // buildWhere's first parameter ($1) is the viewer, in the columns as here.
+          items = keys.length === 0
+            ? []
+            : (
+                await tx.query<ListItem>(
+                  `SELECT ${columns}
+                   FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS k(workflow_id, user_id, category, n)
+                   JOIN workflow_index w ON w.workflow_id = k.workflow_id AND w.user_id = k.user_id AND w.category = k.category
+                   ${openedJoin('left', '$1')} ${thumbnails}
+                   ORDER BY k.n`,
+                  [viewer.userId, keys.map((k) => k.workflow_id), keys.map((k) => k.user_id), keys.map((k) => k.category)],
+                )
+              ).rows;
+        }
         return {
           page: q.page,
           pages: q.perPage ? Math.ceil(total / q.perPage) : 1,
@@ -345,7 +395,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
   async tags(viewer: Viewer, f: Pick<Filters, 'categories' | 'isPublic'>): Promise<string[]> {
     const where = buildWhere(viewer, { categories: f.categories, isPublic: f.isPublic }, hasUserCategoryForList(f.categories));
     const result = await this.pool.query<{ tags: string }>(
-      `SELECT DISTINCT w.tags ${where.from} WHERE w.tags <> '' AND ${where.sql}`,
+      `SELECT DISTINCT w.tags FROM workflow_index w WHERE w.tags <> '' AND ${where.sql}`,
       where.params.values,
     );
     return splitSortedTags(result.rows.map((r) => r.tags));
@@ -353,10 +403,21 @@ export class PostgresIndexStore implements WorkflowIndexStore {
 
   async countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
-    for (const tag of tags) {
-      const where = buildWhere(viewer, { ...f, tags: [tag] }, hasUserCategoryForList(f.categories));
-      result[tag] = await this.count(where);
-    }
+    if (tags.length === 0) return result;
+    // One pass over the visible rows for every tag (a blank tag filters nothing, as in the list).
+    const where = buildWhere(viewer, f, hasUserCategoryForList(f.categories));
+    const counts = tags.map((tag, i) =>
+      tag.trim() === ''
+        ? `COUNT(*) AS c${i}`
+        : `COUNT(*) FILTER (WHERE lower(w.tags) LIKE ${where.params.add(foldAscii(likeSubstring(tag.trim())))} ESCAPE '\\') AS c${i}`,
+    );
+    const row = (
+      await this.pool.query<Record<string, string>>(
+        `SELECT ${counts.join(', ')} FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`,
+        where.params.values,
+      )
+    ).rows[0]!;
+    tags.forEach((tag, i) => (result[tag] = Number(row[`c${i}`])));
     return result;
   }
 
@@ -372,7 +433,10 @@ export class PostgresIndexStore implements WorkflowIndexStore {
   }
 
   private async count(where: Where): Promise<number> {
-    const result = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n ${where.from} WHERE ${where.sql}`, where.params.values);
+    const result = await this.pool.query<{ n: string }>(
+      `SELECT COUNT(*) AS n FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`,
+      where.params.values,
+    );
     return Number(result.rows[0]!.n);
   }
 
