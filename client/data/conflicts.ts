@@ -120,6 +120,8 @@ export class ConflictWatcher extends EventTarget {
   rememberSave(workflowId: string, workflow: unknown, before: unknown): void {
     const values = workflowFields(workflow);
     const previous = workflowFields(before);
+    // Another tab of this device may have saved other workflows meanwhile: start from what is stored.
+    this.saved = readJson<Saved>(this.savedKey) ?? this.saved;
     const mine = { ...(this.saved[workflowId] ?? {}) };
     for (const [key, f] of values) {
       const old = previous.get(key);
@@ -137,6 +139,7 @@ export class ConflictWatcher extends EventTarget {
   }
 
   dismiss(workflowId: string, key: string): void {
+    this.noticeList = readJson<ConflictNotice[]>(this.noticesKey) ?? this.noticeList;
     const before = this.noticeList.length;
     this.noticeList = this.noticeList.filter((n) => !(n.workflowId === workflowId && n.key === key));
     if (this.noticeList.length !== before) this.changed();
@@ -172,6 +175,8 @@ export class ConflictWatcher extends EventTarget {
         const now = values.get(key);
         // Replaced: it was still this device's saved value, and another one is there now.
         if (!before || !now || !jsonEqual(before.value, value) || jsonEqual(now.value, value)) continue;
+        // Another tab of this device may have recorded or dismissed notices meanwhile.
+        if (!added) this.noticeList = readJson<ConflictNotice[]>(this.noticesKey) ?? this.noticeList;
         this.noticeList = this.noticeList.filter((n) => !(n.workflowId === workflowId && n.key === key));
         this.noticeList.push({
           workflowId,

@@ -13,6 +13,7 @@ import type { WorkflowLibrary } from '../../client/components/library/workflow-l
 import type { HistoryPanel, HistoryApi } from '../../client/components/history/history-panel.js';
 import type { VersionDetail, VersionItem } from '../../client/data/api.js';
 import { SaveOutbox, type SaveRecord, type UploadOutcome } from '../../client/data/saves.js';
+import { ConflictWatcher } from '../../client/data/conflicts.js';
 import { currentDevice, deviceLabel } from '../../client/data/devices.js';
 import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
@@ -262,6 +263,28 @@ describe('conflict notice', () => {
       await m.el.updateComplete;
       expect(inside(m.el, 'fs-conflict-notices', 'li').length).to.equal(0);
       expect(seedOf(m.el.draft)).to.equal(33);
+    } finally {
+      await m.cleanup();
+    }
+  });
+
+  it('a Save in another tab of the device does not make this one forget what it saved (after a reload)', async () => {
+    const m = await openEditor();
+    try {
+      createEntry(m.ws.library.doc, 'w2', workflow('w2'), { isPublic: false });
+      const otherTab = new ConflictWatcher(m.ws.library);
+      m.ws.conflicts.rememberSave('w1', withSeed(workflow('w1'), 5), workflow('w1'));
+      otherTab.rememberSave('w2', withSeed(workflow('w2'), 6), workflow('w2'));
+      otherTab.destroy();
+      // After a reload, a watcher reads what both tabs saved: w1's seed being replaced is noticed.
+      const reloaded = new ConflictWatcher(m.ws.library);
+      try {
+        updateEntryWorkflow(m.ws.library.doc, 'w1', withSeed(workflow('w1'), 5));
+        fromAnotherDevice(m, (wf) => withSeed(wf, 8));
+        expect(reloaded.notices('w1').map((n) => [n.mine, n.theirs])).to.deep.equal([[5, 8]]);
+      } finally {
+        reloaded.destroy();
+      }
     } finally {
       await m.cleanup();
     }
