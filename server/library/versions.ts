@@ -41,6 +41,8 @@ export const VERSIONS_EXTENSION = 'versions';
 
 /** Server-written Save markers remembered until their commit (see serverMarker). */
 const MAX_REMEMBERED_SERVER_SAVES = 10_000;
+/** Versions of one workflow looked at when a new one is written (older ones wait for the timer). */
+const MAX_THINNED_PER_WRITE = 1000;
 /** Ownership answers remembered (ownsId); the oldest go first. */
 const MAX_REMEMBERED_OWNERS = 100_000;
 
@@ -425,8 +427,19 @@ export class Versioning {
       summary: summarize(latest === null ? null : JSON.parse(latest.workflow), JSON.parse(workflow)),
       workflow,
     });
-    if (created) await this.opts.quota?.versionsChanged(ownerId);
+    if (created) {
+      // Retention applies on write too, for this workflow (the timer covers workflows nobody changes).
+      await this.thinWorkflow(ownerId, workflowId);
+      await this.opts.quota?.versionsChanged(ownerId);
+    }
     return version;
+  }
+
+  private async thinWorkflow(ownerId: string, workflowId: string): Promise<void> {
+    const { items } = await this.opts.versions.list(ownerId, workflowId, { offset: 0, limit: MAX_THINNED_PER_WRITE });
+    const rows = items.map((v, i) => ({ version_id: v.version_id, workflow_id: v.workflow_id, owner_id: v.owner_id, created_at: v.created_at, newest: i === 0 }));
+    const drop = versionsToDrop(rows.reverse(), this.opts.retention, this.clock.now());
+    if (drop.length > 0) await this.opts.versions.remove(drop);
   }
 
   private async saveVersion(ownerId: string, workflowId: string, workflow: string, marker: LastSave, userId: string | null): Promise<void> {
