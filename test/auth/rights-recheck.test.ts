@@ -1,7 +1,8 @@
 // The periodic rights recheck of open sockets now that user lookups are asynchronous (issue 8: users
 // may live in PostgreSQL): one batched lookup per round for every socket, never a second round while one
 // is still waiting for the store, and a verdict still taken when the lookup answers. Real sync server,
-// real SQLite, real tokens and sockets; the identity is the real one, only gated so a lookup can be held.
+// the run's real store (SQLite, or PostgreSQL on a PostgreSQL run), real tokens and sockets; the identity
+// is the real one, only gated so a lookup can be held.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,17 +13,16 @@ import { DatabaseIdentity } from '../../server/auth/identity.js';
 import type { Identity, Principal } from '../../server/auth/principal.js';
 import { TokenService } from '../../server/auth/tokens.js';
 import { UserStore } from '../../server/auth/users.js';
-import { openDatabase, type Database } from '../../server/db/database.js';
-import { SqliteStore } from '../../server/storage/sqlite-store.js';
-import { SqliteSettingsStore, SqliteUserRepository } from '../../server/storage/sqlite/user-store.js';
+import type { Backend } from '../../server/storage/backend.js';
 import { SyncServer } from '../../server/sync/sync-server.js';
 import { libraryDocument, SYNC_PATH } from '../../shared/protocol.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
+import { openTestStore } from '../helpers/test-backend.js';
 
 const RECHECK_MS = 10;
 
 let dir: string;
-let db: Database;
+let store: Backend;
 let http: Server;
 let sync: SyncServer;
 let users: UserStore;
@@ -35,9 +35,9 @@ let gate: Promise<void> | null;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowshelf-recheck-'));
-  db = openDatabase(join(dir, 'flowshelf.sqlite'));
-  users = new UserStore(new SqliteUserRepository(db));
-  tokens = await TokenService.fromSettings(new SqliteSettingsStore(db));
+  store = await openTestStore(dir);
+  users = new UserStore(store.users);
+  tokens = await TokenService.fromSettings(store.settings);
   const real = new DatabaseIdentity(true, users, tokens);
   lookups = [];
   gate = null;
@@ -52,7 +52,7 @@ beforeEach(async () => {
     },
     onUserChanged: (listener) => real.onUserChanged(listener),
   };
-  sync = new SyncServer({ store: new SqliteStore(db), identity: gated, multiuser: true, recheckIntervalMs: RECHECK_MS, log: () => {} });
+  sync = new SyncServer({ store: store.documents, identity: gated, multiuser: true, recheckIntervalMs: RECHECK_MS, log: () => {} });
   http = createServer((_req, res) => res.writeHead(404).end());
   http.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -64,7 +64,7 @@ afterEach(async () => {
   await sync.close();
   http.closeAllConnections();
   await new Promise<void>((resolve) => http.close(() => resolve()));
-  db.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

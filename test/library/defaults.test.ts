@@ -1,32 +1,34 @@
 // The default set from a folder: validated, `default_` ids and category default only, bad files skipped
-// with one line naming them; changed files update the index, removed files remove it.
+// with one line naming them; changed files update the index, removed files remove it. The index is the
+// run's back end (SQLite file, or PostgreSQL on a PostgreSQL run).
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { openDatabase, type Database } from '../../server/db/database.js';
 import { syncDefaults } from '../../server/library/defaults.js';
-import { SqliteIndexStore } from '../../server/storage/sqlite/index-store.js';
+import type { Backend } from '../../server/storage/backend.js';
+import type { WorkflowIndexStore } from '../../server/storage/index-store.js';
+import { openTestStore } from '../helpers/test-backend.js';
 import { FIXTURES_DIR } from '../api/fixtures.js';
 
 let dir: string;
 let defaults: string;
-let db: Database;
-let index: SqliteIndexStore;
+let store: Backend;
+let index: WorkflowIndexStore;
 let logs: string[];
 const log = (line: string) => logs.push(line);
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'flowshelf-defaults-'));
   defaults = join(dir, 'defaults');
-  db = openDatabase(join(dir, 'flowshelf.db'));
-  index = new SqliteIndexStore(db);
+  store = await openTestStore(dir);
+  index = store.index;
   logs = [];
   mkdirSync(defaults);
   for (const f of readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json'))) copyFileSync(join(FIXTURES_DIR, f), join(defaults, f));
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

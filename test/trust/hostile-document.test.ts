@@ -3,14 +3,11 @@
 // the wrong type make their entry invalid (kept, shown to its owner with the reason, never published);
 // anything nested past the document depth limit, or a value over the value limit, is refused when the
 // update arrives (4413) and never stored; a library that cannot be read at all is skipped at start.
-import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { databaseFile } from '../../server/config.js';
-import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { CloseCode, libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { createEntry, MAX_JSON_DEPTH, MAX_VALUE_BYTES, publicMap, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { userWorkflow } from '../api/fixtures.js';
@@ -211,14 +208,13 @@ describe('a library stored before the limits existed', () => {
         at = next;
       }
     });
-    const db = new Database(databaseFile({ dataDir }));
-    const store = new SqliteStore(db);
-    await store.append([
+    const stored = await ts.openStore();
+    await stored.documents.append([
       { name: libraryDocument(alice.userId), update: Y.encodeStateAsUpdate(deep) },
       // Not an update at all: the load of this library fails.
       { name: libraryDocument(bob.userId), update: new Uint8Array([1, 1, 7, 0, 8, 1]) },
     ]);
-    db.close();
+    await stored.close();
     deep.destroy();
 
     ts = await startTestServer({ dataDir });

@@ -7,11 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import * as Y from 'yjs';
-import { databaseFile } from '../../server/config.js';
-import { openDatabase } from '../../server/db/database.js';
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { jsonToY, publicMap, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
-import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { api, createUser, setupAdmin, startTestServer, storeSql, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, type Client } from '../sync/clients.js';
 import { userWorkflow } from '../api/fixtures.js';
 
@@ -155,9 +153,10 @@ describe('workflow ids cannot be taken over', () => {
     // After a restart that rebuilds the whole index from the documents (B's library may well be
     // indexed first), ownership is the same: it is recorded, not derived from timestamps.
     await s.ts.server.close();
-    const db = openDatabase(databaseFile({ dataDir: s.ts.dataDir }));
-    db.exec('DELETE FROM workflow_index; DELETE FROM workflow_index_state;');
-    db.close();
+    const stored = await s.ts.openStore();
+    await storeSql(stored, 'DELETE FROM workflow_index');
+    await storeSql(stored, 'DELETE FROM workflow_index_state');
+    await stored.close();
     const ts = await s.restart();
     await expectOwnedByAlice(ts, id, users, aliceImage);
 

@@ -5,8 +5,7 @@
 // the stock client reading `public` receives one rewrite for five edits, and always the latest state.
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { databaseFile, parseConfig, type Config } from '../../server/config.js';
-import { openDatabase } from '../../server/db/database.js';
+import { parseConfig, type Config } from '../../server/config.js';
 import { PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { publicMap } from '../../shared/workflow/index.js';
 import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
@@ -108,7 +107,7 @@ describe('what one user can publish is bounded', () => {
     const received: Uint8Array[] = [];
     const onUpdate = (update: Uint8Array) => received.push(update);
     pub.doc.on('update', onUpdate);
-    const storedBefore = publicLogBytes(ts);
+    const storedBefore = await publicLogBytes(ts);
     let last = '';
     for (let i = 0; i < 5; i++) {
       last = `${workflow.description as string}${i}`;
@@ -124,7 +123,7 @@ describe('what one user can publish is bounded', () => {
     expect(bytes).toBeLessThan(2 * 200 * KIB);
     console.log(
       `[public-bounds] 5 edits of a ${Math.round(JSON.stringify(workflow).length / KIB)} KiB shared workflow: ` +
-        `${received.length} update(s), ${bytes} bytes to the reader; public's stored log grew ${publicLogBytes(ts) - storedBefore} bytes`,
+        `${received.length} update(s), ${bytes} bytes to the reader; public's stored log grew ${(await publicLogBytes(ts)) - storedBefore} bytes`,
     );
   }, 30_000);
 
@@ -143,11 +142,11 @@ describe('what one user can publish is bounded', () => {
       await waitFor(() => descriptionIn(pub.doc, id) === description, `rewrite ${i} in public`);
     }
     const documentBytes = Y.encodeStateAsUpdate(pub.doc).length;
-    let stored = publicLogBytes(ts);
+    let stored = await publicLogBytes(ts);
     const deadline = Date.now() + 5000;
     while (stored > 2.5 * documentBytes && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      stored = publicLogBytes(ts);
+      stored = await publicLogBytes(ts);
     }
     expect(stored).toBeLessThanOrEqual(2.5 * documentBytes);
   });
@@ -170,18 +169,8 @@ function descriptionIn(doc: Y.Doc, id: string): string | undefined {
   return (publicMap(doc).get(id) as { workflow?: { description?: string } } | undefined)?.workflow?.description;
 }
 
-/** Bytes `public` takes in the store (its log plus its snapshot), read beside the running server (WAL). */
-function publicLogBytes(ts: TestServer): number {
-  const db = openDatabase(databaseFile({ dataDir: ts.dataDir }));
-  try {
-    const row = db
-      .prepare(
-        `SELECT (SELECT COALESCE(SUM(length(data)), 0) FROM doc_updates WHERE doc = ?) +
-                (SELECT COALESCE(SUM(length(data)), 0) FROM doc_snapshots WHERE doc = ?) AS n`,
-      )
-      .get(PUBLIC_DOCUMENT, PUBLIC_DOCUMENT) as { n: number };
-    return row.n;
-  } finally {
-    db.close();
-  }
+/** Bytes `public` takes in the store (its log plus its snapshot), read through the store port beside the running server. */
+async function publicLogBytes(ts: TestServer): Promise<number> {
+  const stored = await ts.server.backend.documents.load(PUBLIC_DOCUMENT);
+  return (stored.snapshot?.length ?? 0) + stored.updates.reduce((n, update) => n + update.length, 0);
 }
