@@ -2,8 +2,7 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 // The second pass of the node suites (issue 8 item 5): the suites that run a real server, the sync
-// contract, REST and the visibility matrix, the library, accounts, trust, the InvokeAI surface and the
-// version history, again
+// contract, REST and the visibility matrix, the library, accounts, trust and the InvokeAI surface, again
 // with every test server on PostgreSQL (test/helpers/test-backend.ts: one PostgreSQL per worker, a
 // fresh database per test server). Tests of SQLite itself inside these files skip themselves here
 // (`onPostgres`, with the reason beside them); the storage ports, the services and the multi-node

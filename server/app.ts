@@ -99,6 +99,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const thumbnails = backend.thumbnails;
   const quota: UserQuota = new UserQuota({
     thumbnails,
+    versions: backend.versions,
     limitBytes: config.userQuotaBytes,
     documentBytes: (name: string): Promise<number> => sync.documentBytes(name),
   });
@@ -158,6 +159,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         userBytesPerSecond: config.publishBytesPerSecond,
       },
       quota,
+      versions: {
+        store: backend.versions,
+        intervalMs: config.versionIntervalMs,
+        retention: config.versionRetention,
+        trashMs: config.trashMs,
+      },
       leases: backend.leases,
       nodeId,
       ...(options.maintenanceIntervalMs !== undefined ? { orphanSweepMs: options.maintenanceIntervalMs } : {}),
@@ -188,7 +195,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   // Every API route, in one place (auth, the workflow library, health).
-  registerRoutes(app, { ...services, library: library.service, readiness }, { throttle: options.loginThrottle });
+  registerRoutes(app, { ...services, library: library.service, versioning: library.versioning, readiness }, { throttle: options.loginThrottle });
 
   app.setNotFoundHandler(createStaticHandler(options.clientDir ?? join(projectRoot(), 'dist', 'client')));
 

@@ -284,6 +284,8 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     }
   };
   let maintaining = false;
+  // One line per outage, not one per round (a store away for a minute would otherwise log every round).
+  let maintenanceFailing = false;
   const maintain = async () => {
     if (!(await leases.tryAcquire(MAINTENANCE_LEASE, nodeId, intervalMs * 3))) {
       // Another node does it; what this node learnt may be stale by the time it holds the lease again.
@@ -299,7 +301,16 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     if (maintaining) return;
     maintaining = true;
     void maintain()
-      .catch((error: unknown) => log(`library maintenance failed: ${String(error)}`))
+      .then(
+        () => {
+          if (maintenanceFailing) log('library maintenance works again');
+          maintenanceFailing = false;
+        },
+        (error: unknown) => {
+          if (!maintenanceFailing) log(`library maintenance failed (retried every round, logged again once it works): ${String(error)}`);
+          maintenanceFailing = true;
+        },
+      )
       .finally(() => (maintaining = false));
   }, intervalMs);
   sweep.unref();
