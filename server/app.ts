@@ -83,6 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens = await TokenService.fromSettings(backend.settings);
   } catch (err) {
     await fanout?.close();
+    await redisUserEvents?.close();
     await backend.close();
     throw err;
   }
