@@ -122,6 +122,11 @@ describe('the same field changed on two offline devices', () => {
   });
 });
 
+async function inTrash(id: string): Promise<boolean> {
+  const trash = await api<{ items: { workflow_id: string }[] }>(suite.app, 'GET', '/workflows/trash', undefined, adminToken);
+  return trash.items.some((i) => i.workflow_id === id);
+}
+
 describe('Trash', () => {
   it('a workflow deleted in the library is listed in the Trash and comes back with its history', async () => {
     const { workflow_id: id } = await api<{ workflow_id: string }>(
@@ -137,6 +142,7 @@ describe('Trash', () => {
     await tile(page, 'Binned').getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('dialog', { name: 'Delete Workflow' }).getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => tile(page, 'Binned').count()).toBe(0);
+    await expect.poll(() => inTrash(id), { timeout: 15_000 }).toBe(true);
 
     await page.getByRole('navigation', { name: 'Library views' }).getByRole('button', { name: 'Trash' }).click();
     const item = page.locator(`fs-trash-view li[data-id="${id}"]`);
@@ -149,6 +155,17 @@ describe('Trash', () => {
     await tile(page, 'Binned').waitFor({ timeout: 15_000 });
     const versions = await api<Versions>(suite.app, 'GET', `/workflows/i/${id}/versions`, undefined, adminToken);
     expect(versions.items.length).toBeGreaterThanOrEqual(1);
+
+    // Delete forever: asked first, then gone from the trash.
+    await tile(page, 'Binned').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('dialog', { name: 'Delete Workflow' }).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => inTrash(id), { timeout: 15_000 }).toBe(true);
+    await page.getByRole('navigation', { name: 'Library views' }).getByRole('button', { name: 'Trash' }).click();
+    await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
+    await item.getByRole('button', { name: 'Delete forever' }).click();
+    await page.getByRole('dialog', { name: 'Delete forever' }).getByRole('button', { name: 'Delete forever' }).click();
+    await expect.poll(() => item.count()).toBe(0);
+    expect(await inTrash(id)).toBe(false);
   });
 });
 

@@ -31,6 +31,11 @@ export class TrashView extends LitElement {
         flex-direction: column;
         gap: 0.6rem;
       }
+      .head {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+      }
       h2 {
         margin: 0;
         font-size: 1.05rem;
@@ -116,7 +121,7 @@ export class TrashView extends LitElement {
   }
 
   override render() {
-    return html`<h2>Trash</h2>
+    return html`<div class="head"><h2>Trash</h2><button @click=${() => this.load()}>Refresh</button></div>
       <p class="muted">Deleted workflows wait here with their History until the date shown, then they go for good.</p>
       ${this.message ? html`<p role="status">${this.message}</p>` : nothing}
       ${this.loaded && this.items.length === 0 ? html`<p class="muted">The trash is empty.</p>` : nothing}
