@@ -24,13 +24,14 @@ export interface People {
  * The administrator (setup) and the users asked for (each costs a password hash and a login, so a
  * test makes only those it needs), all created through the API of `node`.
  */
+/** One more user `name` (email <name>@example.com), made by the administrator through the API of `node`. */
+export function account(node: Node, admin: TestUser, name: string): Promise<TestUser> {
+  return createUser(node, admin.token, { email: `${name}@example.com`, password: `${name}-password-1`, displayName: name[0]!.toUpperCase() + name.slice(1) });
+}
+
 export async function people<K extends 'alice' | 'bob'>(node: Node, ...wanted: K[]): Promise<Pick<People, 'admin' | K>> {
   const admin = await setupAdmin(node);
-  const made = await Promise.all(
-    wanted.map((name) =>
-      createUser(node, admin.token, { email: `${name}@example.com`, password: `${name}-password-1`, displayName: name[0]!.toUpperCase() + name.slice(1) }),
-    ),
-  );
+  const made = await Promise.all(wanted.map((name) => account(node, admin, name)));
   return Object.assign({ admin }, Object.fromEntries(wanted.map((name, i) => [name, made[i]!]))) as Pick<People, 'admin' | K>;
 }
 

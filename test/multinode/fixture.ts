@@ -8,6 +8,11 @@ export interface Multinode {
   services(): Services;
   /** `count` fresh nodes on a fresh database (closed after the test). */
   start(count: number, options?: ClusterOptions): Promise<Cluster & { a: Node; b: Node; c: Node }>;
+  /**
+   * `count` fresh nodes on a fresh database shared by the tests of the file (started in beforeAll,
+   * closed in afterAll): for tests that need no node of their own, so the file starts nodes once.
+   */
+  shared(count: number, options?: ClusterOptions): () => Cluster & { a: Node; b: Node; c: Node };
   /** A device destroyed after the test. */
   device(label: string, document: string, token: string): Device;
   /** A fresh device, synced with `node` (destroyed after the test). */
@@ -17,19 +22,23 @@ export interface Multinode {
 export function useMultinode(): Multinode {
   let services: Services | undefined;
   const clusters: Cluster[] = [];
+  const fileClusters: Cluster[] = [];
   const devices: Device[] = [];
   beforeAll(async () => {
     services = await startServices();
   }, 120_000);
   afterAll(async () => {
+    for (const cluster of fileClusters.splice(0)) await cluster.close();
     await services?.stop();
   });
   afterEach(async (context) => {
     for (const device of devices.splice(0)) device.destroy();
+    const failed = context.task.result?.state === 'fail';
     for (const cluster of clusters.splice(0)) {
-      if (context.task.result?.state === 'fail') console.error(logsOf(cluster));
+      if (failed) console.error(logsOf(cluster));
       await cluster.close();
     }
+    if (failed) for (const cluster of fileClusters) console.error(logsOf(cluster));
   });
   return {
     services: () => services!,
@@ -38,6 +47,16 @@ export function useMultinode(): Multinode {
       clusters.push(cluster);
       const [a, b, c] = cluster.nodes;
       return Object.assign(cluster, { a: a!, b: b!, c: c! });
+    },
+    shared(count, options) {
+      let shared: (Cluster & { a: Node; b: Node; c: Node }) | undefined;
+      beforeAll(async () => {
+        const cluster = await startCluster(services!, count, options);
+        fileClusters.push(cluster);
+        const [a, b, c] = cluster.nodes;
+        shared = Object.assign(cluster, { a: a!, b: b!, c: c! });
+      }, 60_000);
+      return () => shared!;
     },
     device(label, document, token) {
       const device = new Device(label, document, token);

@@ -2,23 +2,29 @@
 // them out: a user's devices on different nodes edit one library offline and online and converge; a
 // share made on one node reaches `public` readers on another; a user deleted on one node is cut and
 // their library gone on every node.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { setEntryPublic, updateEntryWorkflow, workflowsMap } from '../../shared/workflow/index.js';
-import { api } from '../helpers/server.js';
+import { api, setupAdmin, type TestUser } from '../helpers/server.js';
 import { createWorkflow } from '../api/fixtures.js';
 import { storedDoc } from './cluster.js';
-import { eventually, libraryJson, listedIds, people, smallWorkflow, waitFor } from './devices.js';
+import { account, eventually, libraryJson, listedIds, smallWorkflow, waitFor } from './devices.js';
 import { sameSet, useMultinode, withDeadline } from './fixture.js';
 
 const multinode = useMultinode();
 const device = multinode.device;
+// One set of nodes for the file: each test works with accounts of its own.
+const nodes = multinode.shared(3);
+let admin: TestUser;
+beforeAll(async () => {
+  admin = await setupAdmin(nodes().a);
+}, 30_000);
 
 describe('three nodes on one PostgreSQL and one Redis', () => {
   it('devices on different nodes edit one library offline and online, and converge through a third node; the store has it all', async () => {
-    const cluster = await multinode.start(3);
+    const cluster = nodes();
     const { a, b, c } = cluster;
-    const { alice } = await people(a, 'alice');
+    const alice = await account(a, admin, 'alice');
     const doc = libraryDocument(alice.userId);
     const phone = device('phone', doc, alice.token);
     const laptop = device('laptop', doc, alice.token);
@@ -70,9 +76,8 @@ describe('three nodes on one PostgreSQL and one Redis', () => {
   }, 30_000);
 
   it('a share made on node A reaches `public` readers on node C (and B); the unshare, made on node B, removes it there', async () => {
-    const cluster = await multinode.start(3);
-    const { a, b, c } = cluster;
-    const { alice, bob } = await people(a, 'alice', 'bob');
+    const { a, b, c } = nodes();
+    const [alice, bob] = await Promise.all([account(a, admin, 'sharer'), account(a, admin, 'reader')]);
     const readerC = device('bob public on C', PUBLIC_DOCUMENT, bob.token);
     const readerB = device('bob public on B', PUBLIC_DOCUMENT, bob.token);
     await Promise.all([readerC.connectTo(c), readerB.connectTo(b)]);
@@ -106,9 +111,9 @@ describe('three nodes on one PostgreSQL and one Redis', () => {
   }, 30_000);
 
   it('a user deleted on node A is cut (4403) on nodes B and C within seconds, and their library is gone on every node', async () => {
-    const cluster = await multinode.start(3);
+    const cluster = nodes();
     const { a, b, c } = cluster;
-    const { admin, bob } = await people(a, 'bob');
+    const bob = await account(a, admin, 'leaver');
     const doc = libraryDocument(bob.userId);
     const bobOnB = device('bob on B', doc, bob.token);
     const bobOnC = device('bob on C', doc, bob.token);
