@@ -76,6 +76,8 @@ export interface LibraryServiceOptions {
    * Saves, device "api"), so the version history keeps a version of it; none when absent.
    */
   saveMarker?: (viewer: Viewer) => LastSave;
+  /** Told who is about to delete a workflow, so its trash entry names them (an administrator, say). */
+  deleting?: (viewer: Viewer, workflowId: string) => void;
 }
 
 /** What the service needs of the storage quota (UserQuota): refuse an image over it, track changes. */
@@ -113,9 +115,11 @@ export class LibraryService {
   readonly multiuser: boolean;
   private readonly now: () => string;
   private readonly saveMarker: ((viewer: Viewer) => LastSave) | undefined;
+  private readonly deleting: ((viewer: Viewer, workflowId: string) => void) | undefined;
 
   constructor(opts: LibraryServiceOptions) {
     this.saveMarker = opts.saveMarker;
+    this.deleting = opts.deleting;
     this.index = opts.index;
     this.thumbnails = opts.thumbnails;
     this.catchUp = opts.catchUp ?? (() => Promise.resolve());
@@ -223,6 +227,7 @@ export class LibraryService {
   async delete(viewer: Viewer, workflowId: string): Promise<void> {
     const row = await this.resolve(viewer, workflowId, 'write', FORBIDDEN_DETAIL.delete);
     const document = libraryDocument(row.user_id);
+    this.deleting?.(viewer, workflowId);
     const removed = await this.docs.withDocument(document, (doc) => deleteEntry(doc, workflowId));
     if (!removed) throw new LibraryError(404, NOT_FOUND);
   }

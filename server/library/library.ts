@@ -141,7 +141,12 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     catchUp: () => indexer.catchUp(),
     thumbnailChanged: (workflowId) => publisher.refresh([workflowId]),
     ...(opts.quota ? { quota: opts.quota } : {}),
-    ...(versioning ? { saveMarker: (viewer: { userId: string }) => versioning.serverMarker('save', viewer.userId, 'API') } : {}),
+    ...(versioning
+      ? {
+          saveMarker: (viewer: { userId: string }) => versioning.serverMarker('save', viewer.userId, 'API'),
+          deleting: (viewer: { userId: string }, workflowId: string) => versioning.expectDelete(workflowId, viewer.userId),
+        }
+      : {}),
   });
 
   // The library is one extension of the sync server: the indexer follows every loaded library

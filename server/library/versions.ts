@@ -241,6 +241,8 @@ export class Versioning {
   private readonly observers = new Map<string, { doc: Y.Doc; stop: () => void }>();
   private readonly pendingAutos = new Map<string, PendingAuto>();
   private readonly serverSaves = new Map<string, ServerSave>();
+  /** Workflows the server is deleting through the API, with who asked (see expectDelete). */
+  private readonly serverDeletes = new Map<string, string>();
   /** Whether a library owns an id (see ownsId), per `${userId}\0${workflowId}`. */
   private readonly owned = new Map<string, boolean>();
   private readonly timer: ReturnType<typeof setInterval> | null;
@@ -339,7 +341,9 @@ export class Versioning {
       try {
         if (!(await this.ownsId(ownerId, id))) continue;
         if (after === null) {
-          if (before !== null && before.valid) await this.trash(ownerId, id, before, userId);
+          const deleter = userId ?? this.serverDeletes.get(id) ?? null;
+          this.serverDeletes.delete(id);
+          if (before !== null && before.valid) await this.trash(ownerId, id, before, deleter);
           continue;
         }
         if (!after.valid) continue;
@@ -603,6 +607,15 @@ export class Versioning {
     if (this.serverSaves.size >= MAX_REMEMBERED_SERVER_SAVES) this.serverSaves.delete(this.serverSaves.keys().next().value!);
     this.serverSaves.set(marker.id, { kind, userId });
     return marker;
+  }
+
+  /**
+   * The server is about to delete `workflowId` for `userId` (REST): its trash entry and "delete" version
+   * name them rather than the owner. Bounded like the Save markers (a delete that finds nothing commits nothing).
+   */
+  expectDelete(workflowId: string, userId: string): void {
+    if (this.serverDeletes.size >= MAX_REMEMBERED_SERVER_SAVES) this.serverDeletes.delete(this.serverDeletes.keys().next().value!);
+    this.serverDeletes.set(workflowId, userId);
   }
 
   /** Auto versions waiting for their interval to end (observability, tests). */

@@ -239,6 +239,22 @@ describe('version history through the API', () => {
     expect((await api(ts, admin.token)('GET', `/api/v1/workflows/i/${kept.body.workflow_id}/versions`)).body.total).toBe(0);
   });
 
+  it('an administrator\'s edit and delete through the API are theirs in the history and the trash', async () => {
+    const ts = await server();
+    const { admin, alice } = await users(ts);
+    const created = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Curated') });
+    const id: string = created.body.workflow_id;
+    expect((await api(ts, admin.token)('PATCH', `/api/v1/workflows/i/${id}`, { workflow: { ...created.body.workflow, name: 'Curated by admin' } })).status).toBe(200);
+    const versions = (await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}/versions`)).body.items;
+    expect(versions.map((v: any) => [v.user_id, v.user_name])).toEqual([
+      [admin.userId, 'Admin'],
+      [alice.userId, 'Alice'],
+    ]);
+    expect((await api(ts, admin.token)('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
+    const [item] = (await api(ts, alice.token)('GET', '/api/v1/workflows/trash')).body.items;
+    expect(item).toMatchObject({ workflow_id: id, deleted_by: admin.userId });
+  });
+
   it('single-user mode: the one user sees and restores versions without a token', async () => {
     const ts = await server({ multiuser: false });
     const call = api(ts);
