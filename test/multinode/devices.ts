@@ -5,7 +5,7 @@ import * as Y from 'yjs';
 import { createEntry, publicMap, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { userWorkflow } from '../api/fixtures.js';
 import { api, createUser, setupAdmin, type ApiResponse, type TestUser } from '../helpers/server.js';
-import { connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
+import { connect, synced, waitFor as waitForCondition, watched, type Watched } from '../sync/clients.js';
 import type { Node } from './cluster.js';
 
 /** A small valid workflow (no nodes) under `id`: many of them fit in a test without weighing on it. */
@@ -133,7 +133,7 @@ export async function freshView(node: Node, document: string, token: string, lab
 }
 
 /** Polls `check` (an async condition) until true or the deadline passes, then fails naming `what`. */
-export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   let holds = false;
   const deadline = Date.now() + timeoutMs;
   while (!(holds = await check())) {
@@ -150,4 +150,10 @@ export async function listedIds(node: Node, token: string): Promise<{ status: nu
   return { status: response.status, ids: new Set(items.map((i) => i.workflow_id)), response };
 }
 
-export { waitFor };
+/**
+ * Polls a condition on the devices until it holds. The default deadline is generous: three node
+ * processes share the machine with the rest of the suite, and a deadline only bounds a failure.
+ */
+export function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  return waitForCondition(condition, what, timeoutMs);
+}
