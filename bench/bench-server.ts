@@ -136,6 +136,8 @@ async function main(): Promise<void> {
       });
     }
   });
+  // The bench was killed or crashed: no server of it outlives it.
+  process.once('disconnect', () => void close().finally(() => process.exit(0)));
   process.send!({ ready });
 }
 

@@ -38,12 +38,12 @@ if (nodes !== null) {
 } else {
   const run = wanted.length > 0 ? wanted : [...WORKLOADS];
   for (const w of run) {
-    if (w === 'P1') await p1(quick ? 3 : 12);
-    if (w === 'P2') await p2(quick ? 30 : 300, quick ? 2 : 8);
-    if (w === 'P3') await p3(quick ? [1, 4] : [1, 2, 4, 8, 16], quick ? 1 : 3);
+    if (w === 'P1') await p1(quick ? 3 : 10);
+    if (w === 'P2') await p2(quick ? 30 : 300, quick ? 2 : 6);
+    if (w === 'P3') await p3(quick ? [1, 4] : [1, 4, 16], quick ? 1 : 3);
     if (w === 'P4') await p4(quick ? 10 : 100, quick ? 20 : 200);
-    if (w === 'P5') await p5(quick ? 2 : 8, quick ? 100 : 1000);
-    if (w === 'P6') await p6(quick ? 2_000 : 10_000, quick ? 5 : 20);
+    if (w === 'P5') await p5(quick ? 2 : 4, quick ? 100 : 1000);
+    if (w === 'P6') await p6(quick ? 2_000 : 10_000, quick ? 5 : 6);
     if (w === 'P7') await p7(quick ? 2 : 10, quick ? 100 : 1000);
   }
 }

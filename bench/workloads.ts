@@ -68,14 +68,14 @@ export async function p1(rounds = 12): Promise<void> {
 // ---- P7: drag latency in a small and a large library ------------------------------------------
 
 /**
- * A node dragged (position + updated_at, as the editor writes it) by 3 clients in each of 4
- * libraries, every other one shared (so Flowshelf validates, indexes and republishes), 10 drags/s
+ * A node dragged (position + updated_at, as the editor writes it) by 3 clients in each of 2
+ * libraries, one of them shared (so Flowshelf validates, indexes and republishes), 10 drags/s
  * each; once with the dragged workflow alone in its library, once beside 1,000 others.
  */
 export async function p7(rounds = 10, largeCount = 1000): Promise<void> {
   const started = performance.now();
-  heading(`P7: drag latency, small library (1 workflow) and large library (${largeCount + 1} workflows); 4 libraries x 3 clients, 10 drags/s each`);
-  const docs = 4;
+  heading(`P7: drag latency, small library (1 workflow) and large library (${largeCount + 1} workflows); 2 libraries x 3 clients, 10 drags/s each`);
+  const docs = 2;
   const sides = await startAll({ users: docs });
   for (const size of ['small', 'large'] as const) {
     const loads: EditingLoad[] = [];
