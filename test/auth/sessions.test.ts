@@ -8,7 +8,6 @@ import { libraryDocument } from '../../shared/protocol.js';
 import { api, createUser, login, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, waitFor } from '../sync/clients.js';
 import { createWorkflow } from '../api/fixtures.js';
-import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 let ts: TestServer;
 let admin: TestUser;
@@ -134,7 +133,7 @@ describe('a password change signs out the other sessions', () => {
     expect((await api(ts, alice.token)('PATCH', '/api/v1/auth/me', { display_name: 'Alice', new_password: null })).status).toBe(200);
     expect((await api(ts, alice.token)('GET', '/api/v1/auth/me')).status).toBe(200);
     // A token as issued before this release: no token_epoch claim at all.
-    const secret = (sqliteDatabaseOf(ts.server.backend).prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string }).value;
+    const secret = (await ts.server.backend.settings.get('jwt_secret'))!;
     const legacy = await new SignJWT({ user_id: alice.userId, email: alice.email, is_admin: false, remember_me: false })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setExpirationTime(Math.floor(Date.now() / 1000) + 3600)

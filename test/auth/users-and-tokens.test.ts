@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { api, createUser, login, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
-import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 let ts: TestServer;
 let admin: TestUser;
@@ -91,8 +90,7 @@ describe('tokens', () => {
     ts = await ts.restart();
     const me = await api(ts, admin.token)('GET', '/api/v1/auth/me');
     expect(me.status).toBe(200);
-    const secret = sqliteDatabaseOf(ts.server.backend).prepare("SELECT value FROM app_settings WHERE key = 'jwt_secret'").get() as { value: string };
-    expect(secret.value).toMatch(/^[0-9a-f]{64}$/);
+    expect(await ts.server.backend.settings.get('jwt_secret')).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('logout answers success for a valid token and 401 without one', async () => {

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as Y from 'yjs';
 import { startServer, type RunningServer } from '../../server/app.js';
 import { parseConfig, type Config } from '../../server/config.js';
 import { openBackend, type Backend } from '../../server/storage/backend.js';
@@ -134,6 +135,14 @@ export async function storeSql(backend: Backend, sql: string, params: unknown[] 
   }
   let n = 0;
   return (await backend.pool.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+}
+
+/** A document as the server's store holds it (snapshot and updates applied), read through the DocumentStore port. */
+export async function storedDocument(ts: Pick<TestServer, 'server'>, name: string): Promise<Y.Doc> {
+  const stored = await ts.server.backend.documents.load(name);
+  const doc = new Y.Doc();
+  for (const update of [stored.snapshot, ...stored.updates]) if (update) Y.applyUpdate(doc, update);
+  return doc;
 }
 
 export interface ApiResponse<T = any> {

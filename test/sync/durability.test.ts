@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CloseCode, libraryDocument, SYNC_PATH, SYSTEM_USER_ID } from '../../shared/protocol.js';
-import { createUser, setupAdmin, startTestServer, type TestServer } from '../helpers/server.js';
+import { createUser, setupAdmin, startTestServer, storedDocument, type TestServer } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from './clients.js';
 import { startSyncNode } from './sync-node.js';
-import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 const clients: Client[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -57,9 +56,7 @@ describe('durability', () => {
     const c = track(connect(ts.wsUrl, doc, admin.token));
     await synced(c);
     await ts.server.services.sync.withDocument(doc, (d) => d.getMap('workflows').set('w', 'server'));
-    const rows = sqliteDatabaseOf(ts.server.backend).prepare('SELECT data FROM doc_updates WHERE doc = ?').all(doc) as Array<{ data: Buffer }>;
-    const fromStore = new Y.Doc();
-    for (const row of rows) Y.applyUpdate(fromStore, row.data);
+    const fromStore = await storedDocument(ts, doc);
     expect(fromStore.getMap('workflows').get('w')).toBe('server');
     fromStore.destroy();
     await waitFor(() => c.doc.getMap('workflows').get('w') === 'server', 'server write at the client');

@@ -3,9 +3,8 @@ import * as encoding from 'lib0/encoding';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { CloseCode, libraryDocument } from '../../shared/protocol.js';
-import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { api, createUser, setupAdmin, startTestServer, storedDocument, storeSql, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, rawSocket, synced, waitFor, type Client, type RawSocket } from './clients.js';
-import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 let ts: TestServer;
 let admin: TestUser;
@@ -133,7 +132,7 @@ describe('rights on open sockets', () => {
   it('a user deactivated by another process (direct database write) is closed by the periodic recheck', async () => {
     const c = client(libraryDocument(alice.userId), alice.token);
     await synced(c);
-    sqliteDatabaseOf(ts.server.backend).prepare('UPDATE users SET is_active = 0 WHERE user_id = ?').run(alice.userId);
+    await storeSql(ts.server.backend, 'UPDATE users SET is_active = false WHERE user_id = ?', [alice.userId]);
     await waitFor(() => c.closeCodes.length > 0, 'close by periodic recheck', 5000);
     expect(c.closeCodes).toEqual([CloseCode.Forbidden]);
   });
@@ -154,9 +153,7 @@ describe('public document', () => {
     await waitFor(() => reader.doc.getMap('workflows').has('default-2') && writer.doc.getMap('workflows').has('default-2'), 'server write at both');
     expect(reader.doc.getMap('workflows').has('vandal')).toBe(false);
     expect(await sync.withDocument('public', (doc) => doc.getMap('workflows').has('vandal'))).toBe(false);
-    const rows = sqliteDatabaseOf(ts.server.backend).prepare("SELECT data FROM doc_updates WHERE doc = 'public'").all() as Array<{ data: Buffer }>;
-    const fromStore = new Y.Doc();
-    for (const row of rows) Y.applyUpdate(fromStore, row.data);
+    const fromStore = await storedDocument(ts, 'public');
     expect(fromStore.getMap('workflows').has('default-2')).toBe(true);
     expect(fromStore.getMap('workflows').has('vandal')).toBe(false);
     fromStore.destroy();
