@@ -74,6 +74,9 @@ class Params {
 /** How a query needs the viewer's opens: not at all, only where there is one, or beside every row. */
 type OpenedJoin = 'none' | 'inner' | 'left';
 
+/** Tags counted per pass of countsByTag (PostgreSQL allows 1,664 result columns). */
+const TAGS_PER_PASS = 500;
+
 function openedJoin(kind: OpenedJoin, viewer: string): string {
   if (kind === 'none') return '';
   return `${kind === 'inner' ? 'JOIN' : 'LEFT JOIN'} workflow_opened o ON o.workflow_id = w.workflow_id AND o.user_id = ${viewer}`;
@@ -404,20 +407,33 @@ export class PostgresIndexStore implements WorkflowIndexStore {
   async countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
     if (tags.length === 0) return result;
-    // One pass over the visible rows for every tag (a blank tag filters nothing, as in the list).
-    const where = buildWhere(viewer, f, hasUserCategoryForList(f.categories));
-    const counts = tags.map((tag, i) =>
-      tag.trim() === ''
-        ? `COUNT(*) AS c${i}`
-        : `COUNT(*) FILTER (WHERE lower(w.tags) LIKE ${where.params.add(foldAscii(likeSubstring(tag.trim())))} ESCAPE '\\') AS c${i}`,
+    // One pass over the visible rows per TAGS_PER_PASS tags, in one snapshot (a blank tag filters
+    // nothing, as in the list). Passes, not one statement: a target list holds at most 1,664 entries,
+    // and a request line can carry a few thousand tags.
+    const distinct = [...new Set(tags.map((t) => t.trim()))];
+    const counts = new Map<string, number>();
+    await this.pool.transaction(
+      async (tx) => {
+        for (let start = 0; start < distinct.length; start += TAGS_PER_PASS) {
+          const chunk = distinct.slice(start, start + TAGS_PER_PASS);
+          const where = buildWhere(viewer, f, hasUserCategoryForList(f.categories));
+          const columns = chunk.map((tag, i) =>
+            tag === ''
+              ? `COUNT(*) AS c${i}`
+              : `COUNT(*) FILTER (WHERE lower(w.tags) LIKE ${where.params.add(foldAscii(likeSubstring(tag)))} ESCAPE '\\') AS c${i}`,
+          );
+          const row = (
+            await tx.query<Record<string, string>>(
+              `SELECT ${columns.join(', ')} FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`,
+              where.params.values,
+            )
+          ).rows[0]!;
+          chunk.forEach((tag, i) => counts.set(tag, Number(row[`c${i}`])));
+        }
+      },
+      { isolation: 'repeatable read', readOnly: true },
     );
-    const row = (
-      await this.pool.query<Record<string, string>>(
-        `SELECT ${counts.join(', ')} FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`,
-        where.params.values,
-      )
-    ).rows[0]!;
-    tags.forEach((tag, i) => (result[tag] = Number(row[`c${i}`])));
+    for (const tag of tags) result[tag] = counts.get(tag.trim())!;
     return result;
   }
 

@@ -45,6 +45,10 @@ const ORDER_SQL: Record<OrderBy, string> = {
 };
 
 const OPTIMIZE_EVERY_WRITES = 1000;
+/** Tags counted per pass of countsByTag (SQLite allows 2,000 result columns). */
+const TAGS_PER_PASS = 500;
+/** Tags of a list filter written as ORs; more are matched from a JSON array (see buildWhere). */
+const MAX_TAGS_AS_OR = 100;
 const OPTIMIZE_EVERY_MS = 60 * 60 * 1000;
 
 /** How a query needs the viewer's opens: not at all, only where there is one, or beside every row. */
@@ -115,8 +119,13 @@ function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where
     });
     clauses.push(names.length === 1 ? `w.category = ${names[0]}` : `w.category IN (${names.join(', ')})`);
   }
-  const tags = (f.tags ?? []).map((t) => t.trim()).filter((t) => t !== '');
-  if (tags.length > 0) {
+  const tags = [...new Set((f.tags ?? []).map((t) => t.trim()).filter((t) => t !== ''))];
+  if (tags.length > MAX_TAGS_AS_OR) {
+    // SQLite parses a chain of ORs into a tree at most 1,000 deep: a long list of tags is matched
+    // from a JSON array instead (same LIKE, same result).
+    params.tagPatterns = JSON.stringify(tags.map(likeSubstring));
+    clauses.push("EXISTS (SELECT 1 FROM json_each(@tagPatterns) p WHERE w.tags LIKE p.value ESCAPE '\\')");
+  } else if (tags.length > 0) {
     const ors = tags.map((t, i) => {
       params[`tag${i}`] = likeSubstring(t);
       return `w.tags LIKE @tag${i} ESCAPE '\\'`;
@@ -421,18 +430,28 @@ export class SqliteIndexStore implements WorkflowIndexStore {
   async countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Promise<Record<string, number>> {
     const result: Record<string, number> = {};
     if (tags.length === 0) return result;
-    // One pass over the visible rows for every tag (a blank tag filters nothing, as in the list).
+    // One pass over the visible rows per TAGS_PER_PASS tags, in one read transaction (a blank tag
+    // filters nothing, as in the list). Passes, not one statement: a statement has at most 2,000
+    // result columns, and a request line can carry a few thousand tags.
     const where = buildWhere(viewer, f, hasUserCategoryForList(f.categories));
-    const params: Record<string, unknown> = { ...where.params };
-    const sums = tags.map((tag, i) => {
-      if (tag.trim() === '') return `COUNT(*) AS c${i}`;
-      params[`countTag${i}`] = likeSubstring(tag.trim());
-      return `COALESCE(SUM(w.tags LIKE @countTag${i} ESCAPE '\\'), 0) AS c${i}`;
-    });
-    const row = this.db
-      .prepare(`SELECT ${sums.join(', ')} FROM ${tableFor(where, true)} ${OPENED_JOIN[where.opened]} WHERE ${where.sql}`)
-      .get(params) as Record<string, number>;
-    tags.forEach((tag, i) => (result[tag] = row[`c${i}`]!));
+    const distinct = [...new Set(tags.map((t) => t.trim()))];
+    const counts = new Map<string, number>();
+    this.db.transaction(() => {
+      for (let start = 0; start < distinct.length; start += TAGS_PER_PASS) {
+        const chunk = distinct.slice(start, start + TAGS_PER_PASS);
+        const params: Record<string, unknown> = { ...where.params };
+        const sums = chunk.map((tag, i) => {
+          if (tag === '') return `COUNT(*) AS c${i}`;
+          params[`countTag${i}`] = likeSubstring(tag);
+          return `COALESCE(SUM(w.tags LIKE @countTag${i} ESCAPE '\\'), 0) AS c${i}`;
+        });
+        const row = this.db
+          .prepare(`SELECT ${sums.join(', ')} FROM ${tableFor(where, true)} ${OPENED_JOIN[where.opened]} WHERE ${where.sql}`)
+          .get(params) as Record<string, number>;
+        chunk.forEach((tag, i) => counts.set(tag, row[`c${i}`]!));
+      }
+    })();
+    for (const tag of tags) result[tag] = counts.get(tag.trim())!;
     return result;
   }
 
