@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
 // The second pass of the node suites (issue 8 item 5): the suites that run a real server, the sync
-// contract, REST and the visibility matrix, the library, accounts, trust and the InvokeAI surface, again
+// contract, REST and the visibility matrix, the library, accounts, trust, the InvokeAI surface and the
+// version history, again
 // with every test server on PostgreSQL (test/helpers/test-backend.ts: one PostgreSQL per worker, a
 // fresh database per test server). Tests of SQLite itself inside these files skip themselves here
 // (`onPostgres`, with the reason beside them); the storage ports, the services and the multi-node
@@ -34,6 +35,9 @@ export default defineConfig({
       'test/library/migration-0004.test.ts',
       'test/library/indexer-commits.test.ts',
       'test/library/index-scale.test.ts',
+      // A full SQLite store: max_page_count, query_only and the SQLite file on a small tmpfs (PostgreSQL's
+      // disk_full maps to the same 'full' error: test/storage/postgres-errors.test.ts).
+      'test/trust/disk-full.test.ts',
       // The CLI's import-invokeai and workflows commands write a SQLite data folder (PostgreSQL gets
       // there with migrate-store, tested in test/cli/migrate-store.test.ts).
       'test/library/import-invokeai.test.ts',

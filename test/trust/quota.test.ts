@@ -9,10 +9,9 @@ import { storageProblemMessage, storageProblemOf } from '../../client/data/stora
 import { quotaDetail } from '../../server/storage/storage-errors.js';
 import { CloseCode, libraryDocument } from '../../shared/protocol.js';
 import { userWorkflow } from '../api/fixtures.js';
-import { api, createUser, setupAdmin, startTestServer, type TestServer, type TestUser } from '../helpers/server.js';
+import { api, createUser, setupAdmin, startTestServer, storeSql, type TestServer, type TestUser } from '../helpers/server.js';
 import { prng } from '../shared/helpers.js';
 import { type Client, connect, synced, waitFor, watched, type Watched } from '../sync/clients.js';
-import { sqliteDatabaseOf } from '../../server/storage/backend.js';
 
 const QUOTA = 1024 * 1024;
 const MAP = 'quota-test';
@@ -30,12 +29,16 @@ function noisePng(seed: number): Promise<Buffer> {
   return sharp(pixels, { raw: { width: 256, height: 256, channels: 3 } }).png().toBuffer();
 }
 
-/** Bytes stored for a document (snapshot + log), read from the database file. */
-function storedBytes(ts: TestServer, doc: string): number {
-  const db = sqliteDatabaseOf(ts.server.backend);
-  const log = db.prepare('SELECT coalesce(sum(length(data)), 0) AS n FROM doc_updates WHERE doc = ?').get(doc) as { n: number };
-  const snapshot = db.prepare('SELECT coalesce(sum(length(data)), 0) AS n FROM doc_snapshots WHERE doc = ?').get(doc) as { n: number };
-  return log.n + snapshot.n;
+/** Bytes stored for a document (snapshot + log), read through the store's DocumentStore. */
+async function storedBytes(ts: TestServer, doc: string): Promise<number> {
+  const stored = await ts.server.backend.documents.load(doc);
+  return (stored.snapshot?.length ?? 0) + stored.updates.reduce((n, update) => n + update.length, 0);
+}
+
+/** One byte count from the store (a SUM, which PostgreSQL returns as text). */
+async function countBytes(ts: TestServer, sql: string, params: unknown[]): Promise<number> {
+  const [row] = await storeSql(ts.server.backend, sql, params);
+  return Number(row!.n);
 }
 
 describe('per-user storage quota', () => {
@@ -97,7 +100,7 @@ describe('per-user storage quota', () => {
     // Never applied, stored or forwarded; what was accepted stays within the quota.
     expect(otherDevice.doc.getMap(MAP).has(refusedKey)).toBe(false);
     expect(await ts.server.services.sync.withDocument(doc, (d) => d.getMap(MAP).has(refusedKey))).toBe(false);
-    expect(storedBytes(ts, doc)).toBeLessThanOrEqual(QUOTA);
+    expect(await storedBytes(ts, doc)).toBeLessThanOrEqual(QUOTA);
     expect(written.length).toBeGreaterThan(10);
     // The refusing device keeps its edit, and being final, the stock client does not resend it in a loop.
     expect(writer.doc.getMap(MAP).get(refusedKey)).toBe(payload(refusedKey));
@@ -118,7 +121,7 @@ describe('per-user storage quota', () => {
     // the deleted content, so the stored size is measured after it.
     writer.provider.connect();
     await waitFor(() => otherDevice.doc.getMap(MAP).get(refusedKey) === payload(refusedKey), 'the refused edit at the other device after space was freed');
-    await waitFor(() => storedBytes(ts, doc) < QUOTA / 4, 'the log compacted');
+    await waitFor(async () => (await storedBytes(ts, doc)) < QUOTA / 4, 'the log compacted');
     expect(writer.closeCodes).toEqual([CloseCode.QuotaExceeded]);
   });
 
@@ -191,7 +194,7 @@ describe('per-user storage quota', () => {
       expect(refused?.status).toBe(507);
       expect(refused?.body.detail).toMatch(/^Your library is over its storage quota \(\d+\.\d of 1\.0 MB\): nothing was saved; delete workflows to free space$/);
       expect(created.length).toBeGreaterThan(3);
-      expect(storedBytes(ts, libraryDocument(user.userId))).toBeLessThanOrEqual(QUOTA);
+      expect(await storedBytes(ts, libraryDocument(user.userId))).toBeLessThanOrEqual(QUOTA);
       const listed = await call('GET', '/api/v1/workflows?categories=user&per_page=100');
       // (Administrators list everyone's workflows: count the caller's own.)
       expect(listed.body.items.filter((item: { user_id: string }) => item.user_id === user.userId)).toHaveLength(created.length);
@@ -233,9 +236,9 @@ describe('per-user storage quota', () => {
     }
     expect(refused?.status).toBe(507);
     expect((refused?.body as { detail: string }).detail).toMatch(/^Your library is over its storage quota/);
-    const thumbnailBytes = (sqliteDatabaseOf(ts.server.backend).prepare('SELECT sum(length(image)) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
-    expect(thumbnailBytes + storedBytes(ts, libraryDocument(alice.userId))).toBeLessThanOrEqual(QUOTA);
-    expect(thumbnailBytes).toBeGreaterThan(storedBytes(ts, libraryDocument(alice.userId)));
+    const thumbnailBytes = await countBytes(ts, 'SELECT sum(length(image)) AS n FROM workflow_thumbnails WHERE user_id = ?', [alice.userId]);
+    expect(thumbnailBytes + (await storedBytes(ts, libraryDocument(alice.userId)))).toBeLessThanOrEqual(QUOTA);
+    expect(thumbnailBytes).toBeGreaterThan(await storedBytes(ts, libraryDocument(alice.userId)));
 
     // The document is small, but with the images a 64 KiB sync update no longer fits.
     const device = client(alice);
@@ -271,19 +274,16 @@ describe('per-user storage quota', () => {
     // remembered bytes follow, so an update using the room the images left is taken at once by the
     // next device. (It is sized so that it would not fit with the images still counted: they free
     // far more than the deleted entries do in the document.)
-    const imageBytes = () =>
-      (sqliteDatabaseOf(ts.server.backend).prepare('SELECT coalesce(sum(length(image)), 0) AS n FROM workflow_thumbnails WHERE user_id = ?').get(alice.userId) as { n: number }).n;
-    const imagesBefore = imageBytes();
+    const imageBytes = () => countBytes(ts, 'SELECT coalesce(sum(length(image)), 0) AS n FROM workflow_thumbnails WHERE user_id = ?', [alice.userId]);
+    const imagesBefore = await imageBytes();
     for (const id of withImages.slice(0, 8)) expect((await call('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
     // A read answers once every committed change is indexed (and so the images are gone).
     await call('GET', '/api/v1/workflows?categories=user');
-    const imagesAfter = imageBytes();
-    const storedNow = storedBytes(ts, libraryDocument(alice.userId));
+    const imagesAfter = await imageBytes();
+    const storedNow = await storedBytes(ts, libraryDocument(alice.userId));
     expect(imagesBefore - imagesAfter).toBeGreaterThan(200 * 1024);
     // The deleted workflows' versions stay (in the trash) and count toward the quota too (issue 12).
-    const versionBytes = (
-      sqliteDatabaseOf(ts.server.backend).prepare('SELECT coalesce(sum(length(CAST(workflow AS BLOB))), 0) AS n FROM workflow_versions WHERE owner_id = ?').get(alice.userId) as { n: number }
-    ).n;
+    const versionBytes = await countBytes(ts, 'SELECT coalesce(sum(octet_length(workflow)), 0) AS n FROM workflow_versions WHERE owner_id = ?', [alice.userId]);
     const value = 'r'.repeat(QUOTA - imagesAfter - storedNow - versionBytes - 16 * 1024);
     const writer = client(alice);
     const peer = client(alice);
