@@ -106,7 +106,7 @@ export async function p7(rounds = 10, largeCount = 1000): Promise<void> {
  * 300 clients on 100 documents (3 per document, each edit reaches 2 peers), each at 1, 2, 4, 8 and
  * 16 edits/s. Per rate and server: updates delivered per second, CPU time of the server process per
  * delivered update, p50/p99. A server is saturated at a rate when it delivers under 90% of what was
- * sent (x2 peers) or its p99 passes 100 ms.
+ * sent (x2 peers) or its p99 passes 100 ms, and so at every higher rate.
  */
 export async function p3(rates = [1, 2, 4, 8, 16], roundsPerRate = 3): Promise<void> {
   const started = performance.now();
@@ -149,7 +149,10 @@ export async function p3(rates = [1, 2, 4, 8, 16], roundsPerRate = 3): Promise<v
       const expected = acc.sent * 2;
       const p99 = percentile(all, 99);
       const saturated = acc.delivered < 0.9 * expected || p99 > 100;
-      if (saturated && saturation.get(l) === null) saturation.set(l, rate);
+      // Saturated from the lowest rate on which it and every higher rate are saturated: one noisy
+      // round at a low rate (the machine is shared) is not where a server saturates.
+      if (!saturated) saturation.set(l, null);
+      else if (saturation.get(l) === null) saturation.set(l, rate);
       const relayPerUpdate = relay.cpu / Math.max(1, relay.delivered);
       rows.push([
         `${rate}/s ${l.label}`,
