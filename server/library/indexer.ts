@@ -138,6 +138,13 @@ interface Loaded {
   windowUntil: number;
   /** Stored seq of the last commit seen by the hook. */
   seq: number | null;
+  /**
+   * The seq the doc was complete up to at that hook (the room's contiguous committedSeq): what the
+   * indexed seq may claim. Below `seq` when another node's earlier commit had not arrived yet.
+   */
+  complete: number | null;
+  /** An own commit's seq the index could not yet claim (see complete); cleared once the gap closes. */
+  behind: number | null;
   /** Ids of the `opened` map changed since they were last fed into the opens table. */
   openedTouched: Set<string>;
   timer: NodeJS.Timeout | null;
@@ -190,6 +197,8 @@ export class Indexer {
       urgent: false,
       windowUntil: 0,
       seq: null,
+      complete: null,
+      behind: null,
       timer: null,
       openedTouched: new Set(),
     };
@@ -212,7 +221,8 @@ export class Indexer {
           if (publishesAtOnce(map, key, event)) state.urgent = true;
         }
       }
-      if (!this.isClientEdit(transaction.origin)) state.urgent = true;
+      // Another node's commit was indexed there; here it only waits for the next reindex.
+      if (!this.isClientEdit(transaction.origin) && originOf(transaction.origin).kind !== 'remote') state.urgent = true;
     });
     doc.on('destroy', () => this.dropped(state));
     // A document whose last commits were never indexed (crash after commit): catch up now.
@@ -228,12 +238,17 @@ export class Indexer {
    * to be indexed is read from the doc at once; the returned promise settles when it is written
    * (never rejects: a failure is logged and leaves the indexed seq behind).
    */
-  onCommitted(name: string, doc: Y.Doc, seq: number): Promise<void> {
+  onCommitted(name: string, doc: Y.Doc, seq: number, committedSeq = seq): Promise<void> {
     const parsed = parseDocumentName(name);
     if (parsed?.kind !== 'library') return Promise.resolve();
+    const complete = Math.min(seq, committedSeq);
     const state = this.loaded.get(doc);
-    if (state === undefined) return this.contained(name, this.reindexDocument(parsed.userId, doc, seq));
+    if (state === undefined) return this.contained(name, this.reindexDocument(parsed.userId, doc, complete));
     state.seq = seq;
+    state.complete = complete;
+    // Rows are written as of `seq` (they hold this commit), the indexed seq only up to `complete`:
+    // if this node dies before the gap closes, the reconcile on another node sees the index behind.
+    if (complete < seq) state.behind = Math.max(state.behind ?? 0, seq);
     const writes: Promise<void>[] = [];
     if (state.openedTouched.size > 0) {
       const opened = openRecords(state.userId, doc, [...state.openedTouched]);
@@ -247,7 +262,7 @@ export class Indexer {
     }
     if (state.touched.size === 0) {
       // The index is right as of this seq, unless a delayed reindex is still due (it records it).
-      if (state.timer === null) this.holdSeq(name, state.seq);
+      if (state.timer === null) this.holdSeq(name, complete);
     } else if (state.urgent) {
       writes.push(this.reindexTouched(state));
     } else if (state.timer === null) {
@@ -266,6 +281,22 @@ export class Indexer {
       }
     }
     return Promise.all(writes).then(() => undefined);
+  }
+
+  /**
+   * Sync hook: another node's committed update was applied here. Indexing it is that node's work;
+   * this one acts only when it closes a gap below an own commit (see Loaded.behind): the ids the
+   * missing updates touched are reindexed now, and the indexed seq may claim the whole run.
+   */
+  onRemoteUpdate(name: string, doc: Y.Doc, committedSeq: number): Promise<void> {
+    const state = this.loaded.get(doc);
+    if (state === undefined || state.behind === null || committedSeq < state.behind) return Promise.resolve();
+    state.behind = null;
+    state.seq = Math.max(state.seq ?? 0, committedSeq);
+    state.complete = committedSeq;
+    if (state.touched.size > 0) return this.reindexTouched(state);
+    if (state.timer === null) this.holdSeq(name, committedSeq);
+    return Promise.resolve();
   }
 
   /** Logs a failed reindex of `name`: its indexed seq stays behind, so it is done again later. */
@@ -406,8 +437,9 @@ export class Indexer {
     state.urgent = false;
     // A reindex is due only after a commit, and every commit recorded its seq.
     const seq = state.seq!;
+    const complete = state.complete ?? seq;
     // On failure nothing is recorded: the indexed seq stays behind, so the next start reindexes it.
-    return this.contained(state.name, this.serialize(state.name, () => this.writeRows(state.userId, reads, seq)));
+    return this.contained(state.name, this.serialize(state.name, () => this.writeRows(state.userId, reads, seq, complete)));
   }
 
   private holdSeq(name: string, seq: number): void {
@@ -427,7 +459,7 @@ export class Indexer {
    * Writes the rows of these entries (null: not in the document, its row goes) as of `seq`, and the
    * indexed seq with them, in one transaction; reports the ids whose rows really changed.
    */
-  private async writeRows(userId: string, reads: Map<string, LibraryEntryRead | null>, seq: number): Promise<void> {
+  private async writeRows(userId: string, reads: Map<string, LibraryEntryRead | null>, seq: number, indexedSeq = seq): Promise<void> {
     const name = libraryDocument(userId);
     const upserts: IndexRow[] = [];
     const deletes: (RowKey & { docSeq: number })[] = [];
@@ -442,7 +474,7 @@ export class Indexer {
       // The owner's opened_at from any of their devices counts as their own "opened" record.
       if (row.opened_at !== null) opened.push({ userId, workflowId: id, openedAt: row.opened_at });
     }
-    const { changed } = await this.index.applyChanges({ upserts, deletes, opened, indexedSeqs: [{ document: name, seq }] });
+    const { changed } = await this.index.applyChanges({ upserts, deletes, opened, indexedSeqs: [{ document: name, seq: indexedSeq }] });
     // Written with the rows: a held seq no newer must not overwrite it later.
     const held = this.unwrittenSeqs.get(name);
     if (held !== undefined && held <= seq) this.unwrittenSeqs.delete(name);

@@ -154,7 +154,9 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
   opts.sync.use({
     name: LIBRARY_EXTENSION,
     onLoaded: ({ name, doc }) => indexer.onLoaded(name, doc),
-    onCommitted: ({ name, doc, seq }) => indexer.onCommitted(name, doc, seq),
+    onCommitted: ({ name, doc, seq, committedSeq }) => indexer.onCommitted(name, doc, seq, committedSeq),
+    // Only acts when another node's update closes a gap below this node's own indexed commits.
+    onRemoteUpdate: ({ name, doc, committedSeq }) => indexer.onRemoteUpdate(name, doc, committedSeq),
   });
   // After the library's: a version's owner check reads the ownership the indexer has just recorded.
   if (versioning) opts.sync.use(versioning.extension);

@@ -7,6 +7,13 @@ import type { ChangeOrigin } from './origins.js';
 export interface DocumentContext {
   name: string;
   doc: Y.Doc;
+  /**
+   * The highest store seq S such that every update with seq <= S is in `doc` (read when the hook
+   * runs). With several nodes it can be below a hook's `seq`: this node committed seq N + 1 while
+   * another node's seq N has not reached it yet. Anything derived from the doc (the index) may claim
+   * to be complete only up to this number.
+   */
+  readonly committedSeq: number;
 }
 
 export interface Extension {

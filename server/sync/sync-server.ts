@@ -807,7 +807,13 @@ function seqsOf(batch: readonly QueuedUpdate<DocumentRoom>[], lastSeq: Map<strin
 }
 
 function contextOf(room: DocumentRoom): DocumentContext {
-  return { name: room.name, doc: room.doc };
+  return {
+    name: room.name,
+    doc: room.doc,
+    get committedSeq() {
+      return room.committedSeq;
+    },
+  };
 }
 
 /**
