@@ -1,5 +1,6 @@
 // `npm test`: the one gate. Types, build, node suites (vitest), component suites (web-test-runner in
-// Chromium) and end-to-end suites (playwright-core driving Chromium against a real server).
+// Chromium) and end-to-end suites (playwright-core driving Chromium against a real server); the node
+// and end-to-end suites that run a server run a second time with the server on PostgreSQL.
 // Ends with the line `N passed, N failed` that CI reads; exits non-zero if anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,7 +22,9 @@ const problems = [];
 
 function run(label, cmd, args, env = {}) {
   console.log(`\n=== ${label}`);
+  const started = Date.now();
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return r.status === 0;
 }
 
@@ -40,7 +43,7 @@ function stage(label, cmd, args) {
  * would not load) counts as one failure, so it can never pass unnoticed.
  */
 function suite(label, cmd, args, env, counts) {
-  const out = join(results, `${label}.json`);
+  const out = join(results, `${label.replace(/[^\w-]+/g, '-')}.json`);
   const ok = run(label, cmd, args(out), env(out));
   if (!existsSync(out)) {
     failed++;
@@ -78,10 +81,15 @@ stage('build', process.execPath, ['scripts/build.mjs']);
 // The node suites start real PostgreSQL and Redis servers (test/helpers/services.ts).
 ensureServices();
 vitestSuite('node', 'vitest.config.ts');
+// The same server-level suites again with every server on PostgreSQL (issue 8: they run on both).
+vitestSuite('node (postgres)', 'vitest.postgres.config.ts');
 if (existsSync(join(root, 'test', 'browser')) || existsSync(join(root, 'test', 'e2e'))) {
   process.env.CHROME_PATH = ensureChrome();
   if (existsSync(join(root, 'test', 'browser'))) wtrSuite('components', 'web-test-runner.config.mjs');
-  if (existsSync(join(root, 'test', 'e2e'))) vitestSuite('e2e', 'vitest.e2e.config.ts');
+  if (existsSync(join(root, 'test', 'e2e'))) {
+    vitestSuite('e2e', 'vitest.e2e.config.ts');
+    vitestSuite('e2e (postgres)', 'vitest.e2e.postgres.config.ts');
+  }
 }
 
 console.log('');
