@@ -21,7 +21,9 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Every command takes --data-dir D (or FLOWSHELF_DATA_DIR), like the server.',
+    'Every command takes --data-dir D (or FLOWSHELF_DATA_DIR), like the server. user, workflows and',
+    'import-invokeai also take --database-url URL (FLOWSHELF_DATABASE_URL) for PostgreSQL, and user takes',
+    '--redis-url URL (FLOWSHELF_REDIS_URL) to cut a changed user on every node at once.',
   ].join('\n');
 }
 

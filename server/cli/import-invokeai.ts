@@ -20,7 +20,8 @@
 //   a 256px webp, the owner's storage quota (--user-quota-mb / FLOWSHELF_USER_QUOTA_MB, as the
 //   server); a file refused is skipped with one line naming it, its workflow still comes.
 // - Documents are written through the DocumentStore; the next server start indexes and publishes them.
-//   It refuses to run while a server holds the data folder. --dry-run prints the same lines and
+//   It refuses to run while a server holds the data folder (on PostgreSQL, --database-url: while a node
+//   runs on the database). --dry-run prints the same lines and
 //   changes nothing (the target database is opened read-only and not migrated).
 import Database from 'better-sqlite3';
 import type { Database as Db } from 'better-sqlite3';
@@ -35,20 +36,17 @@ import { emailProblem, normalizeEmail } from '../auth/emails.js';
 import { foreignHashProblem } from '../auth/passwords.js';
 import { UserStore } from '../auth/users.js';
 import { databaseFile, DEFAULT_USER_QUOTA_MB } from '../config.js';
-import { openDatabase } from '../db/database.js';
 import { hasColumn, tableExists } from '../db/schema-check.js';
 import { HttpError } from '../http/errors.js';
 import { thumbnailWebp } from '../http/thumbnail-image.js';
 import { DEFAULT_ID_PREFIX } from '../library/defaults.js';
 import { changeStoredLibrary, readStoredLibrary } from '../library/offline.js';
 import { UserQuota } from '../storage/quota.js';
-import { SqliteThumbnailStore } from '../storage/sqlite/thumbnail-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
-import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
-import { CliError, dataDirOption, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
-import { assertNoServer, dataDirOf } from './library-common.js';
+import { CliError, openCliStore, parseCommandArgs, storeConfig, storeOptions, UsageError, type CliCommand, type CliIO } from './common.js';
+import { withOfflineStore } from './library-common.js';
 
-const USAGE = 'flowshelf import-invokeai <invokeai.db> [--thumbnails DIR] [--dry-run] [--user-quota-mb N] [--data-dir D]';
+const USAGE = 'flowshelf import-invokeai <invokeai.db> [--thumbnails DIR] [--dry-run] [--user-quota-mb N] [--data-dir D | --database-url URL]';
 
 export interface InvokeAIWorkflowRow {
   workflow_id: string;
@@ -413,7 +411,7 @@ function quotaBytes(flag: string | undefined, env: NodeJS.ProcessEnv): number {
 async function run(args: string[], io: CliIO): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { ...dataDirOption, 'dry-run': { type: 'boolean' }, thumbnails: { type: 'string' }, 'user-quota-mb': { type: 'string' } },
+    { ...storeOptions, 'dry-run': { type: 'boolean' }, thumbnails: { type: 'string' }, 'user-quota-mb': { type: 'string' } },
     true,
   );
   if (positionals.length !== 1) throw new UsageError('import-invokeai needs exactly one InvokeAI database file');
@@ -425,8 +423,40 @@ async function run(args: string[], io: CliIO): Promise<void> {
   }
   const dryRun = values['dry-run'] ?? false;
   const limitBytes = quotaBytes(values['user-quota-mb'], io.env);
-  const dataDir = dataDirOf(values['data-dir'], io.env);
+  const config = storeConfig(values, io.env);
+  const dataDir = config.dataDir;
   const source = readInvokeAI(file);
+
+  if (dryRun && config.databaseUrl !== null) {
+    // PostgreSQL: the store's own reads (a schema a node has not created yet is created here, as the
+    // first node would; nothing else is written).
+    const store = await openCliStore(values, io.env, { userEvents: false });
+    try {
+      const refuse = async (): Promise<never> => {
+        throw new Error('a dry run writes nothing');
+      };
+      await importWorkflows(
+        source,
+        {
+          existingUser: async (email) => {
+            const user = await store.users.getByEmail(email);
+            return user === null ? null : { userId: user.userId };
+          },
+          createUser: refuse,
+          has: (userId, id) => readStoredLibrary(store.documents, userId, (doc) => workflowsMap(doc).has(id)),
+          write: async () => {},
+          storeThumbnail: refuse,
+          recordThumbnails: refuse,
+        },
+        io.out,
+        true,
+        thumbnailsDir,
+      );
+    } finally {
+      await store.close();
+    }
+    return;
+  }
 
   if (dryRun) {
     // Read-only and unmigrated: a dry run changes nothing, not even the schema.
@@ -461,12 +491,10 @@ async function run(args: string[], io: CliIO): Promise<void> {
     return;
   }
 
-  assertNoServer(dataDir);
-  const db = openDatabase(databaseFile({ dataDir }));
-  try {
-    const users = new UserStore(new SqliteUserRepository(db));
-    const store = new SqliteStore(db);
-    const thumbnails = new SqliteThumbnailStore(db);
+  await withOfflineStore(values, io, async (opened) => {
+    const users = new UserStore(opened.users);
+    const store = opened.documents;
+    const thumbnails = opened.thumbnails;
     // The server's own quota, measured on the stored document as the server counts it (snapshot + log).
     // A library does not change between its owner's thumbnails (their versions are written after the
     // last one), so it is measured once per owner, not loaded again for each of hundreds of images.
@@ -523,9 +551,7 @@ async function run(args: string[], io: CliIO): Promise<void> {
       false,
       thumbnailsDir,
     );
-  } finally {
-    db.close();
-  }
+  });
 }
 
 export const importInvokeAICommand: CliCommand = {

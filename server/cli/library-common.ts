@@ -2,7 +2,7 @@
 // write documents behind a running server's back (see server/library/server-lock.ts).
 import { ConfigError, resolveDataDir } from '../config.js';
 import { runningServerPid } from '../library/server-lock.js';
-import { CliError, UsageError } from './common.js';
+import { CliError, holdMaintenanceLease, openCliStore, storeConfig, UsageError, type CliIO, type CliStore, type StoreFlags } from './common.js';
 
 export function dataDirOf(flag: string | undefined, env: NodeJS.ProcessEnv): string {
   try {
@@ -16,4 +16,27 @@ export function dataDirOf(flag: string | undefined, env: NodeJS.ProcessEnv): str
 export function assertNoServer(dataDir: string): void {
   const pid = runningServerPid(dataDir);
   if (pid !== null) throw new CliError(`a Flowshelf server (pid ${pid}) is running on ${dataDir}: stop it first`);
+}
+
+/**
+ * Opens the store for a command that writes documents behind the server's back: refused while a
+ * server runs on the SQLite folder, or while any node runs on the PostgreSQL database (it holds the
+ * maintenance lease); on PostgreSQL the lease is held until the command is done, so no node's
+ * maintenance runs meanwhile.
+ */
+export async function withOfflineStore<T>(flags: StoreFlags, io: CliIO, fn: (store: CliStore) => Promise<T>): Promise<T> {
+  const config = storeConfig(flags, io.env);
+  if (config.databaseUrl === null) assertNoServer(config.dataDir);
+  const store = await openCliStore(flags, io.env, { userEvents: false });
+  try {
+    const release = store.kind === 'postgres' ? await holdMaintenanceLease(store) : async () => undefined;
+    if (release === null) throw new CliError(`a Flowshelf node is running on ${store.location}: stop every node first`);
+    try {
+      return await fn(store);
+    } finally {
+      await release();
+    }
+  } finally {
+    await store.close();
+  }
 }

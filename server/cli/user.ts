@@ -1,36 +1,60 @@
-// `flowshelf user add|list|remove`: account management without the web app, through the same
-// UserStore rules as the API (unique emails, the last administrator stays).
-import type { Database } from 'better-sqlite3';
+// `flowshelf user add|list|set-password|remove`: account management without the web app, through the
+// same UserStore rules as the API (unique emails, the last administrator stays), on SQLite or PostgreSQL.
 import { UserError, UserStore } from '../auth/users.js';
 import { removeStoredLibrary } from '../library/user-removal.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
-import { SqliteIndexStore } from '../storage/sqlite/index-store.js';
-import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
-import { CliError, dataDirOption, openCliDatabase, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
 import { runningServerPid } from '../library/server-lock.js';
-import { dataDirOf } from './library-common.js';
+import {
+  CliError,
+  holdMaintenanceLease,
+  openCliStore,
+  parseCommandArgs,
+  storeOptions,
+  UsageError,
+  type CliCommand,
+  type CliIO,
+  type CliStore,
+  type StoreFlags,
+} from './common.js';
 
+const STORE = '[--data-dir D | --database-url URL [--redis-url URL]]';
 const USAGE = [
-  'flowshelf user add --email E --password P [--admin] [--name N] [--data-dir D]',
-  'flowshelf user list [--data-dir D]',
-  'flowshelf user remove --email E [--data-dir D]',
+  `flowshelf user add --email E --password P [--admin] [--name N] ${STORE}`,
+  `flowshelf user list ${STORE}`,
+  `flowshelf user set-password --email E --password P ${STORE}`,
+  `flowshelf user remove --email E ${STORE}`,
 ].join('\n       ');
 
-async function withStore<T>(dataDir: string | undefined, io: CliIO, fn: (users: UserStore, db: Database) => Promise<T>): Promise<T> {
-  const db = openCliDatabase(dataDir, io.env);
+/**
+ * Runs `fn` on the store's UserStore. A change (remove, new password) is told to every node through
+ * Redis's user events when --redis-url is given, so their sockets of that user close at once; without
+ * it each node's periodic recheck of its sockets (2 s) closes them.
+ */
+async function withStore<T>(flags: StoreFlags, io: CliIO, fn: (users: UserStore, store: CliStore) => Promise<T>): Promise<T> {
+  const store = await openCliStore(flags, io.env);
   try {
-    return await fn(new UserStore(new SqliteUserRepository(db)), db);
+    const users = new UserStore(store.users);
+    if (store.userEvents) {
+      const events = store.userEvents;
+      users.onChange((userId) => events.publish(userId));
+    }
+    return await fn(users, store);
   } catch (err) {
     if (err instanceof UserError) throw new CliError(err.message);
     throw err;
   } finally {
-    db.close();
+    await store.close();
   }
+}
+
+async function existing(users: UserStore, email: string) {
+  const user = await users.getByEmail(email);
+  if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
+  return user;
 }
 
 async function add(args: string[], io: CliIO): Promise<void> {
   const { values } = parseCommandArgs(args, {
-    ...dataDirOption,
+    ...storeOptions,
     email: { type: 'string' },
     password: { type: 'string' },
     name: { type: 'string' },
@@ -39,15 +63,15 @@ async function add(args: string[], io: CliIO): Promise<void> {
   if (!values.email) throw new UsageError('user add needs --email');
   if (!values.password) throw new UsageError('user add needs --password');
   const { email, password } = values;
-  await withStore(values['data-dir'], io, async (users) => {
+  await withStore(values, io, async (users) => {
     const user = await users.create({ email, password, displayName: values.name ?? null, isAdmin: values.admin ?? false });
     io.out(`added ${user.isAdmin ? 'administrator' : 'user'} ${user.email} (${user.userId})`);
   });
 }
 
 async function list(args: string[], io: CliIO): Promise<void> {
-  const { values } = parseCommandArgs(args, dataDirOption);
-  await withStore(values['data-dir'], io, async (users) => {
+  const { values } = parseCommandArgs(args, storeOptions);
+  await withStore(values, io, async (users) => {
     const accounts = await users.list();
     const rows = accounts.map((u) => [u.email, u.displayName ?? '', u.isAdmin ? 'yes' : 'no', u.isActive ? 'yes' : 'no', u.hasPassword ? 'set' : 'none', u.userId]);
     if (rows.length === 0) {
@@ -58,30 +82,50 @@ async function list(args: string[], io: CliIO): Promise<void> {
   });
 }
 
+async function setPassword(args: string[], io: CliIO): Promise<void> {
+  const { values } = parseCommandArgs(args, { ...storeOptions, email: { type: 'string' }, password: { type: 'string' } });
+  if (!values.email) throw new UsageError('user set-password needs --email');
+  if (!values.password) throw new UsageError('user set-password needs --password');
+  const { email, password } = values;
+  await withStore(values, io, async (users) => {
+    const user = await existing(users, email);
+    // The API's rules; a new password signs out every session issued before it.
+    await users.update(user.userId, { password });
+    io.out(`set a new password for ${user.email} (${user.userId}); their sessions are signed out`);
+  });
+}
+
 async function remove(args: string[], io: CliIO): Promise<void> {
-  const { values } = parseCommandArgs(args, { ...dataDirOption, email: { type: 'string' } });
+  const { values } = parseCommandArgs(args, { ...storeOptions, email: { type: 'string' } });
   if (!values.email) throw new UsageError('user remove needs --email');
   const email = values.email;
-  const serverPid = runningServerPid(dataDirOf(values['data-dir'], io.env));
-  await withStore(values['data-dir'], io, async (users, db) => {
-    const user = await users.getByEmail(email);
-    if (!user || user.userId === 'system') throw new CliError(`no user with email ${email}`);
+  await withStore(values, io, async (users, store) => {
+    const user = await existing(users, email);
     // The same operation as the API's (UserStore.remove). A running server holds documents in memory
     // and would write them back, so beside one only the account goes here (access ends at once) and
     // the server removes the library itself within seconds (its sweep); otherwise the stored library
-    // is removed now and the next start publishes `public` without it.
-    let workflows = 0;
-    if (serverPid === null) {
-      users.onRemoved(async (userId) => {
-        workflows = await removeStoredLibrary(userId, { store: new SqliteStore(db), index: new SqliteIndexStore(db) });
-      });
+    // is removed now and the next start publishes `public` without it. On PostgreSQL a node is running
+    // when the maintenance lease cannot be taken (every live node takes it in turn).
+    const serverPid = store.kind === 'sqlite' ? runningServerPid(store.dataDir) : null;
+    const releaseLease = store.kind === 'postgres' ? await holdMaintenanceLease(store) : null;
+    const serverRuns = store.kind === 'sqlite' ? serverPid !== null : releaseLease === null;
+    try {
+      let workflows = 0;
+      if (!serverRuns) {
+        users.onRemoved(async (userId) => {
+          workflows = await removeStoredLibrary(userId, { store: store.documents, index: store.index });
+        });
+      }
+      await users.remove(user.userId);
+      const running = store.kind === 'sqlite' ? `the running server (pid ${serverPid})` : 'the running nodes';
+      io.out(
+        !serverRuns
+          ? `removed ${user.email} (${user.userId}) and their library (${workflows} workflow${workflows === 1 ? '' : 's'})`
+          : `removed ${user.email} (${user.userId}); ${running} remove${store.kind === 'sqlite' ? 's' : ''} their library`,
+      );
+    } finally {
+      await releaseLease?.();
     }
-    await users.remove(user.userId);
-    io.out(
-      serverPid === null
-        ? `removed ${user.email} (${user.userId}) and their library (${workflows} workflow${workflows === 1 ? '' : 's'})`
-        : `removed ${user.email} (${user.userId}); the running server (pid ${serverPid}) removes their library`,
-    );
   });
 }
 
@@ -91,15 +135,15 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<void>> = { add, list, remove };
+const SUBCOMMANDS: Record<string, (args: string[], io: CliIO) => Promise<void>> = { add, list, 'set-password': setPassword, remove };
 
 export const userCommand: CliCommand = {
-  summary: 'add, list or remove user accounts',
+  summary: 'add, list, remove user accounts or set a password',
   usage: USAGE,
   async run(args, io) {
     const [sub, ...rest] = args;
     const run = sub === undefined ? undefined : SUBCOMMANDS[sub];
-    if (!run) throw new UsageError(sub === undefined ? 'user needs a subcommand: add, list or remove' : `unknown user subcommand "${sub}"`);
+    if (!run) throw new UsageError(sub === undefined ? 'user needs a subcommand: add, list, set-password or remove' : `unknown user subcommand "${sub}"`);
     await run(rest, io);
   },
 };

@@ -2,7 +2,8 @@
 // `--email system` means the system user's library (the one library of single-user mode).
 // - import: each file is validated like POST /api/v1/workflows and gets a new id (as the API does);
 //   a file with category "default" is imported as a user copy (as InvokeAI's "Save As" does). Written
-//   through the DocumentStore, so it refuses to run while a server holds the data folder.
+//   through the DocumentStore, so it refuses to run while a server holds the data folder (on
+//   PostgreSQL: while a node runs on the database).
 // - export: every valid workflow of the library as `<name>.json` (InvokeAI's download format, shared
 //   tag applied); invalid entries are listed and skipped. Read-only, so it may run beside a server.
 import { randomUUID } from 'node:crypto';
@@ -13,16 +14,13 @@ import { createEntry, readAll, validateWorkflowWithoutId, type Workflow } from '
 import { normalizeEmail } from '../auth/emails.js';
 import { UserStore } from '../auth/users.js';
 import { databaseFile } from '../config.js';
-import { openDatabase } from '../db/database.js';
 import { changeStoredLibrary, readStoredLibrary } from '../library/offline.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
-import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
-import { CliError, dataDirOption, parseCommandArgs, UsageError, type CliCommand, type CliIO } from './common.js';
-import { assertNoServer, dataDirOf } from './library-common.js';
+import { CliError, openCliStore, parseCommandArgs, storeConfig, storeOptions, UsageError, type CliCommand, type CliIO } from './common.js';
+import { withOfflineStore } from './library-common.js';
 
 const USAGE = [
-  'flowshelf workflows import <file.json...> --email E [--shared] [--data-dir D]',
-  'flowshelf workflows export --email E --out DIR [--data-dir D]',
+  'flowshelf workflows import <file.json...> --email E [--shared] [--data-dir D | --database-url URL]',
+  'flowshelf workflows export --email E --out DIR [--data-dir D | --database-url URL]',
 ].join('\n       ');
 
 async function ownerId(users: UserStore, email: string): Promise<string> {
@@ -44,7 +42,7 @@ export function fileNameFor(name: string, taken: Set<string>): string {
 async function importFiles(args: string[], io: CliIO): Promise<void> {
   const { values, positionals } = parseCommandArgs(
     args,
-    { ...dataDirOption, email: { type: 'string' }, shared: { type: 'boolean' } },
+    { ...storeOptions, email: { type: 'string' }, shared: { type: 'boolean' } },
     true,
   );
   if (!values.email) throw new UsageError('workflows import needs --email');
@@ -63,12 +61,9 @@ async function importFiles(args: string[], io: CliIO): Promise<void> {
     const workflow = checked.workflow;
     return { file, workflow: { ...workflow, meta: { ...workflow.meta, category: 'user' as const } } };
   });
-  const dataDir = dataDirOf(values['data-dir'], io.env);
-  assertNoServer(dataDir);
-  const db = openDatabase(databaseFile({ dataDir }));
-  try {
-    const userId = await ownerId(new UserStore(new SqliteUserRepository(db)), email);
-    const ids = await changeStoredLibrary(new SqliteStore(db), userId, (doc) =>
+  await withOfflineStore(values, io, async (store) => {
+    const userId = await ownerId(new UserStore(store.users), email);
+    const ids = await changeStoredLibrary(store.documents, userId, (doc) =>
       workflows.map(({ workflow }) => {
         const id = randomUUID();
         createEntry(doc, id, { ...workflow, id } as Workflow, { isPublic: values.shared ?? false });
@@ -77,21 +72,19 @@ async function importFiles(args: string[], io: CliIO): Promise<void> {
     );
     workflows.forEach(({ file, workflow }, i) => io.out(`imported ${basename(file)} as ${ids[i]} "${workflow.name}"`));
     io.out(`${workflows.length} workflow(s) imported for ${email}; the server indexes them on its next start`);
-  } finally {
-    db.close();
-  }
+  });
 }
 
 async function exportFiles(args: string[], io: CliIO): Promise<void> {
-  const { values } = parseCommandArgs(args, { ...dataDirOption, email: { type: 'string' }, out: { type: 'string' } });
+  const { values } = parseCommandArgs(args, { ...storeOptions, email: { type: 'string' }, out: { type: 'string' } });
   if (!values.email) throw new UsageError('workflows export needs --email');
   if (!values.out) throw new UsageError('workflows export needs --out DIR');
-  const dataDir = dataDirOf(values['data-dir'], io.env);
-  if (!existsSync(databaseFile({ dataDir }))) throw new CliError(`no Flowshelf database in ${dataDir}`);
-  const db = openDatabase(databaseFile({ dataDir }));
+  const config = storeConfig(values, io.env);
+  if (config.databaseUrl === null && !existsSync(databaseFile(config))) throw new CliError(`no Flowshelf database in ${config.dataDir}`);
+  const store = await openCliStore(values, io.env, { userEvents: false });
   try {
-    const userId = await ownerId(new UserStore(new SqliteUserRepository(db)), values.email);
-    const entries = await readStoredLibrary(new SqliteStore(db), userId, (doc) => readAll(doc));
+    const userId = await ownerId(new UserStore(store.users), values.email);
+    const entries = await readStoredLibrary(store.documents, userId, (doc) => readAll(doc));
     mkdirSync(values.out, { recursive: true });
     const taken = new Set<string>();
     let written = 0;
@@ -107,7 +100,7 @@ async function exportFiles(args: string[], io: CliIO): Promise<void> {
     }
     io.out(`${written} workflow(s) exported to ${values.out}`);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
