@@ -122,7 +122,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   // No Fastify logger at all, so no request logging: sync URLs carry ?token= and headers carry bearer
   // tokens. Unexpected errors are logged by the error handler, path only.
   // Fastify's defaults let a request whose body never ends hold its connection for good (requestTimeout
-  // 0); see server/http-exhaustion.ts for the limits and the per-address connection cap.
+  // 0); see server/http/exhaustion.ts for the limits and the per-address connection cap.
   const timeouts = httpTimeouts(config.requestTimeoutMs);
   const app = Fastify({
     logger: false,

@@ -165,7 +165,7 @@ export async function startLibrary(opts: LibraryOptions): Promise<Library> {
     // Libraries whose owner is gone (deleted while this check did not exist, or by hand) go first, so
     // nothing of theirs is indexed, served or published.
     for (const userId of await usersGone({ store: opts.store, index, thumbnails, users: opts.users })) {
-      const workflows = await removeStoredLibrary(userId, { store: opts.store, index });
+      const workflows = await removeStoredLibrary(userId, { store: opts.store, index, versions: opts.versions?.store });
       log(`removed the library of deleted user ${userId} (${workflows} workflow${workflows === 1 ? '' : 's'})`);
     }
     await indexer.reconcile();

@@ -6,12 +6,15 @@
 // can ever take one over.
 import { libraryDocument, parseDocumentName, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import type { DocumentStore } from '../storage/document-store.js';
+import type { VersionStore } from '../storage/version-store.js';
 import type { WorkflowIndexStore } from '../storage/index-store.js';
 import type { ThumbnailStore } from '../storage/thumbnail-store.js';
 
 export interface StoredLibraryRemoval {
   store: DocumentStore;
   index: WorkflowIndexStore;
+  /** The user's versions and trash go with their library (issue 12); absent where versioning is off. */
+  versions?: Pick<VersionStore, 'forgetOwner'> | undefined;
 }
 
 /** Which of these users have an account, in one lookup (UserStore.getMany). */
@@ -30,6 +33,7 @@ export async function removeStoredLibrary(userId: string, deps: StoredLibraryRem
   const workflows = (await deps.index.idsOf(userId, 'user')).length;
   await deps.store.delete(name);
   await deps.index.deleteUser(userId, name);
+  await deps.versions?.forgetOwner(userId);
   return workflows;
 }
 
