@@ -38,8 +38,8 @@ export default defineConfig({
       // A full SQLite store: max_page_count, query_only and the SQLite file on a small tmpfs (PostgreSQL's
       // disk_full maps to the same 'full' error: test/storage/postgres-errors.test.ts).
       'test/trust/disk-full.test.ts',
-      // The CLI's import-invokeai and workflows commands write a SQLite data folder (PostgreSQL gets
-      // there with migrate-store, tested in test/cli/migrate-store.test.ts).
+      // These set up their SQLite data folder by hand; the commands on PostgreSQL (--database-url) are
+      // tested in test/cli/postgres-cli.test.ts (first pass, its own PostgreSQL and Redis).
       'test/library/import-invokeai.test.ts',
       'test/invokeai/import-accounts.test.ts',
     ],
