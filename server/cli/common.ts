@@ -15,9 +15,11 @@ import { InProcessLeaseStore, type LeaseStore } from '../storage/lease-store.js'
 import { SqliteIndexStore } from '../storage/sqlite/index-store.js';
 import { SqliteThumbnailStore } from '../storage/sqlite/thumbnail-store.js';
 import { SqliteUserRepository } from '../storage/sqlite/user-store.js';
+import { SqliteVersionStore } from '../storage/sqlite/version-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import type { ThumbnailStore } from '../storage/thumbnail-store.js';
 import type { UserRepository } from '../storage/user-store.js';
+import type { VersionStore } from '../storage/version-store.js';
 
 /** Wrong use of the command: exit code 2 and the usage line. */
 export class UsageError extends Error {
@@ -93,6 +95,7 @@ export interface CliStore {
   readonly documents: DocumentStore;
   readonly index: WorkflowIndexStore;
   readonly thumbnails: ThumbnailStore;
+  readonly versions: VersionStore;
   readonly users: UserRepository;
   readonly leases: LeaseStore;
   readonly userEvents: UserEvents | null;
@@ -130,6 +133,7 @@ export async function openCliStore(flags: StoreFlags, env: NodeJS.ProcessEnv, op
       documents: new SqliteStore(db),
       index: new SqliteIndexStore(db),
       thumbnails: new SqliteThumbnailStore(db),
+      versions: new SqliteVersionStore(db),
       users: new SqliteUserRepository(db),
       leases: new InProcessLeaseStore(),
       userEvents: null,
@@ -162,6 +166,7 @@ export async function openCliStore(flags: StoreFlags, env: NodeJS.ProcessEnv, op
     documents: backend.documents,
     index: backend.index,
     thumbnails: backend.thumbnails,
+    versions: backend.versions,
     users: backend.users,
     leases: backend.leases,
     userEvents: events,

@@ -113,7 +113,7 @@ async function remove(args: string[], io: CliIO): Promise<void> {
       let workflows = 0;
       if (!serverRuns) {
         users.onRemoved(async (userId) => {
-          workflows = await removeStoredLibrary(userId, { store: store.documents, index: store.index });
+          workflows = await removeStoredLibrary(userId, { store: store.documents, index: store.index, versions: store.versions });
         });
       }
       await users.remove(user.userId);

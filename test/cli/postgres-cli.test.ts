@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode, libraryDocument } from '../../shared/protocol.js';
 import { RedisUserEvents } from '../../server/cluster/user-events.js';
 import { MAINTENANCE_LEASE } from '../../server/library/library.js';
+import { openBackend } from '../../server/storage/backend.js';
 import { fixtures, userWorkflow } from '../api/fixtures.js';
 import { api, login, startTestServer, type TestServer } from '../helpers/server.js';
 import { startPostgres, startRedis, type PostgresService, type RedisService } from '../helpers/services.js';
@@ -54,6 +55,11 @@ async function node(databaseUrl: string, withRedis: boolean): Promise<TestServer
     await store.close();
   }
   return ts;
+}
+
+/** The ports over a PostgreSQL database, as another process opens them. */
+function openStoreOf(databaseUrl: string) {
+  return openBackend({ dataDir: tmpdir(), databaseUrl }, { log: () => {} });
 }
 
 /** The built CLI with the database given by flag (or by FLOWSHELF_DATABASE_URL when `viaEnv`). */
@@ -201,16 +207,26 @@ describe('flowshelf user on PostgreSQL', () => {
     const input = join(dir, 'in.json');
     writeFileSync(input, JSON.stringify(fixtures()[0]!.json));
     expect((await cli(url, ['workflows', 'import', input, '--email', 'bob@example.com'])).code).toBe(0);
-    const listed = await cli(url, ['user', 'list']);
-    const bobId = /^bob@example\.com\s.*\s([0-9a-f-]{36})$/m.exec(listed.stdout)![1]!;
+    // A node indexes it and keeps a version of a REST create; then every node stops (the lease goes with it).
+    const first = await node(url, false);
+    const bob = await login(first, 'bob@example.com', 'bob-password-1');
+    const created = await api(first, bob.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Bob versioned') });
+    expect(created.status).toBe(200);
+    await first.close();
+    const before = await openStoreOf(url);
+    expect((await before.versions.bytesByOwner()).get(bob.userId)).toBeGreaterThan(0);
+    await before.close();
+
     const removed = await cli(url, ['user', 'remove', '--email', 'bob@example.com']);
-    expect([removed.code, removed.stdout]).toEqual([0, `removed bob@example.com (${bobId}) and their library (0 workflows)\n`]);
-    // (0: the library was never indexed, no node ran.) The stored document is gone: a node starting
-    // now has nothing of bob's to index or publish.
+    expect(removed.stderr).toBe('');
+    expect([removed.code, removed.stdout]).toEqual([0, `removed bob@example.com (${bob.userId}) and their library (2 workflows)\n`]);
+    // The stored document, its index rows and the versions are gone: a node starting now has nothing of bob's.
     const ts = await node(url, false);
     const store = await ts.openStore();
     cleanups.push(() => store.close());
-    expect((await store.documents.storedSeqs(libraryDocument(bobId))).size).toBe(0);
+    expect((await store.documents.storedSeqs(libraryDocument(bob.userId))).size).toBe(0);
+    expect(await store.index.usersWithRows()).not.toContain(bob.userId);
+    expect((await store.versions.bytesByOwner()).has(bob.userId)).toBe(false);
   });
 });
 
