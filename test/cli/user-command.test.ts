@@ -105,4 +105,18 @@ describe('flowshelf user beside a running server', () => {
     expect(await ts.server.services.identity.current(bob.userId)).toBeNull();
     expect((await api(ts, admin.token)('GET', '/api/v1/auth/users')).body).toHaveLength(1);
   });
+  it('set-password beside a running server: the old session and password are refused, the new one logs in', async () => {
+    expect((await user('add', '--email', 'admin@example.com', '--password', 'admin-password-1', '--admin')).code).toBe(0);
+    const admin = await login(ts, 'admin@example.com', 'admin-password-1');
+    const changed = await user('set-password', '--email', 'admin@example.com', '--password', 'admin-password-2');
+    expect([changed.code, changed.stdout, changed.stderr]).toEqual([
+      0,
+      `set a new password for admin@example.com (${admin.userId}); their sessions are signed out\n`,
+      '',
+    ]);
+    expect((await api(ts, admin.token)('GET', '/api/v1/auth/me')).status).toBe(401);
+    expect((await api(ts)('POST', '/api/v1/auth/login', { email: 'admin@example.com', password: 'admin-password-1' })).status).toBe(401);
+    await login(ts, 'admin@example.com', 'admin-password-2');
+    expect(await user('set-password', '--email', 'admin@example.com')).toMatchObject({ code: 2 });
+  });
 });
