@@ -15,7 +15,8 @@ import type { VersionDetail, VersionItem } from '../../client/data/api.js';
 import { SaveOutbox, type SaveRecord, type UploadOutcome } from '../../client/data/saves.js';
 import { ConflictWatcher } from '../../client/data/conflicts.js';
 import { currentDevice, deviceLabel } from '../../client/data/devices.js';
-import { createEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
+import { createEntry, deleteEntry, readEntry, updateEntryWorkflow } from '../../shared/workflow/library-doc.js';
+import type { TrashItem } from '../../client/data/api.js';
 import type { Workflow } from '../../shared/workflow/schema.js';
 import type { JsonObject } from '../../shared/workflow/json.js';
 import { deepAll, mount, uniqueUser, waitFor, workflow } from './helpers.js';
@@ -178,6 +179,44 @@ describe('the History list in the editor', () => {
       m.el.save();
       await waitFor(() => calls === 2, 5000);
       await waitFor(() => inside(m.el, 'fs-history-panel', 'button.version').length === 2);
+    } finally {
+      await m.cleanup();
+    }
+  });
+});
+
+describe('the Trash view', () => {
+  it('lists a workflow deleted while it is open without Refresh, also when the server files the deletion late', async () => {
+    const m = await mount<WorkflowLibrary>('fs-workflow-library');
+    try {
+      createEntry(m.ws.library.doc, 'w1', workflow('w1'), { isPublic: false });
+      // The server is out of reach in component tests: the trash answers from here, and files the
+      // deletion only from the second request after it (a commit slower than the update's arrival).
+      const trash: TrashItem[] = [];
+      let calls = 0;
+      let askedSinceDelete = 0;
+      let deleted = false;
+      Object.assign(m.session.api, {
+        listTrash: async () => {
+          calls++;
+          if (deleted && ++askedSinceDelete === 2) {
+            trash.push({ workflow_id: 'w1', name: 'w1', deleted_at: new Date().toISOString(), deleted_by: 'u1', purge_at: new Date().toISOString(), versions: 1 });
+          }
+          return { items: [...trash] };
+        },
+      });
+      m.el.trashShown = true;
+      await waitFor(() => calls === 1);
+      await waitFor(() => inside(m.el, 'fs-trash-view', 'p.muted').some((p) => p.textContent?.includes('The trash is empty')));
+
+      // An edit inside a workflow is not a reason to ask the server.
+      const r = readEntry(m.ws.library.doc, 'w1')!;
+      if (!r.valid) throw new Error(r.reason);
+      updateEntryWorkflow(m.ws.library.doc, 'w1', withSeed(r.workflow, 5));
+      deleted = true;
+      deleteEntry(m.ws.library.doc, 'w1');
+      await waitFor(() => inside(m.el, 'fs-trash-view', 'li[data-id="w1"]').length === 1, 8000);
+      expect(askedSinceDelete).to.equal(2);
     } finally {
       await m.cleanup();
     }

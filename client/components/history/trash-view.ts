@@ -3,11 +3,17 @@
  * deleted, when it goes for good and how many versions it keeps; Restore puts it back into the library
  * (same id, its History kept), Delete forever purges it after a confirmation. The trash lives on the
  * server, so this view needs a connection.
- * Properties: api (listTrash, restoreFromTrash, purgeFromTrash).
+ * It loads again, shortly after, whenever a workflow leaves or enters the library document (deleted or
+ * restored on this device or another): the server files a deletion in the trash once it has committed
+ * the change, which can be after this device sees it, so a deleted workflow not yet listed is asked
+ * for again a few times, waiting longer each time.
+ * Properties: api (listTrash, restoreFromTrash, purgeFromTrash), library (the user's library document).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import type * as Y from 'yjs';
 import { NetworkError, type TrashItem } from '../../data/api.js';
+import { workflowsMap } from '../../../shared/workflow/library-doc.js';
 import type { ConfirmDialog } from '../dialogs/confirm-dialog.js';
 import { sharedStyles } from '../shared-styles.js';
 import '../dialogs/confirm-dialog.js';
@@ -17,6 +23,12 @@ export interface TrashApi {
   restoreFromTrash(workflowId: string): Promise<unknown>;
   purgeFromTrash(workflowId: string): Promise<void>;
 }
+
+/** Several deletions or restores in a row make one request. */
+const RELOAD_DEBOUNCE_MS = 400;
+/** A deletion the server has not filed yet is asked for again after 1, 2, 4, 8 and 16 s, then left to Refresh. */
+const FIRST_RECHECK_MS = 1_000;
+const MAX_RECHECKS = 5;
 
 const failure = (what: string, err: unknown): string =>
   err instanceof NetworkError ? `${what}: the server cannot be reached.` : `${what}: ${(err as Error).message}`;
@@ -75,10 +87,54 @@ export class TrashView extends LitElement {
   @state() accessor items: TrashItem[] = [];
   @state() private accessor message = '';
   @state() private accessor loaded = false;
+  @property({ attribute: false }) accessor library: Y.Doc | null = null;
   @query('fs-confirm-dialog') private accessor confirm!: ConfirmDialog;
+  private observed: Y.Map<Y.Map<unknown>> | null = null;
+  /** workflows deleted from the library since the view opened that the trash has not listed yet */
+  private readonly awaited = new Set<string>();
+  private rechecks = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    if (changed.has('library')) this.observe();
     if (changed.has('api')) void this.load();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.observe();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.observed?.unobserve(this.onLibraryChange);
+    this.observed = null;
+    clearTimeout(this.timer);
+  }
+
+  private observe(): void {
+    const map = this.isConnected && this.library ? workflowsMap(this.library) : null;
+    if (map === this.observed) return;
+    this.observed?.unobserve(this.onLibraryChange);
+    this.observed = map;
+    map?.observe(this.onLibraryChange);
+  }
+
+  /** Only ids leaving or entering the library matter to the trash, not edits inside a workflow. */
+  private onLibraryChange = (event: Y.YMapEvent<Y.Map<unknown>>): void => {
+    let relevant = false;
+    for (const [id, change] of event.changes.keys) {
+      if (change.action === 'delete') this.awaited.add(id);
+      if (change.action === 'delete' || change.action === 'add') relevant = true;
+    }
+    if (!relevant) return;
+    this.rechecks = 0;
+    this.schedule(RELOAD_DEBOUNCE_MS);
+  };
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.load(), ms);
   }
 
   async load(): Promise<void> {
@@ -86,10 +142,22 @@ export class TrashView extends LitElement {
     try {
       this.items = (await this.api.listTrash()).items;
       this.message = '';
+      this.recheckUnfiled();
     } catch (err) {
       this.message = failure('The trash could not be loaded', err);
     } finally {
       this.loaded = true;
+    }
+  }
+
+  /** Asks again, later, for a deletion the server has not filed yet (one that is back in the library is not awaited). */
+  private recheckUnfiled(): void {
+    const listed = new Set(this.items.map((i) => i.workflow_id));
+    const library = this.observed;
+    for (const id of this.awaited) if (listed.has(id) || library?.has(id)) this.awaited.delete(id);
+    if (this.awaited.size > 0 && this.rechecks < MAX_RECHECKS && this.isConnected) {
+      this.schedule(FIRST_RECHECK_MS * 2 ** this.rechecks);
+      this.rechecks++;
     }
   }
 

@@ -340,7 +340,7 @@ export class WorkflowLibrary extends LitElement {
         ?trashShown=${this.trashShown}
         @fs-show-trash=${() => (this.trashShown = true)}
       ></fs-library-nav>
-      ${this.trashShown ? html`<main><fs-trash-view .api=${this.session.api}></fs-trash-view></main>` : this.renderMain(items, filtered, thumbUrl)}
+      ${this.trashShown ? html`<main><fs-trash-view .api=${this.session.api} .library=${this.workspace?.library.doc ?? null}></fs-trash-view></main>` : this.renderMain(items, filtered, thumbUrl)}
       <fs-confirm-dialog></fs-confirm-dialog>
     `;
   }
