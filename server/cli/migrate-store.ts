@@ -37,7 +37,8 @@ import { dataDirOf } from './library-common.js';
 const USAGE = 'flowshelf migrate-store --to postgres://USER:PASSWORD@HOST/DB [--data-dir D]  (or FLOWSHELF_DATABASE_URL instead of --to)';
 
 /** How a column's values are converted and compared. */
-export type ColumnType = 'text' | 'integer' | 'boolean' | 'bytes' | 'timestamptz';
+/** 'utf8': text in SQLite, bytea holding its UTF-8 on PostgreSQL (names that may hold U+0000: PostgreSQL migration 0007). */
+export type ColumnType = 'text' | 'utf8' | 'integer' | 'boolean' | 'bytes' | 'timestamptz';
 
 export interface TableSpec {
   /** The table's name on both sides. */
@@ -63,6 +64,7 @@ const text = (name: string) => ({ name, type: 'text' as const });
 const integer = (name: string) => ({ name, type: 'integer' as const });
 const boolean = (name: string) => ({ name, type: 'boolean' as const });
 const bytes = (name: string) => ({ name, type: 'bytes' as const });
+const utf8 = (name: string) => ({ name, type: 'utf8' as const });
 
 /** Every table of the SQLite schema after migrations/0001-0005, and what PostgreSQL adds (doc_heads). */
 export const TABLES: readonly TableSpec[] = [
@@ -107,14 +109,14 @@ export const TABLES: readonly TableSpec[] = [
     identity: 'seq',
     columns: [
       integer('seq'), text('version_id'), text('owner_id'), text('workflow_id'), text('key'), text('kind'), text('created_at'),
-      text('user_id'), text('user_name'), text('device'), text('device_label'), text('summary'), text('workflow'),
+      text('user_id'), utf8('user_name'), text('device'), utf8('device_label'), text('summary'), text('workflow'),
     ],
   },
   {
     name: 'workflow_trash',
     key: ['workflow_id'],
     optional: true,
-    columns: [text('workflow_id'), text('owner_id'), text('name'), text('deleted_at'), text('deleted_by'), text('purge_at'), text('entry')],
+    columns: [text('workflow_id'), text('owner_id'), utf8('name'), text('deleted_at'), text('deleted_by'), text('purge_at'), text('entry')],
   },
 ];
 
@@ -139,6 +141,10 @@ export function canonicalValue(type: ColumnType, value: unknown): string | Buffe
     case 'text':
       if (typeof value !== 'string') throw new Error(`expected text, found ${typeof value}`);
       return value;
+    case 'utf8':
+      if (typeof value === 'string') return value;
+      if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+      throw new Error(`expected text, found ${typeof value}`);
     case 'integer':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
       if (typeof value === 'bigint' || (typeof value === 'string' && /^-?\d+$/.test(value))) return String(value);
@@ -307,6 +313,7 @@ function targetValue(type: ColumnType, value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (type === 'boolean') return value === 1 || value === true;
   if (type === 'timestamptz') return canonicalValue('timestamptz', value);
+  if (type === 'utf8' && typeof value === 'string') return Buffer.from(value, 'utf8');
   return value;
 }
 

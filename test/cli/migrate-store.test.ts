@@ -389,7 +389,7 @@ describe('flowshelf migrate-store', () => {
       copy.close();
       expect(want).toContainEqual(expect.objectContaining({ version_id: 'v-1' }));
       expect(await query(url, 'SELECT seq::int, version_id FROM workflow_versions ORDER BY seq')).toEqual(want);
-      expect(await query(url, 'SELECT workflow_id, name FROM workflow_trash')).toEqual([{ workflow_id: 'deadbeef-0000-4000-8000-000000000001', name: 'Gone' }]);
+      expect(await query(url, "SELECT workflow_id, convert_from(name, 'UTF8') AS name FROM workflow_trash")).toEqual([{ workflow_id: 'deadbeef-0000-4000-8000-000000000001', name: 'Gone' }]);
       // SQLite gave out `given` (the last one, v-2, deleted): the next version follows it, never a number used before.
       const next = await query<{ seq: number }>(
         url,

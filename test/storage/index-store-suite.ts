@@ -218,6 +218,39 @@ export function indexStoreSuite(name: string, create: () => Promise<IndexFixture
         expect(await ids(bob, { categories: ['user'], query: 'pie', direction: 'DESC' })).toEqual(['n4', 'n2', 'n5', 'n3', 'n1']);
       });
 
+      it('long names index and sort exactly by their whole name, also past a long shared prefix', async () => {
+        // Longer than any B-tree row (2,704 bytes) and than the prefix the PostgreSQL indexes key.
+        const prefix = 'Ä'.repeat(150) + 'x'.repeat(300);
+        await upsert(
+          row('l1', 'bob', { name: `${prefix}b` }),
+          row('l2', 'bob', { name: `${prefix.toUpperCase()}A` }),
+          row('l3', 'bob', { name: `${prefix}` }),
+          row('l4', 'bob', { name: 'é'.repeat(200_000) }),
+          row('l5', 'bob', { name: `${prefix}a` }),
+        );
+        // Folded (A-Z only, as NOCASE), l2 and l5 are the same name, so the id decides between them; the
+        // prefix alone is shortest; 'é' (C3 A9) sorts after 'Ä' (C3 84), and every letter before both.
+        expect(await ids(bob, { categories: ['user'], query: 'xx' })).toEqual(['l3', 'l2', 'l5', 'l1']);
+        const everything = (await store.list(bob, { ...all, categories: ['user'] })).items.map((i) => i.workflow_id);
+        expect(everything).toEqual(['b-private', 'b-shared', 'l3', 'l2', 'l5', 'l1', 'l4']);
+        const paged: string[] = [];
+        for (let page = 0; page < 4; page++) {
+          paged.push(...(await store.list(bob, { ...all, categories: ['user'], page, perPage: 2 })).items.map((i) => i.workflow_id));
+        }
+        expect(paged).toEqual(everything);
+        expect(await ids(bob, { categories: ['user'], direction: 'DESC' })).toEqual([...everything].reverse());
+        expect((await store.row('l4', 'bob'))?.name).toHaveLength(200_000);
+      });
+
+      it('a workflow with thousands of tags indexes and is found by any of them', async () => {
+        const next = random(7);
+        const tags = Array.from({ length: 3_000 }, (_, i) => `t${i}-${Math.floor(next() * 1e9).toString(36)}`);
+        await upsert(row('many-tags', 'bob', { tags: tags.join(', ') }), row('few-tags', 'bob', { tags: 'one' }));
+        expect(await ids(bob, { categories: ['user'], tags: [tags[2_999]!] })).toEqual(['many-tags']);
+        expect((await store.countsByTag(bob, [tags[0]!, 'one'], { categories: ['user'] }))).toEqual({ [tags[0]!]: 1, one: 1 });
+        expect(await store.tags(bob, { categories: ['user'] })).toHaveLength(3_004);
+      });
+
       it('per_page absent returns one page with per_page = total', async () => {
         const p = await store.list(bob, all);
         expect(p).toMatchObject({ page: 0, pages: 1, per_page: 3, total: 3 });

@@ -85,6 +85,22 @@ export function versionStoreSuite(name: string, create: () => Promise<VersionFix
       expect((await store.getByKey('alice', 'w1', 'auto:2'))?.workflow).toBe('{"steps":2,"name":"é2"}');
     });
 
+    it('U+0000 in a version (JSON text, user name, device label) and in a trash entry round-trips', async () => {
+      // The workflow JSON as JSON.stringify writes it (U+0000 escaped), and raw NULs in the other text.
+      const workflow = JSON.stringify({ name: 'nul \u0000 name', nodes: { 'a\u0000': 1 } });
+      const nul = { ...version('w1', 'alice', 'save:nul', day(0), workflow), user_name: 'Al\u0000ice', device_label: 'Dev\u0000ice' };
+      const added = await store.add(nul);
+      expect(added.created).toBe(true);
+      const got = await store.get('alice', 'w1', added.version.version_id);
+      expect(got).toMatchObject({ workflow, user_name: 'Al\u0000ice', device_label: 'Dev\u0000ice', bytes: Buffer.byteLength(workflow) });
+      expect(JSON.parse(got!.workflow).name).toBe('nul \u0000 name');
+      expect(await store.replaceContent('alice', 'w1', 'save:nul', { ...got!, user_name: 'B\u0000b', device_label: 'L\u0000' })).toBe(true);
+      expect(await store.get('alice', 'w1', added.version.version_id)).toMatchObject({ user_name: 'B\u0000b', device_label: 'L\u0000' });
+      await store.putTrash({ ...trash('w1', 'alice', day(1), day(31)), name: 'tr\u0000sh', entry: JSON.stringify({ name: '\u0000' }) });
+      expect((await store.listTrash('alice'))[0]?.name).toBe('tr\u0000sh');
+      expect(JSON.parse((await store.getTrash('w1'))!.entry).name).toBe('\u0000');
+    });
+
     it('replaceContent swaps a version\'s content in place', async () => {
       const added = await store.add(version('w1', 'alice', 'save:s1', day(0), '{"steps":11}'));
       const replaced = await store.replaceContent('alice', 'w1', 'save:s1', {

@@ -6,8 +6,8 @@
 // - search and tag filters are SQLite's LIKE: case-insensitive for ASCII letters only. Here the column
 //   is folded with lower() (the columns are COLLATE "C", whose lower() folds A-Z only) and the pattern
 //   is folded the same way in JS (a parameter would take the database's own collation);
-// - the name order is SQLite's `name COLLATE NOCASE`: lower(name) in byte order ("C"), which the
-//   migration indexes; then workflow_id, user_id ("C", SQLite's BINARY);
+// - the name order is SQLite's `name COLLATE NOCASE`: lower(name) in byte order ("C"), as a bounded
+//   prefix the migrations index (0007) then the whole; then workflow_id, user_id ("C", SQLite's BINARY);
 // - SQLite puts NULLs first in ascending order and last in descending order: opened_at says so here.
 //
 // Writes are idempotent under concurrency: a row is read FOR UPDATE before it is written (the upsert
@@ -36,6 +36,7 @@ import {
   type WorkflowCategory,
   type WorkflowIndexStore,
 } from '../index-store.js';
+import { NAME_SORT_PREFIX } from '../../../migrations/postgres/0007-bounded-sort-keys.js';
 import type { PostgresPool, Queryable } from './pool.js';
 
 interface RawRow extends Omit<IndexRow, 'doc_seq'> {
@@ -54,12 +55,16 @@ function foldAscii(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
 
-const ORDER_SQL: Record<OrderBy, { key: string; nulls: boolean }> = {
-  created_at: { key: 'w.created_at', nulls: false },
-  updated_at: { key: 'w.updated_at', nulls: false },
-  opened_at: { key: 'o.opened_at', nulls: true },
-  name: { key: 'lower(w.name)', nulls: false },
-  is_public: { key: 'w.is_public', nulls: false },
+/**
+ * The sort keys of each order. By name: the bounded prefix the indexes of migration 0007 key, then the
+ * whole folded name (which decides only between equal prefixes): together exactly `lower(name)`.
+ */
+const ORDER_SQL: Record<OrderBy, { keys: string[]; nulls: boolean }> = {
+  created_at: { keys: ['w.created_at'], nulls: false },
+  updated_at: { keys: ['w.updated_at'], nulls: false },
+  opened_at: { keys: ['o.opened_at'], nulls: true },
+  name: { keys: [`lower(left(w.name, ${NAME_SORT_PREFIX}))`, 'lower(w.name)'], nulls: false },
+  is_public: { keys: ['w.is_public'], nulls: false },
 };
 
 /** Positional parameters ($1, $2, ...) collected while a statement is built. */
@@ -343,7 +348,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
     // The count joins what its filters need, nothing else (no thumbnails, no opens unless filtered on).
     const countSql = `SELECT COUNT(*) AS n FROM workflow_index w ${openedJoin(where.opened, where.viewer)} WHERE ${where.sql}`;
     const countParams = [...where.params.values];
-    const orderBy = `ORDER BY ${order.key} ${dir}${nulls}, w.workflow_id ${dir}, w.user_id ${dir}`;
+    const orderBy = `ORDER BY ${order.keys.map((key) => `${key} ${dir}${nulls}`).join(', ')}, w.workflow_id ${dir}, w.user_id ${dir}`;
     const sortOpened = openedJoin(where.opened !== 'none' ? where.opened : q.orderBy === 'opened_at' ? 'left' : 'none', where.viewer);
     const unpublished = where.admin ? 'w.unpublished_reason' : `CASE WHEN w.user_id = ${where.viewer} THEN w.unpublished_reason END`;
     const columns = `w.workflow_id, w.user_id, w.category, w.name, w.description, w.tags, w.is_public, w.created_at,

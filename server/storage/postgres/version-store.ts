@@ -2,8 +2,29 @@
 // Idempotent creation is INSERT ... ON CONFLICT DO NOTHING on (owner, workflow, key), so two nodes
 // committing the same Save create one version. Purges remove the trash row and its versions in one
 // transaction. Bytes are octet_length() of the stored JSON (UTF-8), as SQLite counts them.
+// The names a client chooses (user_name, device_label, the trash entry's name) are bytea since
+// migration 0007: PostgreSQL's text refuses U+0000, which SQLite's TEXT keeps, and a version must not
+// be lost over it; they are stored and read back as UTF-8 here (utf8 / fromUtf8). The JSON columns
+// stay text: JSON.stringify escapes U+0000.
 import type { NewVersion, TrashEntry, TrashItem, Version, VersionMeta, VersionPage, VersionStore, VersionSummary } from '../version-store.js';
 import type { PostgresPool, Queryable } from './pool.js';
+
+/** Client text for a bytea column (U+0000 included). */
+function utf8(text: string): Buffer;
+function utf8(text: string | null): Buffer | null;
+function utf8(text: string | null): Buffer | null {
+  return text === null ? null : Buffer.from(text, 'utf8');
+}
+
+function fromUtf8(bytes: Buffer | null): string | null {
+  return bytes === null ? null : bytes.toString('utf8');
+}
+
+type TrashRow = Omit<TrashEntry, 'name'> & { name: Buffer };
+
+function trashEntry(row: TrashRow | undefined): TrashEntry | null {
+  return row === undefined ? null : { ...row, name: row.name.toString('utf8') };
+}
 
 interface VersionRow {
   version_id: string;
@@ -13,9 +34,9 @@ interface VersionRow {
   kind: Version['kind'];
   created_at: string;
   user_id: string | null;
-  user_name: string | null;
+  user_name: Buffer | null;
   device: string | null;
-  device_label: string | null;
+  device_label: Buffer | null;
   summary: string;
   bytes: number;
   workflow?: string;
@@ -33,9 +54,9 @@ function meta(row: VersionRow): VersionMeta {
     kind: row.kind,
     created_at: row.created_at,
     user_id: row.user_id,
-    user_name: row.user_name,
+    user_name: fromUtf8(row.user_name),
     device: row.device,
-    device_label: row.device_label,
+    device_label: fromUtf8(row.device_label),
     summary: JSON.parse(row.summary) as VersionSummary,
     bytes: Number(row.bytes),
   };
@@ -45,7 +66,7 @@ function full(row: VersionRow): Version {
   return { ...meta(row), workflow: row.workflow ?? '' };
 }
 
-async function deleteVersionsOf(tx: Queryable, entries: TrashEntry[]): Promise<void> {
+async function deleteVersionsOf(tx: Queryable, entries: Pick<TrashEntry, 'owner_id' | 'workflow_id'>[]): Promise<void> {
   for (const entry of entries) {
     await tx.query('DELETE FROM workflow_versions WHERE owner_id = $1 AND workflow_id = $2', [entry.owner_id, entry.workflow_id]);
   }
@@ -67,9 +88,9 @@ export class PostgresVersionStore implements VersionStore {
         version.kind,
         version.created_at,
         version.user_id,
-        version.user_name,
+        utf8(version.user_name),
         version.device,
-        version.device_label,
+        utf8(version.device_label),
         JSON.stringify(version.summary),
         version.workflow,
       ],
@@ -91,7 +112,7 @@ export class PostgresVersionStore implements VersionStore {
     const result = await this.pool.query(
       `UPDATE workflow_versions SET workflow = $1, summary = $2, user_id = $3, user_name = $4, device = $5, device_label = $6
        WHERE owner_id = $7 AND workflow_id = $8 AND key = $9`,
-      [content.workflow, JSON.stringify(content.summary), content.user_id, content.user_name, content.device, content.device_label, ownerId, workflowId, key],
+      [content.workflow, JSON.stringify(content.summary), content.user_id, utf8(content.user_name), content.device, utf8(content.device_label), ownerId, workflowId, key],
     );
     return (result.rowCount ?? 0) > 0;
   }
@@ -172,43 +193,43 @@ export class PostgresVersionStore implements VersionStore {
       `INSERT INTO workflow_trash (workflow_id, owner_id, name, deleted_at, deleted_by, purge_at, entry) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (workflow_id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name, deleted_at = excluded.deleted_at,
          deleted_by = excluded.deleted_by, purge_at = excluded.purge_at, entry = excluded.entry`,
-      [entry.workflow_id, entry.owner_id, entry.name, entry.deleted_at, entry.deleted_by, entry.purge_at, entry.entry],
+      [entry.workflow_id, entry.owner_id, utf8(entry.name), entry.deleted_at, entry.deleted_by, entry.purge_at, entry.entry],
     );
   }
 
   async listTrash(ownerId: string): Promise<TrashItem[]> {
-    const result = await this.pool.query<TrashItem & { versions: string }>(
+    const result = await this.pool.query<Omit<TrashItem, 'name'> & { name: Buffer; versions: string }>(
       `SELECT t.workflow_id, t.owner_id, t.name, t.deleted_at, t.deleted_by, t.purge_at,
           (SELECT count(*) FROM workflow_versions v WHERE v.owner_id = t.owner_id AND v.workflow_id = t.workflow_id) AS versions
         FROM workflow_trash t WHERE t.owner_id = $1 ORDER BY t.deleted_at DESC, t.workflow_id`,
       [ownerId],
     );
-    return result.rows.map((r) => ({ ...r, versions: Number(r.versions) }));
+    return result.rows.map((r) => ({ ...r, name: r.name.toString('utf8'), versions: Number(r.versions) }));
   }
 
   async getTrash(workflowId: string): Promise<TrashEntry | null> {
-    const result = await this.pool.query<TrashEntry>('SELECT * FROM workflow_trash WHERE workflow_id = $1', [workflowId]);
-    return result.rows[0] ?? null;
+    const result = await this.pool.query<TrashRow>('SELECT * FROM workflow_trash WHERE workflow_id = $1', [workflowId]);
+    return trashEntry(result.rows[0]);
   }
 
   async takeTrash(workflowId: string): Promise<TrashEntry | null> {
-    const result = await this.pool.query<TrashEntry>('DELETE FROM workflow_trash WHERE workflow_id = $1 RETURNING *', [workflowId]);
-    return result.rows[0] ?? null;
+    const result = await this.pool.query<TrashRow>('DELETE FROM workflow_trash WHERE workflow_id = $1 RETURNING *', [workflowId]);
+    return trashEntry(result.rows[0]);
   }
 
   async purge(workflowId: string): Promise<TrashEntry | null> {
     return this.pool.transaction(async (tx) => {
-      const result = await tx.query<TrashEntry>('DELETE FROM workflow_trash WHERE workflow_id = $1 RETURNING *', [workflowId]);
+      const result = await tx.query<TrashRow>('DELETE FROM workflow_trash WHERE workflow_id = $1 RETURNING *', [workflowId]);
       await deleteVersionsOf(tx, result.rows);
-      return result.rows[0] ?? null;
+      return trashEntry(result.rows[0]);
     });
   }
 
   async purgeDue(nowIso: string): Promise<TrashEntry[]> {
     return this.pool.transaction(async (tx) => {
-      const result = await tx.query<TrashEntry>('DELETE FROM workflow_trash WHERE purge_at <= $1 RETURNING *', [nowIso]);
+      const result = await tx.query<TrashRow>('DELETE FROM workflow_trash WHERE purge_at <= $1 RETURNING *', [nowIso]);
       await deleteVersionsOf(tx, result.rows);
-      return result.rows;
+      return result.rows.map((row) => trashEntry(row)!);
     });
   }
 
