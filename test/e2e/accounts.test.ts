@@ -113,6 +113,11 @@ describe('accounts', () => {
 
   it('changes the display name in the profile and signs out removing this device\'s copy', async () => {
     await api(suite.app, 'POST', '/auth/setup', { email: 'alice@example.test', display_name: 'Alice', password: PASSWORD });
+    const { token, user } = await api<{ token: string; user: { user_id: string } }>(suite.app, 'POST', '/auth/login', {
+      email: 'alice@example.test',
+      password: PASSWORD,
+    });
+    const { workflow_id: id } = await api<{ workflow_id: string }>(suite.app, 'POST', '/workflows/', { workflow: twoNodeWorkflow('Saved here') }, token);
     const page = await newDevice();
     await signIn(page, 'alice@example.test');
     await page.getByRole('button', { name: /Alice/ }).click();
@@ -122,11 +127,35 @@ describe('accounts', () => {
     await profile.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('button', { name: /Alice Liddell/ }).waitFor();
 
+    // A Save whose record for the History cannot reach the server (its upload refused at the network):
+    // it waits on this device, in the user's own outbox database.
+    let uploadsTried = 0;
+    await page.route(`**/api/v1/workflows/i/${id}/versions`, (route) => {
+      uploadsTried++;
+      return route.abort();
+    });
+    await page.goto(`/#/edit/${id}`);
+    await page.locator('g.node[data-node-id="n2"]').focus();
+    await page.locator('g.node[data-node-id="n2"]').press('Delete');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Workflow Saved').waitFor();
+    await expect.poll(() => uploadsTried).toBeGreaterThan(0);
+
+    // Every database of this user's copy is named for them: the library, its Saves outbox and public.
+    const mine = `flowshelf/${user.user_id}/`;
     const databases = () => page.evaluate('indexedDB.databases().then((d) => d.map((x) => x.name))') as Promise<string[]>;
-    await expect.poll(async () => (await databases()).filter((n) => n.startsWith('flowshelf/')).length).toBe(2);
+    await expect
+      .poll(async () => (await databases()).filter((n) => n.startsWith('flowshelf/')).sort())
+      .toEqual([`${mine}library/${user.user_id}`, `${mine}library/${user.user_id}#saves`, `${mine}public`]);
+
+    // Sign out tries the upload once more and says what is still only on this device before the copy
+    // (with it the Save) is removed: a shared computer keeps nothing of Alice's for the next user.
+    const triedBefore = uploadsTried;
     await page.getByRole('button', { name: /Alice Liddell/ }).click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
     const confirm = page.getByRole('dialog', { name: 'Sign out' });
+    await confirm.getByText('1 Save for the History could not be sent yet').waitFor();
+    expect(uploadsTried).toBeGreaterThan(triedBefore);
     await confirm.getByLabel("Remove this device's copy of my workflows").check();
     await confirm.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -1,14 +1,17 @@
 /**
  * fs-user-menu: the signed-in user's name with Profile (display name, password change via
  * PATCH /auth/me), Manage users (administrators) and Sign out. Sign out offers to remove this
- * device's copy of the user's data (their IndexedDB databases).
+ * device's copy of the user's data (their IndexedDB databases). Before asking, it tries once more to send
+ * this device's waiting Saves (the History's record of them, saves.ts), and says how many Saves and
+ * changes are still only on this device: removing the copy would lose them.
  * Event `fs-logout` (detail {removeDeviceCopy}) when the user confirmed signing out.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
-import { sessionContext } from '../../data/context.js';
+import { sessionContext, workspaceContext } from '../../data/context.js';
 import type { Session } from '../../data/session.js';
+import type { Workspace } from '../../data/workspace.js';
 import { EventController } from '../../controllers/event-controller.js';
 import { DismissController } from '../../controllers/dismiss-controller.js';
 import { navigate } from '../../data/router.js';
@@ -17,6 +20,9 @@ import { sharedStyles } from '../shared-styles.js';
 import { formDialog, openFormDialog } from '../dialogs/form-dialog.js';
 import type { ProfileUpdate } from '../../../shared/api-types.js';
 import '../dialogs/confirm-dialog.js';
+
+/** How long Sign out waits for this device's Saves to reach the server before asking. */
+const SEND_BEFORE_SIGN_OUT_MS = 5_000;
 
 @customElement('fs-user-menu')
 export class UserMenu extends LitElement {
@@ -49,6 +55,7 @@ export class UserMenu extends LitElement {
   ];
 
   @consume({ context: sessionContext, subscribe: true }) accessor session!: Session;
+  @consume({ context: workspaceContext, subscribe: true }) accessor workspace: Workspace | null = null;
   @state() private accessor open = false;
   @state() private accessor error = '';
   @state() private accessor notice = '';
@@ -99,12 +106,32 @@ export class UserMenu extends LitElement {
     }
   }
 
+  /**
+   * Sends the waiting Saves now if the library is in sync (an upload that hangs is not waited for
+   * longer than SEND_BEFORE_SIGN_OUT_MS), then counts what the server still has not got.
+   */
+  private async unsent(): Promise<{ saves: number; changes: number }> {
+    const ws = this.workspace;
+    if (!ws) return { saves: 0, changes: 0 };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([ws.saves.flush(), new Promise((resolve) => (timer = setTimeout(resolve, SEND_BEFORE_SIGN_OUT_MS)))]);
+    clearTimeout(timer);
+    return { saves: ws.saves.waiting, changes: ws.status.pending };
+  }
+
   private async logout(): Promise<void> {
     this.open = false;
+    const { saves, changes } = await this.unsent();
+    const waiting = [
+      saves ? `${saves} ${saves === 1 ? 'Save' : 'Saves'} for the History` : '',
+      changes ? `${changes} ${changes === 1 ? 'change' : 'changes'}` : '',
+    ].filter(Boolean);
     const { confirmed, checked } = await this.confirm.ask({
       title: 'Sign out',
-      message:
-        'Your workflows stay on the server. Changes made offline that have not synced yet are only on this device.',
+      message: waiting.length
+        ? `Your workflows stay on the server, but ${waiting.join(' and ')} could not be sent yet and are only on this device. ` +
+          `They are sent when you sign in here again; removing this device's copy deletes them.`
+        : 'Your workflows stay on the server. Changes made offline that have not synced yet are only on this device.',
       confirmLabel: 'Sign out',
       checkboxLabel: "Remove this device's copy of my workflows",
     });
