@@ -14,9 +14,12 @@
 // Also U+0000: PostgreSQL's text refuses it, SQLite's TEXT keeps it, and a display name or device
 // label holding one made every version of that user's workflows "not kept" on PostgreSQL. The names a
 // client chooses that no query compares or orders (a version's user_name and device_label, a trash
-// entry's name) become bytea, UTF-8 (server/storage/postgres/version-store.ts reads them back).
+// entry's name) become bytea, UTF-8 (server/storage/postgres/version-store.ts reads them back). The
+// index's text, which queries search and order, keeps text with U+0000 escaped
+// (server/storage/postgres/nul-text.ts); rows written before hold no U+0000, only U+0001 to escape.
 import type { PostgresMigration } from '../../server/storage/postgres/migrator.js';
 import { requirePostgresIndexes } from '../../server/storage/postgres/migrator.js';
+import { escapeNulSql } from '../../server/storage/postgres/nul-text.js';
 import { POSTGRES_LIST_INDEXES } from './0005-list-query-indexes.js';
 
 /** Characters of lower(name) the name indexes key (server/storage/postgres/index-store.ts orders by it). */
@@ -48,6 +51,11 @@ export const boundedSortKeys: PostgresMigration = {
         ALTER COLUMN user_name TYPE bytea USING convert_to(user_name, 'UTF8'),
         ALTER COLUMN device_label TYPE bytea USING convert_to(device_label, 'UTF8');
       ALTER TABLE workflow_trash ALTER COLUMN name TYPE bytea USING convert_to(name, 'UTF8');
+
+      UPDATE workflow_index SET name = ${escapeNulSql('name')}, description = ${escapeNulSql('description')},
+          tags = ${escapeNulSql('tags')}, invalid_reason = ${escapeNulSql('invalid_reason')},
+          unpublished_reason = ${escapeNulSql('unpublished_reason')}
+        WHERE strpos(name || description || tags || coalesce(invalid_reason, '') || coalesce(unpublished_reason, ''), chr(1)) > 0;
     `);
   },
   async verify(tx) {

@@ -172,6 +172,30 @@ export function indexStoreSuite(name: string, create: () => Promise<IndexFixture
         expect(await ids(alice, { query: 'pie' })).toEqual(['e3', 'e1', 'e2']);
       });
 
+      it('U+0000 (and U+0001) in names, descriptions and tags round-trip, are searchable and sort as SQLite does', async () => {
+        await upsert(
+          row('z1', 'bob', { name: 'nul\u0000 pie', description: 'd\u0000e', tags: 'one\u0001, ta\u0000g' }),
+          row('z2', 'bob', { name: 'nul\u0001 pie' }),
+          row('z3', 'bob', { name: 'nul pie' }),
+          row('z4', 'bob', { name: 'other\u0000\u0002 pie' }),
+        );
+        expect(await store.row('z1', 'bob')).toMatchObject({ name: 'nul\u0000 pie', description: 'd\u0000e', tags: 'one\u0001, ta\u0000g' });
+        const items = (await store.list(bob, { ...all, categories: ['user'], query: 'nul' })).items;
+        // Byte order: U+0000 before U+0001 before the space of 'nul pie'. (Past a U+0000 SQLite's NOCASE
+        // compares lengths only, so no two names here differ after one.)
+        expect(items.map((i) => i.workflow_id)).toEqual(['z1', 'z2', 'z3']);
+        expect(items[0]).toMatchObject({ name: 'nul\u0000 pie', description: 'd\u0000e', tags: 'one\u0001, ta\u0000g' });
+        const paged = (await store.list(bob, { ...all, categories: ['user'], query: 'other', perPage: 2, page: 0 })).items;
+        expect(paged.map((i) => [i.workflow_id, i.name])).toEqual([['z4', 'other\u0000\u0002 pie']]);
+        // (SQLite's LIKE reads text up to a U+0000 only, so searching past one is not asserted here.)
+        expect(await ids(bob, { query: 'l\u0001' })).toEqual(['z2']);
+        expect(await ids(bob, { tags: ['ONE\u0001'] })).toEqual(['z1']);
+        expect(await store.countsByTag(bob, ['TA', 'one\u0001'], { categories: ['user'] })).toEqual({ TA: 1, 'one\u0001': 1 });
+        expect(await store.tags(bob, { categories: ['user'] })).toEqual(['SDXL', 'one\u0001', 'sd1.5', 'shared', 'ta\u0000g']);
+        await store.setUnpublishedReasons([{ workflowId: 'z1', userId: 'bob', reason: 'withheld: \u0000' }]);
+        expect((await store.row('z1', 'bob'))?.unpublished_reason).toBe('withheld: \u0000');
+      });
+
       it('opened is per user: one user opening a workflow does not mark it opened for another', async () => {
         await opened('alice', 'default_one', '2026-02-01T00:00:00.000Z');
         expect(await ids(alice, { hasBeenOpened: true })).toEqual(['default_one']);

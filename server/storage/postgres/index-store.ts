@@ -37,6 +37,7 @@ import {
   type WorkflowIndexStore,
 } from '../index-store.js';
 import { NAME_SORT_PREFIX } from '../../../migrations/postgres/0007-bounded-sort-keys.js';
+import { escapeNul, unescapeNul } from './nul-text.js';
 import type { PostgresPool, Queryable } from './pool.js';
 
 interface RawRow extends Omit<IndexRow, 'doc_seq'> {
@@ -47,7 +48,21 @@ const ROW_COLUMNS = `workflow_id, user_id, category, name, description, tags, is
   opened_at, valid, invalid_reason, workflow, doc_seq, unpublished_reason`;
 
 function toRow(raw: RawRow): IndexRow {
-  return { ...raw, doc_seq: Number(raw.doc_seq) };
+  return { ...raw, ...unescapeText(raw), doc_seq: Number(raw.doc_seq) };
+}
+
+/** The client text of a row or list item, as stored (U+0000 escaped: ./nul-text.ts) and as read back. */
+type ClientText = Pick<IndexRow, 'name' | 'description' | 'tags' | 'invalid_reason'> & { unpublished_reason?: string | null };
+
+function unescapeText<T extends ClientText>(raw: T): T {
+  const text = { ...raw, name: unescapeNul(raw.name), description: unescapeNul(raw.description), tags: unescapeNul(raw.tags), invalid_reason: unescapeNul(raw.invalid_reason) };
+  if (raw.unpublished_reason !== undefined) text.unpublished_reason = unescapeNul(raw.unpublished_reason);
+  return text;
+}
+
+/** A LIKE pattern for a substring, folded as lower() folds the "C" columns, escaped as they are stored. */
+function likePattern(text: string): string {
+  return escapeNul(foldAscii(likeSubstring(text)));
 }
 
 /** SQLite's LIKE folds ASCII letters only; so does lower() on the "C" columns, and so does this. */
@@ -124,7 +139,7 @@ function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where
   }
   const tags = (f.tags ?? []).map((t) => t.trim()).filter((t) => t !== '');
   if (tags.length > 0) {
-    const ors = tags.map((t) => `lower(w.tags) LIKE ${params.add(foldAscii(likeSubstring(t)))} ESCAPE '\\'`);
+    const ors = tags.map((t) => `lower(w.tags) LIKE ${params.add(likePattern(t))} ESCAPE '\\'`);
     clauses.push(`(${ors.join(' OR ')})`);
   }
   let opened: OpenedJoin = 'none';
@@ -136,7 +151,7 @@ function buildWhere(viewer: Viewer, f: Filters, hasUserCategory: boolean): Where
   }
   const query = f.query?.trim();
   if (query) {
-    const q = params.add(foldAscii(likeSubstring(query)));
+    const q = params.add(likePattern(query));
     clauses.push(`(lower(w.name) LIKE ${q} ESCAPE '\\' OR lower(w.description) LIKE ${q} ESCAPE '\\' OR lower(w.tags) LIKE ${q} ESCAPE '\\')`);
   }
   if (f.isPublic !== undefined) clauses.push(`w.is_public = ${params.add(f.isPublic)}`);
@@ -181,8 +196,8 @@ export class PostgresIndexStore implements WorkflowIndexStore {
              doc_seq = excluded.doc_seq
            WHERE w.doc_seq <= excluded.doc_seq`,
           [
-            row.workflow_id, row.user_id, row.category, row.name, row.description, row.tags, row.is_public, row.created_at,
-            row.updated_at, row.opened_at, row.valid, row.invalid_reason, row.workflow, row.doc_seq,
+            row.workflow_id, row.user_id, row.category, escapeNul(row.name), escapeNul(row.description), escapeNul(row.tags), row.is_public,
+            row.created_at, row.updated_at, row.opened_at, row.valid, escapeNul(row.invalid_reason), row.workflow, row.doc_seq,
           ],
         );
         if (before === null || !sameContent(before, row)) changed.add(row.workflow_id);
@@ -231,7 +246,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
       for (const v of verdicts) {
         await tx.query(
           "UPDATE workflow_index SET unpublished_reason = $1 WHERE workflow_id = $2 AND user_id = $3 AND category = 'user'",
-          [v.reason, v.workflowId, v.userId],
+          [escapeNul(v.reason), v.workflowId, v.userId],
         );
       }
     });
@@ -317,7 +332,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
             [userId],
           )
         ).rows.map((r) => r.workflow_id);
-        return { shared, stale };
+        return { shared: shared.map((r) => ({ ...r, unpublished_reason: unescapeNul(r.unpublished_reason) })), stale };
       },
       { isolation: 'repeatable read', readOnly: true },
     );
@@ -361,7 +376,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
         let items: ListItem[];
         if (q.perPage === null) {
           const rowOpened = openedJoin(where.opened === 'inner' ? 'inner' : 'left', where.viewer);
-          items = (await tx.query<ListItem>(`SELECT ${columns} FROM workflow_index w ${rowOpened} ${thumbnails} WHERE ${where.sql} ${orderBy}`, where.params.values)).rows;
+          items = (await tx.query<ListItem>(`SELECT ${columns} FROM workflow_index w ${rowOpened} ${thumbnails} WHERE ${where.sql} ${orderBy}`, where.params.values)).rows.map(unescapeText);
         } else {
           // The page's keys first, from the indexes alone (an index-only scan steps over the OFFSET rows
           // without visiting the table, which a deep page would otherwise read and sort); then its rows.
@@ -386,7 +401,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
                    ORDER BY k.n`,
                   [viewer.userId, keys.map((k) => k.workflow_id), keys.map((k) => k.user_id), keys.map((k) => k.category)],
                 )
-              ).rows;
+              ).rows.map(unescapeText);
         }
         return {
           page: q.page,
@@ -406,7 +421,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
       `SELECT DISTINCT w.tags FROM workflow_index w WHERE w.tags <> '' AND ${where.sql}`,
       where.params.values,
     );
-    return splitSortedTags(result.rows.map((r) => r.tags));
+    return splitSortedTags(result.rows.map((r) => unescapeNul(r.tags)));
   }
 
   async countsByTag(viewer: Viewer, tags: string[], f: Omit<Filters, 'tags' | 'query'>): Promise<Record<string, number>> {
@@ -425,7 +440,7 @@ export class PostgresIndexStore implements WorkflowIndexStore {
           const columns = chunk.map((tag, i) =>
             tag === ''
               ? `COUNT(*) AS c${i}`
-              : `COUNT(*) FILTER (WHERE lower(w.tags) LIKE ${where.params.add(foldAscii(likeSubstring(tag)))} ESCAPE '\\') AS c${i}`,
+              : `COUNT(*) FILTER (WHERE lower(w.tags) LIKE ${where.params.add(likePattern(tag))} ESCAPE '\\') AS c${i}`,
           );
           const row = (
             await tx.query<Record<string, string>>(
