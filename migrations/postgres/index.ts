@@ -8,6 +8,6 @@ import { workflowIndex } from './0003-workflow-index.js';
 import { leases } from './0004-leases.js';
 import { listQueryIndexes } from './0005-list-query-indexes.js';
 import { workflowVersions } from './0006-workflow-versions.js';
-import { boundedSortKeys } from './0007-bounded-sort-keys.js';
+import { boundedKeysAndNulText } from './0007-bounded-keys-and-nul-text.js';
 
-export const postgresMigrations: PostgresMigration[] = [usersAndSettings, documentStorage, workflowIndex, leases, listQueryIndexes, workflowVersions, boundedSortKeys];
+export const postgresMigrations: PostgresMigration[] = [usersAndSettings, documentStorage, workflowIndex, leases, listQueryIndexes, workflowVersions, boundedKeysAndNulText];

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { postgresMigrations } from '../../migrations/postgres/index.js';
 import { databaseFile } from '../../server/config.js';
 import { openBackend } from '../../server/storage/backend.js';
 import { freePort, startPostgres, type PostgresService } from '../helpers/services.js';
@@ -47,7 +48,7 @@ describe('openBackend', () => {
     try {
       expect(nodes.map((n) => n.kind)).toEqual(['postgres', 'postgres', 'postgres']);
       const applied = nodes.map((n) => (n.kind === 'postgres' ? n.migration.applied.length : -1)).sort();
-      expect(applied).toEqual([0, 0, 6]);
+      expect(applied).toEqual([0, 0, postgresMigrations.length]);
       expect(nodes[0]!.location).not.toContain(new URL(url).password);
       expect(nodes[0]!.location).toContain('***');
       // What one node commits, another loads.
@@ -78,10 +79,11 @@ describe('openBackend', () => {
     const url = await postgres.createDatabase();
     const first = await openBackend({ dataDir: '/nonexistent', databaseUrl: url });
     if (first.kind !== 'postgres') throw new Error('expected PostgreSQL');
-    await first.pool.query("INSERT INTO schema_migrations (version, name) VALUES (7, 'from-a-newer-flowshelf')");
+    const newer = postgresMigrations.length + 1;
+    await first.pool.query("INSERT INTO schema_migrations (version, name) VALUES ($1, 'from-a-newer-flowshelf')", [newer]);
     await first.close();
     await expect(openBackend({ dataDir: '/nonexistent', databaseUrl: url })).rejects.toThrow(
-      'PostgreSQL database is at schema 7 but this Flowshelf only knows up to 6: upgrade Flowshelf (every node) or restore a backup',
+      `PostgreSQL database is at schema ${newer} but this Flowshelf only knows up to ${newer - 1}: upgrade Flowshelf (every node) or restore a backup`,
     );
   });
 });

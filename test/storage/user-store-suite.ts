@@ -73,6 +73,21 @@ export function userStoreSuite(name: string, create: () => Promise<UserStoreFixt
       expect(await users.get('nobody')).toBeNull();
     });
 
+    it('keeps U+0000 (and U+0001) in emails and display names: stored, found, unique, changed as given', async () => {
+      const nul = row({ email: 'n\u0000l@example.com', displayName: 'Nu\u0000ll \u0001' });
+      expect(await users.insert(nul)).toBe('inserted');
+      expect(await users.get(nul.userId)).toEqual(nul);
+      expect((await users.getByEmail('N\u0000L@example.com'))?.userId).toBe(nul.userId);
+      expect(await users.getByEmail('n\u0001l@example.com')).toBeNull();
+      expect(await users.insert(row({ email: 'N\u0000l@EXAMPLE.com' }))).toBe('duplicate_email');
+      const other = row({ email: 'n\u0001l@example.com' });
+      expect(await users.insert(other)).toBe('inserted');
+      const changed = await users.update(nul.userId, { displayName: '\u0000', updatedAt: nextTime() });
+      expect(changed.ok && changed.user.displayName).toBe('\u0000');
+      expect((await users.getMany([nul.userId])).get(nul.userId)?.email).toBe('n\u0000l@example.com');
+      expect(realUsers(await users.list()).map((u) => u.email)).toEqual(['n\u0000l@example.com', 'n\u0001l@example.com']);
+    });
+
     it('finds a user by email whatever its case, and refuses a second account for it in any case', async () => {
       const alice = row({ email: 'alice@example.com' });
       await users.insert(alice);

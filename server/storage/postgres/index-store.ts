@@ -36,7 +36,7 @@ import {
   type WorkflowCategory,
   type WorkflowIndexStore,
 } from '../index-store.js';
-import { NAME_SORT_PREFIX } from '../../../migrations/postgres/0007-bounded-sort-keys.js';
+import { NAME_SORT_PREFIX } from '../../../migrations/postgres/0007-bounded-keys-and-nul-text.js';
 import { escapeNul, unescapeNul } from './nul-text.js';
 import type { PostgresPool, Queryable } from './pool.js';
 

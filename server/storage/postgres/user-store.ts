@@ -3,7 +3,9 @@
 // transaction-scoped advisory lock: writers of accounts wait for each other (account changes are rare;
 // readers never wait), which makes "the last active administrator stays" and "one first administrator"
 // hold across nodes under read committed. Unique emails are the database's own unique index on
-// lower(email); settings use INSERT ... ON CONFLICT DO NOTHING, so one value wins.
+// lower(email); settings use INSERT ... ON CONFLICT DO NOTHING, so one value wins. Emails and display
+// names are stored with U+0000 escaped (./nul-text.ts: text refuses it, SQLite keeps it), which keeps
+// lower(email) equality and the email order.
 import { SYSTEM_USER_ID } from '../../../shared/protocol.js';
 import type {
   DeleteResult,
@@ -15,6 +17,7 @@ import type {
   UserFieldChanges,
   UserRepository,
 } from '../user-store.js';
+import { escapeNul, unescapeNul } from './nul-text.js';
 import type { PostgresPool, Queryable } from './pool.js';
 
 interface UserRow {
@@ -38,8 +41,8 @@ function iso(value: string | Date): string {
 function toStored(row: UserRow): StoredUser {
   return {
     userId: row.user_id,
-    email: row.email,
-    displayName: row.display_name,
+    email: unescapeNul(row.email),
+    displayName: unescapeNul(row.display_name),
     passwordHash: row.password_hash,
     isAdmin: row.is_admin,
     isActive: row.is_active,
@@ -78,7 +81,7 @@ export class PostgresUserRepository implements UserRepository {
   }
 
   async getByEmail(email: string): Promise<StoredUser | null> {
-    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1)`, [email]);
+    const { rows } = await this.pool.query<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(email) = lower($1)`, [escapeNul(email)]);
     return rows[0] ? toStored(rows[0]) : null;
   }
 
@@ -96,12 +99,12 @@ export class PostgresUserRepository implements UserRepository {
     try {
       return await this.locked<InsertResult>(async (tx) => {
         if (options.onlyIfNoActiveAdmin && (await countActiveAdmins(tx)) > 0) return 'active_admin_exists';
-        const taken = await tx.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [user.email]);
+        const taken = await tx.query('SELECT 1 FROM users WHERE lower(email) = lower($1)', [escapeNul(user.email)]);
         if (taken.rowCount !== 0) return 'duplicate_email';
         await tx.query(`INSERT INTO users (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
           user.userId,
-          user.email,
-          user.displayName,
+          escapeNul(user.email),
+          escapeNul(user.displayName),
           user.passwordHash,
           user.isAdmin,
           user.isActive,
@@ -139,7 +142,7 @@ export class PostgresUserRepository implements UserRepository {
         [
           userId,
           changes.displayName !== undefined,
-          changes.displayName ?? null,
+          escapeNul(changes.displayName ?? null),
           changes.isAdmin ?? null,
           changes.isActive ?? null,
           changes.updatedAt,

@@ -15,8 +15,9 @@
 // label holding one made every version of that user's workflows "not kept" on PostgreSQL. The names a
 // client chooses that no query compares or orders (a version's user_name and device_label, a trash
 // entry's name) become bytea, UTF-8 (server/storage/postgres/version-store.ts reads them back). The
-// index's text, which queries search and order, keeps text with U+0000 escaped
-// (server/storage/postgres/nul-text.ts); rows written before hold no U+0000, only U+0001 to escape.
+// index's text and users' emails and display names, which queries search, compare and order, stay
+// text with U+0000 escaped (server/storage/postgres/nul-text.ts); rows written before hold no U+0000,
+// only U+0001 to escape.
 import type { PostgresMigration } from '../../server/storage/postgres/migrator.js';
 import { requirePostgresIndexes } from '../../server/storage/postgres/migrator.js';
 import { escapeNulSql } from '../../server/storage/postgres/nul-text.js';
@@ -25,9 +26,9 @@ import { POSTGRES_LIST_INDEXES } from './0005-list-query-indexes.js';
 /** Characters of lower(name) the name indexes key (server/storage/postgres/index-store.ts orders by it). */
 export const NAME_SORT_PREFIX = 256;
 
-export const boundedSortKeys: PostgresMigration = {
+export const boundedKeysAndNulText: PostgresMigration = {
   version: 7,
-  name: 'bounded-sort-keys',
+  name: 'bounded-keys-and-nul-text',
   async up(tx) {
     const key = `lower(left(name, ${NAME_SORT_PREFIX}))`;
     await tx.query(`
@@ -56,6 +57,8 @@ export const boundedSortKeys: PostgresMigration = {
           tags = ${escapeNulSql('tags')}, invalid_reason = ${escapeNulSql('invalid_reason')},
           unpublished_reason = ${escapeNulSql('unpublished_reason')}
         WHERE strpos(name || description || tags || coalesce(invalid_reason, '') || coalesce(unpublished_reason, ''), chr(1)) > 0;
+      UPDATE users SET email = ${escapeNulSql('email')}, display_name = ${escapeNulSql('display_name')}
+        WHERE strpos(email || coalesce(display_name, ''), chr(1)) > 0;
     `);
   },
   async verify(tx) {
