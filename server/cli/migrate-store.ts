@@ -28,6 +28,7 @@ import { holdServerLock, ServerLockError } from '../library/server-lock.js';
 import type { StoredDocument } from '../storage/document-store.js';
 import { PostgresDocumentStore } from '../storage/postgres/document-store.js';
 import { migratePostgres } from '../storage/postgres/migrator.js';
+import { escapeNul, unescapeNul } from '../storage/postgres/nul-text.js';
 import { PostgresPool, redactUrl, type Queryable } from '../storage/postgres/pool.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import { StorageError } from '../storage/storage-errors.js';
@@ -37,8 +38,12 @@ import { dataDirOf } from './library-common.js';
 const USAGE = 'flowshelf migrate-store --to postgres://USER:PASSWORD@HOST/DB [--data-dir D]  (or FLOWSHELF_DATABASE_URL instead of --to)';
 
 /** How a column's values are converted and compared. */
-/** 'utf8': text in SQLite, bytea holding its UTF-8 on PostgreSQL (names that may hold U+0000: PostgreSQL migration 0007). */
-export type ColumnType = 'text' | 'utf8' | 'integer' | 'boolean' | 'bytes' | 'timestamptz';
+/**
+ * Client text that may hold U+0000, which PostgreSQL's text refuses (PostgreSQL migration 0007): 'utf8'
+ * is bytea holding the UTF-8 there; 'escaped' is text with U+0000 escaped (storage/postgres/nul-text.ts).
+ * Both are plain text in SQLite.
+ */
+export type ColumnType = 'text' | 'utf8' | 'escaped' | 'integer' | 'boolean' | 'bytes' | 'timestamptz';
 
 export interface TableSpec {
   /** The table's name on both sides. */
@@ -65,6 +70,7 @@ const integer = (name: string) => ({ name, type: 'integer' as const });
 const boolean = (name: string) => ({ name, type: 'boolean' as const });
 const bytes = (name: string) => ({ name, type: 'bytes' as const });
 const utf8 = (name: string) => ({ name, type: 'utf8' as const });
+const escaped = (name: string) => ({ name, type: 'escaped' as const });
 
 /** Every table of the SQLite schema after migrations/0001-0005, and what PostgreSQL adds (doc_heads). */
 export const TABLES: readonly TableSpec[] = [
@@ -72,7 +78,7 @@ export const TABLES: readonly TableSpec[] = [
     name: 'users',
     key: ['user_id'],
     columns: [
-      text('user_id'), text('email'), text('display_name'), text('password_hash'), boolean('is_admin'), boolean('is_active'),
+      text('user_id'), escaped('email'), escaped('display_name'), text('password_hash'), boolean('is_admin'), boolean('is_active'),
       text('created_at'), text('updated_at'), text('last_login_at'), integer('token_epoch'),
     ],
   },
@@ -92,9 +98,9 @@ export const TABLES: readonly TableSpec[] = [
     name: 'workflow_index',
     key: ['workflow_id', 'user_id', 'category'],
     columns: [
-      text('workflow_id'), text('user_id'), text('category'), text('name'), text('description'), text('tags'), boolean('is_public'),
-      text('created_at'), text('updated_at'), text('opened_at'), boolean('valid'), text('invalid_reason'), text('workflow'),
-      integer('doc_seq'), text('unpublished_reason'),
+      text('workflow_id'), text('user_id'), text('category'), escaped('name'), escaped('description'), escaped('tags'), boolean('is_public'),
+      text('created_at'), text('updated_at'), text('opened_at'), boolean('valid'), escaped('invalid_reason'), text('workflow'),
+      integer('doc_seq'), escaped('unpublished_reason'),
     ],
   },
   { name: 'workflow_opened', key: ['user_id', 'workflow_id'], columns: [text('user_id'), text('workflow_id'), text('opened_at')] },
@@ -139,6 +145,7 @@ export function canonicalValue(type: ColumnType, value: unknown): string | Buffe
   if (value === null || value === undefined) return null;
   switch (type) {
     case 'text':
+    case 'escaped':
       if (typeof value !== 'string') throw new Error(`expected text, found ${typeof value}`);
       return value;
     case 'utf8':
@@ -314,6 +321,7 @@ function targetValue(type: ColumnType, value: unknown): unknown {
   if (type === 'boolean') return value === 1 || value === true;
   if (type === 'timestamptz') return canonicalValue('timestamptz', value);
   if (type === 'utf8' && typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (type === 'escaped' && typeof value === 'string') return escapeNul(value);
   return value;
 }
 
@@ -377,7 +385,11 @@ async function targetDigest(tx: Queryable, spec: TableSpec): Promise<TableDigest
       `SELECT ${names} FROM "${spec.name}" ${last ? `WHERE ${after}` : ''} ORDER BY ${order} LIMIT ${BATCH_ROWS}`,
       last ?? [],
     );
-    for (const row of rows) hasher.add(row);
+    // Compared as the stores read them: escaped text unescaped.
+    for (const row of rows) {
+      for (const c of spec.columns) if (c.type === 'escaped' && typeof row[c.name] === 'string') row[c.name] = unescapeNul(row[c.name] as string);
+      hasher.add(row);
+    }
     if (rows.length < BATCH_ROWS) break;
     const tail: Record<string, unknown> = rows[rows.length - 1]!;
     last = spec.key.map((k) => tail[k]);

@@ -27,7 +27,9 @@ import {
 } from '../../server/cli/migrate-store.js';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
-import { PostgresSettingsStore } from '../../server/storage/postgres/user-store.js';
+import { PostgresSettingsStore, PostgresUserRepository } from '../../server/storage/postgres/user-store.js';
+import { PostgresIndexStore } from '../../server/storage/postgres/index-store.js';
+import { PostgresVersionStore } from '../../server/storage/postgres/version-store.js';
 import { TokenService } from '../../server/auth/tokens.js';
 import { migratePostgres } from '../../server/storage/postgres/migrator.js';
 import { postgresMigrations } from '../../migrations/postgres/index.js';
@@ -398,6 +400,41 @@ describe('flowshelf migrate-store', () => {
         [alice.userId, made.restId],
       );
       expect(next).toEqual([{ seq: given + 1 }]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('U+0000 and U+0001 in names, labels, emails and index text are moved and read back as SQLite held them', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-nul-'));
+    try {
+      const source = new Database(databaseFile({ dataDir }), { readonly: true });
+      await source.backup(databaseFile({ dataDir: folder }));
+      source.close();
+      const db = new Database(databaseFile({ dataDir: folder }));
+      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'workflow_versions'").get()) workflowVersionsMigration.up(db);
+      db.prepare('UPDATE users SET display_name = ?, email = ? WHERE user_id = ?').run('Al\u0000\u0001\u0002ice', 'al\u0000ice@example.com', alice.userId);
+      db.prepare("UPDATE workflow_index SET name = ?, tags = ? WHERE workflow_id = ? AND category = 'user'").run('N\u0000\u0001', 't\u0000, u', made.restId);
+      db.prepare(
+        `INSERT INTO workflow_versions (version_id, owner_id, workflow_id, key, kind, created_at, user_id, user_name, device, device_label, summary, workflow)
+         VALUES ('v-nul', ?, ?, 'save:nul', 'save', '2026-01-01T00:00:00.000Z', ?, ?, 'd', ?, '{}', '{}')`,
+      ).run(alice.userId, made.restId, alice.userId, 'A\u0000', 'L\u0000');
+      db.prepare("INSERT INTO workflow_trash VALUES ('deadbeef-0000-4000-8000-000000000002', ?, ?, '2026-01-02T00:00:00.000Z', ?, '2026-02-01T00:00:00.000Z', '{}')").run(alice.userId, 'G\u0000', alice.userId);
+      db.close();
+      const url = await target();
+      const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', folder]);
+      expect(res.stderr).toBe('');
+      expect(res.code).toBe(0);
+      const pool = new PostgresPool(url, { max: 1 });
+      try {
+        expect(await new PostgresUserRepository(pool).get(alice.userId)).toMatchObject({ displayName: 'Al\u0000\u0001\u0002ice', email: 'al\u0000ice@example.com' });
+        expect(await new PostgresIndexStore(pool).row(made.restId, alice.userId)).toMatchObject({ name: 'N\u0000\u0001', tags: 't\u0000, u' });
+        const versions = new PostgresVersionStore(pool);
+        expect(await versions.getByKey(alice.userId, made.restId, 'save:nul')).toMatchObject({ user_name: 'A\u0000', device_label: 'L\u0000' });
+        expect((await versions.getTrash('deadbeef-0000-4000-8000-000000000002'))?.name).toBe('G\u0000');
+      } finally {
+        await pool.close();
+      }
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
