@@ -486,6 +486,24 @@ export function indexStoreSuite(name: string, create: () => Promise<IndexFixture
         expect(await store.indexedSeq('library/alice')).toBeNull();
       });
 
+      it('an entry the database cannot hold does not keep the rest of its batch out of the index', async () => {
+        // Raw U+0000 in the stored JSON (the indexer writes JSON.stringify's output, which escapes it)
+        // and in an id: SQLite keeps both; PostgreSQL's text refuses them.
+        const result = await store.applyChanges({
+          upserts: [row('ok-1', 'alice', { doc_seq: 5 }), row('raw-json', 'alice', { workflow: '{"a":"\u0000"}', doc_seq: 5 }), row('id\u0000', 'alice', { doc_seq: 5 }), row('ok-2', 'alice', { doc_seq: 5 })],
+          opened: [{ userId: 'alice', workflowId: 'id\u0000', openedAt: '2026-05-01T00:00:00.000Z' }, { userId: 'alice', workflowId: 'ok-2', openedAt: '2026-05-01T00:00:00.000Z' }],
+          indexedSeqs: [{ document: 'library/alice', seq: 5 }],
+        });
+        expect(result.changed).toEqual(expect.arrayContaining(['ok-1', 'ok-2', 'raw-json']));
+        expect(await store.row('ok-1', 'alice')).toMatchObject({ valid: true });
+        expect(await store.openedAt('alice', 'ok-2')).toBe('2026-05-01T00:00:00.000Z');
+        expect(await store.indexedSeq('library/alice')).toBe(5);
+        // Kept as given, or (where the database refuses it) flagged invalid with the database's reason.
+        const raw = await store.row('raw-json', 'alice');
+        if (raw?.valid) expect(raw.workflow).toBe('{"a":"\u0000"}');
+        else expect(raw).toMatchObject({ valid: false, workflow: null, invalid_reason: expect.stringMatching(/^the database refused this entry: /) });
+      });
+
       it('opens only move forward, compared as times (fractions of different lengths)', async () => {
         await opened('bob', 'a-shared', '2026-03-01T00:00:00.5Z');
         await opened('bob', 'a-shared', '2026-03-01T00:00:00.100Z');

@@ -65,6 +65,17 @@ function likePattern(text: string): string {
   return escapeNul(foldAscii(likeSubstring(text)));
 }
 
+/**
+ * The database's reason when it refused a value (data exceptions, class 22: text it cannot hold;
+ * program limits, class 54: an index row over the B-tree limit); null for any other failure, which
+ * fails the batch as before (a lost connection, a full disk, a broken rule such as a bad category).
+ */
+function refusal(error: unknown): string | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || code.startsWith('54'))) return null;
+  return (error as Error).message;
+}
+
 /** SQLite's LIKE folds ASCII letters only; so does lower() on the "C" columns, and so does this. */
 function foldAscii(text: string): string {
   return text.replace(/[A-Z]/g, (c) => c.toLowerCase());
@@ -164,55 +175,97 @@ export class PostgresIndexStore implements WorkflowIndexStore {
   // ---- writes --------------------------------------------------------------------------------------
 
   async applyChanges(changes: IndexChanges): Promise<AppliedChanges> {
-    return this.pool.transaction(async (tx) => {
-      const changed = new Set<string>();
-      // Rows are locked in key order, whatever the batch's order: two nodes writing the same rows
-      // cannot deadlock.
-      const keyOf = (workflowId: string, userId: string, category: string) => `${workflowId}\u0000${userId}\u0000${category}`;
-      const ops = [
-        ...(changes.upserts ?? []).map((row) => ({ key: keyOf(row.workflow_id, row.user_id, row.category), upsert: row, remove: null })),
-        ...(changes.deletes ?? []).map((remove) => ({ key: keyOf(remove.workflowId, remove.userId, remove.category), upsert: null, remove })),
-      ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const { upsert: row, remove: key } of ops) {
-        if (key !== null) {
+    try {
+      return await this.pool.transaction((tx) => this.applyBatch(tx, changes, false));
+    } catch (error) {
+      if (refusal(error) === null) throw error;
+      // One entry the database cannot hold (a key over the B-tree row limit, text it refuses) must not
+      // keep the rest of its library out of the index: the batch again, entry by entry.
+      return this.pool.transaction((tx) => this.applyBatch(tx, changes, true));
+    }
+  }
+
+  /**
+   * The batch in one transaction. `oneByOne`: each entry under a savepoint; an upsert the database
+   * refuses is written as an invalid entry carrying the database's reason (its owner sees it flagged,
+   * as any malformed entry), and an entry refused even so (by its id) is left out, as is an open of it.
+   */
+  private async applyBatch(tx: Queryable, changes: IndexChanges, oneByOne: boolean): Promise<AppliedChanges> {
+    const changed = new Set<string>();
+    const guarded = async (write: () => Promise<void>): Promise<string | null> => {
+      if (!oneByOne) {
+        await write();
+        return null;
+      }
+      await tx.query('SAVEPOINT index_entry');
+      try {
+        await write();
+        await tx.query('RELEASE SAVEPOINT index_entry');
+        return null;
+      } catch (error) {
+        const reason = refusal(error);
+        if (reason === null) throw error;
+        await tx.query('ROLLBACK TO SAVEPOINT index_entry');
+        await tx.query('RELEASE SAVEPOINT index_entry');
+        return reason;
+      }
+    };
+    // Rows are locked in key order, whatever the batch's order: two nodes writing the same rows
+    // cannot deadlock.
+    const keyOf = (workflowId: string, userId: string, category: string) => `${workflowId}\u0000${userId}\u0000${category}`;
+    const ops = [
+      ...(changes.upserts ?? []).map((row) => ({ key: keyOf(row.workflow_id, row.user_id, row.category), upsert: row, remove: null })),
+      ...(changes.deletes ?? []).map((remove) => ({ key: keyOf(remove.workflowId, remove.userId, remove.category), upsert: null, remove })),
+    ].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const { upsert: row, remove: key } of ops) {
+      if (key !== null) {
+        await guarded(async () => {
           const before = await this.rowIn(tx, key.workflowId, key.userId, key.category, true);
-          if (before === null) continue;
-          if (key.docSeq !== undefined && before.doc_seq > key.docSeq) continue;
+          if (before === null) return;
+          if (key.docSeq !== undefined && before.doc_seq > key.docSeq) return;
           await this.deleteRow(tx, key.workflowId, key.userId, key.category);
           changed.add(key.workflowId);
-          continue;
-        }
-        if (row === null) continue;
-        const before = await this.rowIn(tx, row.workflow_id, row.user_id, row.category, true);
-        if (before !== null && before.doc_seq > row.doc_seq) continue;
-        await tx.query(
-          `INSERT INTO workflow_index AS w (workflow_id, user_id, category, name, description, tags, is_public, created_at,
-             updated_at, opened_at, valid, invalid_reason, workflow, doc_seq)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-           ON CONFLICT (workflow_id, user_id, category) DO UPDATE SET name = excluded.name,
-             description = excluded.description, tags = excluded.tags, is_public = excluded.is_public,
-             created_at = excluded.created_at, updated_at = excluded.updated_at, opened_at = excluded.opened_at,
-             valid = excluded.valid, invalid_reason = excluded.invalid_reason, workflow = excluded.workflow,
-             doc_seq = excluded.doc_seq
-           WHERE w.doc_seq <= excluded.doc_seq`,
-          [
-            row.workflow_id, row.user_id, row.category, escapeNul(row.name), escapeNul(row.description), escapeNul(row.tags), row.is_public,
-            row.created_at, row.updated_at, row.opened_at, row.valid, escapeNul(row.invalid_reason), row.workflow, row.doc_seq,
-          ],
-        );
-        if (before === null || !sameContent(before, row)) changed.add(row.workflow_id);
+        });
+        continue;
       }
-      const opens = [...(changes.opened ?? [])].sort((a, b) => keyOf(a.userId, a.workflowId, '').localeCompare(keyOf(b.userId, b.workflowId, '')));
-      for (const open of opens) await this.raiseOpened(tx, open.userId, open.workflowId, open.openedAt);
-      const seqs = [...(changes.indexedSeqs ?? [])].sort((a, b) => (a.document < b.document ? -1 : a.document > b.document ? 1 : 0));
-      for (const { document, seq } of seqs) {
-        await tx.query(
-          `INSERT INTO workflow_index_state (document, seq) VALUES ($1, $2) ON CONFLICT (document) DO UPDATE SET seq = excluded.seq`,
-          [document, seq],
-        );
+      if (row === null) continue;
+      const reason = await guarded(() => this.upsertRow(tx, row, changed));
+      if (reason !== null) {
+        const invalid: IndexRow = { ...row, valid: false, workflow: null, invalid_reason: `the database refused this entry: ${reason}` };
+        await guarded(() => this.upsertRow(tx, invalid, changed));
       }
-      return { changed: [...changed] };
-    });
+    }
+    const opens = [...(changes.opened ?? [])].sort((a, b) => keyOf(a.userId, a.workflowId, '').localeCompare(keyOf(b.userId, b.workflowId, '')));
+    for (const open of opens) await guarded(() => this.raiseOpened(tx, open.userId, open.workflowId, open.openedAt));
+    const seqs = [...(changes.indexedSeqs ?? [])].sort((a, b) => (a.document < b.document ? -1 : a.document > b.document ? 1 : 0));
+    for (const { document, seq } of seqs) {
+      await tx.query(
+        `INSERT INTO workflow_index_state (document, seq) VALUES ($1, $2) ON CONFLICT (document) DO UPDATE SET seq = excluded.seq`,
+        [document, seq],
+      );
+    }
+    return { changed: [...changed] };
+  }
+
+  private async upsertRow(tx: Queryable, row: IndexRow, changed: Set<string>): Promise<void> {
+    const before = await this.rowIn(tx, row.workflow_id, row.user_id, row.category, true);
+    if (before !== null && before.doc_seq > row.doc_seq) return;
+    await tx.query(
+      `INSERT INTO workflow_index AS w (workflow_id, user_id, category, name, description, tags, is_public, created_at,
+         updated_at, opened_at, valid, invalid_reason, workflow, doc_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (workflow_id, user_id, category) DO UPDATE SET name = excluded.name,
+         description = excluded.description, tags = excluded.tags, is_public = excluded.is_public,
+         created_at = excluded.created_at, updated_at = excluded.updated_at, opened_at = excluded.opened_at,
+         valid = excluded.valid, invalid_reason = excluded.invalid_reason, workflow = excluded.workflow,
+         doc_seq = excluded.doc_seq
+       WHERE w.doc_seq <= excluded.doc_seq`,
+      [
+        row.workflow_id, row.user_id, row.category, escapeNul(row.name), escapeNul(row.description), escapeNul(row.tags), row.is_public,
+        row.created_at, row.updated_at, row.opened_at, row.valid, escapeNul(row.invalid_reason), row.workflow, row.doc_seq,
+      ],
+    );
+    if (before === null || !sameContent(before, row)) changed.add(row.workflow_id);
   }
 
   private async deleteRow(tx: Queryable, workflowId: string, userId: string, category: WorkflowCategory): Promise<void> {
