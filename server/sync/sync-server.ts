@@ -601,7 +601,9 @@ export class SyncServer {
       try {
         await call(extension);
       } catch (error) {
-        this.log(`extension ${extension.name}: ${hook} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+        // A store that refused (a full disk, a lost database) is one line, as everywhere; a bug keeps its stack.
+        const detail = storageErrorOf(error, false) !== null ? describeStoreError(error) : error instanceof Error ? (error.stack ?? error.message) : String(error);
+        this.log(`extension ${extension.name}: ${hook} failed: ${detail}`);
       }
     }
   }
