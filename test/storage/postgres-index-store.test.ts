@@ -2,12 +2,11 @@
 // file, a fresh migrated database owned by a non-superuser role per test), plus what only several
 // nodes on one database can show: the same rows written by several pools at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresMigrations } from '../../migrations/postgres/index.js';
 import { PostgresIndexStore } from '../../server/storage/postgres/index-store.js';
-import { migratePostgres } from '../../server/storage/postgres/migrator.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
 import { PostgresThumbnailStore } from '../../server/storage/postgres/thumbnail-store.js';
 import { startPostgres, type PostgresService } from '../helpers/services.js';
+import { migratedDatabase as migratedDatabaseOf } from './postgres-fixture.js';
 import { indexStoreSuite, row } from './index-store-suite.js';
 import { thumbnailStoreSuite } from './thumbnail-store-suite.js';
 
@@ -19,15 +18,8 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function migratedDatabase(): Promise<string> {
-  const url = await postgres.createDatabase();
-  const pool = new PostgresPool(url, { max: 1 });
-  try {
-    await migratePostgres(pool, postgresMigrations);
-  } finally {
-    await pool.close();
-  }
-  return url;
+function migratedDatabase(): Promise<string> {
+  return migratedDatabaseOf(postgres);
 }
 
 async function postgresFixture() {

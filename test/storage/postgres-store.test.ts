@@ -6,13 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { postgresMigrations } from '../../migrations/postgres/index.js';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.js';
-import { migratePostgres } from '../../server/storage/postgres/migrator.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
 import { StorageError, STORAGE_UNAVAILABLE_DETAIL } from '../../server/storage/storage-errors.js';
 import { CloseCode, libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
 import { startPostgres, type PostgresService } from '../helpers/services.js';
+import { migratedDatabase as migratedDatabaseOf } from './postgres-fixture.js';
 import { connect, synced, waitFor, watched } from '../sync/clients.js';
 import { startSyncNode } from '../sync/sync-node.js';
 import { documentStoreSuite } from './document-store-suite.js';
@@ -26,15 +25,8 @@ afterAll(async () => {
 });
 
 /** A migrated database and a URL to it (the role is its owner, no superuser). */
-async function migratedDatabase(): Promise<string> {
-  const url = await postgres.createDatabase();
-  const pool = new PostgresPool(url, { max: 1 });
-  try {
-    await migratePostgres(pool, postgresMigrations);
-  } finally {
-    await pool.close();
-  }
-  return url;
+function migratedDatabase(): Promise<string> {
+  return migratedDatabaseOf(postgres);
 }
 
 documentStoreSuite(

@@ -1,11 +1,10 @@
 // The VersionStore acceptance suite on a real PostgreSQL (one server for this file, a fresh migrated
 // database owned by a non-superuser role per test), plus two nodes adding the same Save at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresMigrations } from '../../migrations/postgres/index.js';
-import { migratePostgres } from '../../server/storage/postgres/migrator.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
 import { PostgresVersionStore } from '../../server/storage/postgres/version-store.js';
 import { startPostgres, type PostgresService } from '../helpers/services.js';
+import { migratedDatabase as migratedDatabaseOf } from './postgres-fixture.js';
 import { version, versionStoreSuite } from './version-store-suite.js';
 
 let postgres: PostgresService;
@@ -16,15 +15,8 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
-async function migratedDatabase(): Promise<string> {
-  const url = await postgres.createDatabase();
-  const pool = new PostgresPool(url, { max: 1 });
-  try {
-    await migratePostgres(pool, postgresMigrations);
-  } finally {
-    await pool.close();
-  }
-  return url;
+function migratedDatabase(): Promise<string> {
+  return migratedDatabaseOf(postgres);
 }
 
 versionStoreSuite('PostgresVersionStore on a real PostgreSQL', async () => {
