@@ -10,7 +10,7 @@ import * as Y from 'yjs';
 import { libraryDocument, PUBLIC_DOCUMENT } from '../../shared/protocol.js';
 import { jsonToY, publicMap, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { api, createUser, setupAdmin, startTestServer, storeSql, type TestServer, type TestUser } from '../helpers/server.js';
-import { connect, synced, type Client } from '../sync/clients.js';
+import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { userWorkflow } from '../api/fixtures.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -162,10 +162,14 @@ describe('workflow ids cannot be taken over', () => {
 
     // A deletes the workflow: the id stays A's, so B's copy is still quarantined and never published.
     expect((await api(ts, alice.token)('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
+    // The publisher removes it from `public` after the delete answers (it runs on its own, so a
+    // publishing budget never holds a REST call): wait for the removal, then B's quarantined copy must
+    // not take its place.
     const reader = client(ts, PUBLIC_DOCUMENT, users.carol);
     await synced(reader);
-    expect(publicMap(reader.doc).has(id)).toBe(false);
+    await waitFor(() => !publicMap(reader.doc).has(id), 'A\'s deleted workflow to leave public');
     expect((await api(ts, users.carol.token)('GET', `/api/v1/workflows/i/${id}`)).status).toBe(404);
+    expect(publicMap(reader.doc).has(id)).toBe(false);
     const mine = await api(ts, bob.token)('GET', '/api/v1/workflows?categories=user&per_page=100');
     expect(mine.body.items.find((i: { workflow_id: string }) => i.workflow_id === id)?.invalid_reason).toMatch(/belongs to another library/);
     expect((await putThumbnail(ts, bob.token, id, await image('#ff0000'))).status).toBe(403);
