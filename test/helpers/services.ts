@@ -189,41 +189,32 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 
 const PORT_TAKEN = /could not bind|Address already in use|could not create any TCP\/IP sockets/i;
 
-/** Starts a fresh PostgreSQL cluster (initdb, then the server) and resolves once it accepts connections. */
-export async function startPostgres(): Promise<PostgresService> {
-  const bin = postgresBinDir();
-  const as = postgresIdentity();
-  const dir = mkdtempSync(join(tmpdir(), 'flowshelf-pg-'));
-  const removeDir = trackFolder(dir);
-  if (as) chownSync(dir, as.uid, as.gid);
-  const dataDir = join(dir, 'data');
-  try {
-    const initdb = spawnGuarded(
-      join(bin, 'initdb'),
-      ['-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '-D', dataDir],
-      { cwd: dir, as, deathSignal: 'KILL' },
-    );
-    await waitForExit(initdb, 'initdb');
-  } catch (error) {
-    removeDir();
-    throw error;
-  }
+/** A server process launched by launchOnFreePort: stopped and started again on the same port. */
+interface LaunchedServer {
+  /** The port it listens on (kept across stop() and relaunch()). */
+  readonly port: number;
+  /** False after stop(), until relaunch(). */
+  readonly running: boolean;
+  /** Stops the process with `signal` (nothing if it is not running). */
+  stop(signal: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port (clients reconnect to the address they know): no other port is tried. */
+  relaunch(): Promise<void>;
+}
 
+/**
+ * Starts the server `spawnOn` spawns on a port that was free a moment ago, and resolves once it prints
+ * its `ready` line. Another process may take the port between freePort() and the server's bind: then
+ * another port is tried (5 times at most); any other failure is thrown with the server's output.
+ */
+async function launchOnFreePort(spawnOn: (port: number) => ChildProcess, ready: RegExp, what: string): Promise<LaunchedServer> {
   let port = 0;
   let server: ChildProcess | null = null;
   const launch = async (fixedPort?: number) => {
     for (let attempt = 0; ; attempt++) {
       port = fixedPort ?? (await freePort());
-      const child = spawnGuarded(
-        join(bin, 'postgres'),
-        // fsync off: a test machine's crash may lose the data, a killed PostgreSQL may not (commits still
-        // reach the OS before they are acknowledged: synchronous_commit stays on).
-        ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-        // SIGINT: fast shutdown, so an orphaned server stops without waiting for its clients.
-        { cwd: dir, as, deathSignal: 'INT' },
-      );
+      const child = spawnOn(port);
       try {
-        await waitForLine(child, /database system is ready to accept connections/, 'postgres');
+        await waitForLine(child, ready, what);
         server = child;
         return;
       } catch (error) {
@@ -233,19 +224,62 @@ export async function startPostgres(): Promise<PostgresService> {
       }
     }
   };
+  await launch();
+  return {
+    get port() {
+      return port;
+    },
+    get running() {
+      return server !== null;
+    },
+    async stop(signal) {
+      if (server) await stopChild(server, signal);
+      server = null;
+    },
+    relaunch: () => launch(port),
+  };
+}
+
+/** Starts a fresh PostgreSQL cluster (initdb, then the server) and resolves once it accepts connections. */
+export async function startPostgres(): Promise<PostgresService> {
+  const bin = postgresBinDir();
+  const as = postgresIdentity();
+  const dir = mkdtempSync(join(tmpdir(), 'flowshelf-pg-'));
+  const removeDir = trackFolder(dir);
+  if (as) chownSync(dir, as.uid, as.gid);
+  const dataDir = join(dir, 'data');
+  let server: LaunchedServer;
   try {
-    await launch();
+    const initdb = spawnGuarded(
+      join(bin, 'initdb'),
+      ['-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '-D', dataDir],
+      { cwd: dir, as, deathSignal: 'KILL' },
+    );
+    await waitForExit(initdb, 'initdb');
+    server = await launchOnFreePort(
+      (port) =>
+        spawnGuarded(
+          join(bin, 'postgres'),
+          // fsync off: a test machine's crash may lose the data, a killed PostgreSQL may not (commits still
+          // reach the OS before they are acknowledged: synchronous_commit stays on).
+          ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-k', dir, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+          // SIGINT: fast shutdown, so an orphaned server stops without waiting for its clients.
+          { cwd: dir, as, deathSignal: 'INT' },
+        ),
+      /database system is ready to accept connections/,
+      'postgres',
+    );
   } catch (error) {
     removeDir();
     throw error;
   }
 
-  const superUrl = (dbName = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${dbName}`;
+  const superUrl = (dbName = 'postgres') => `postgres://postgres@127.0.0.1:${server.port}/${dbName}`;
   let counter = 0;
   return {
     folder: dir,
     get port() {
-      return port;
+      return server.port;
     },
     url: superUrl,
     async createDatabase(name?: string) {
@@ -261,18 +295,16 @@ export async function startPostgres(): Promise<PostgresService> {
       } finally {
         await client.end();
       }
-      return `postgres://${role}:${password}@127.0.0.1:${port}/${encodeURIComponent(dbName)}`;
+      return `postgres://${role}:${password}@127.0.0.1:${server.port}/${encodeURIComponent(dbName)}`;
     },
     async pause(options?: { crash?: boolean }) {
-      if (server) await stopChild(server, options?.crash ? 'SIGQUIT' : 'SIGINT');
-      server = null;
+      await server.stop(options?.crash ? 'SIGQUIT' : 'SIGINT');
     },
     async resume() {
-      if (!server) await launch(port);
+      if (!server.running) await server.relaunch();
     },
     async stop() {
-      if (server) await stopChild(server, 'SIGINT');
-      server = null;
+      await server.stop('SIGINT');
       removeDir();
     },
   };
@@ -282,46 +314,34 @@ export async function startPostgres(): Promise<PostgresService> {
 export async function startRedis(): Promise<RedisService> {
   const dir = mkdtempSync(join(tmpdir(), 'flowshelf-redis-'));
   const removeDir = trackFolder(dir);
-  let server: ChildProcess | null = null;
-  let port = 0;
-  const launch = async (fixedPort?: number) => {
-    for (let attempt = 0; ; attempt++) {
-      port = fixedPort ?? (await freePort());
-      const child = spawnGuarded(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
-        { cwd: dir, deathSignal: 'TERM' },
-      );
-      try {
-        await waitForLine(child, /Ready to accept connections/, 'redis-server');
-        server = child;
-        return;
-      } catch (error) {
-        if (fixedPort === undefined && attempt < 5 && PORT_TAKEN.test(String(error))) continue;
-        throw error;
-      }
-    }
-  };
+  let server: LaunchedServer;
   try {
-    await launch();
+    server = await launchOnFreePort(
+      (port) =>
+        spawnGuarded(
+          'redis-server',
+          ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir],
+          { cwd: dir, deathSignal: 'TERM' },
+        ),
+      /Ready to accept connections/,
+      'redis-server',
+    );
   } catch (error) {
     removeDir();
     throw error;
   }
   const service: RedisService = {
-    url: `redis://127.0.0.1:${port}`,
-    port,
+    url: `redis://127.0.0.1:${server.port}`,
+    port: server.port,
     folder: dir,
     async restart() {
       // SIGKILL, as a crash: clients see their connections cut, and the new server starts empty.
-      if (server) await stopChild(server, 'SIGKILL');
-      server = null;
+      await server.stop('SIGKILL');
       // The same port again (clients reconnect to the address they know); Redis binds with SO_REUSEADDR.
-      await launch(port);
+      await server.relaunch();
     },
     async stop() {
-      if (server) await stopChild(server, 'SIGTERM');
-      server = null;
+      await server.stop('SIGTERM');
       removeDir();
     },
   };
