@@ -2,41 +2,18 @@
 // payloads, channel isolation, unsubscribe, a Redis restart (resubscribed, onReset, nothing lost),
 // one node's network cut or stalled (publishing never throws, memory stays bounded, the other nodes are
 // told to catch up).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisFanout, type RedisFanoutOptions } from '../../server/cluster/redis-fanout.js';
 import type { FanoutAwareness, FanoutUpdate } from '../../server/sync/fanout.js';
-import { startRedis, type RedisService } from '../helpers/services.js';
 import { waitFor } from '../sync/clients.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { useRedisFile } from './redis-fixture.js';
 
-let redis: RedisService;
-const open: RedisFanout[] = [];
-const proxies: TcpProxy[] = [];
-const logs: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const f of open.splice(0)) await f.close();
-  for (const p of proxies.splice(0)) await p.close();
-  logs.length = 0;
-});
+const file = useRedisFile();
+const { logs, proxy } = file;
 
 async function fanout(opts: Partial<RedisFanoutOptions> = {}): Promise<RedisFanout> {
-  const f = await RedisFanout.connect({ url: redis.url, log: (m) => logs.push(m), pingIntervalMs: 250, ...opts });
-  open.push(f);
-  return f;
-}
-
-async function proxy(): Promise<TcpProxy> {
-  const p = await startTcpProxy(redis.port);
-  proxies.push(p);
-  return p;
+  return file.closeAfterTest(await RedisFanout.connect({ ...file.clientDefaults(), ...opts }));
 }
 
 /** Records what a subscription receives. */
@@ -132,7 +109,7 @@ describe('RedisFanout', () => {
     await waitFor(() => second.updates.length === 1, 'delivery to the remaining subscription');
     await sub2.unsubscribe();
     // No subscriber left: Redis has nobody on the channel.
-    const admin = new Redis(redis.url);
+    const admin = new Redis(file.redis.url);
     try {
       expect(await admin.pubsub('NUMSUB', 'flowshelf:doc:d')).toEqual(['flowshelf:doc:d', 0]);
     } finally {
@@ -180,7 +157,7 @@ describe('RedisFanout', () => {
     const a = await fanout();
     const at = recorder();
     await a.subscribe('g', at.handlers);
-    const admin = new Redis(redis.url);
+    const admin = new Redis(file.redis.url);
     try {
       await admin.publish('flowshelf:doc:g', Buffer.from([1, 200]));
       await admin.publish('flowshelf:doc:g', Buffer.from([99, 0])); // a kind from a newer node: skipped silently
@@ -215,7 +192,7 @@ describe('RedisFanout', () => {
       }
     })();
     await waitFor(() => atB.size >= 50, 'traffic before the restart');
-    await redis.restart();
+    await file.redis.restart();
     await waitFor(() => resetsAtA.count >= 1 && resetsAtB.count >= 1, 'both nodes reset after the restart');
     const target = committed.length + 50;
     await waitFor(() => atB.size >= target, 'traffic after the restart', 10_000);
@@ -309,7 +286,7 @@ describe('RedisFanout', () => {
   });
 
   it('works with a Redis user limited to its channels and commands (docs/deploy.md), and fails clearly without them', async () => {
-    const admin = new Redis(redis.url);
+    const admin = new Redis(file.redis.url);
     try {
       const minimal = ['-@all', '+publish', '+subscribe', '+unsubscribe', '+ping', '+client|setname', '+info'];
       await admin.call('ACL', 'SETUSER', 'fs-node', 'on', '>node-pw', 'resetchannels', '&flowshelf:*', ...minimal);
@@ -317,7 +294,7 @@ describe('RedisFanout', () => {
     } finally {
       admin.disconnect();
     }
-    const url = (user: string, pw: string) => redis.url.replace('redis://', `redis://${user}:${pw}@`);
+    const url = (user: string, pw: string) => file.redis.url.replace('redis://', `redis://${user}:${pw}@`);
     const a = await fanout({ url: url('fs-node', 'node-pw') });
     const b = await fanout({ url: url('fs-node', 'node-pw') });
     const atB = recorder();

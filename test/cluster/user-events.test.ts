@@ -1,34 +1,17 @@
 // UserEvents: in one process (InProcessUserEvents) and between nodes over a real redis-server
 // (RedisUserEvents): every node hears a user change once, its own node at once even without Redis,
 // across a Redis restart, and changes made while a node was cut off reach the others when it is back.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { InProcessUserEvents, RedisUserEvents, type RedisUserEventsOptions, type UserEvents } from '../../server/cluster/user-events.js';
-import { startRedis, type RedisService } from '../helpers/services.js';
 import { waitFor } from '../sync/clients.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { useRedisFile } from './redis-fixture.js';
 
-let redis: RedisService;
-const open: UserEvents[] = [];
-const proxies: TcpProxy[] = [];
-const logs: string[] = [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis?.stop();
-});
-afterEach(async () => {
-  for (const e of open.splice(0)) await e.close();
-  for (const p of proxies.splice(0)) await p.close();
-  logs.length = 0;
-});
+const file = useRedisFile();
+const { logs } = file;
 
 async function node(opts: Partial<RedisUserEventsOptions> = {}): Promise<RedisUserEvents> {
-  const events = await RedisUserEvents.connect({ url: redis.url, log: (m) => logs.push(m), pingIntervalMs: 250, ...opts });
-  open.push(events);
-  return events;
+  return file.closeAfterTest(await RedisUserEvents.connect({ ...file.clientDefaults(), ...opts }));
 }
 
 function heard(events: UserEvents): string[] {
@@ -99,7 +82,7 @@ describe('RedisUserEvents', () => {
     const one = await node();
     const two = await node();
     const atTwo = heard(two);
-    await redis.restart();
+    await file.redis.restart();
     // Until both connections are back, a change may be lost in Redis (the periodic recheck covers it);
     // once they are, every change arrives.
     let n = 0;
@@ -115,8 +98,7 @@ describe('RedisUserEvents', () => {
   });
 
   it('a node cut off from Redis hears its own changes at once, and sends them to the others when it is back', async () => {
-    const p: TcpProxy = await startTcpProxy(redis.port);
-    proxies.push(p);
+    const p = await file.proxy();
     const cutOff = await node({ url: p.url });
     const other = await node();
     const atCutOff = heard(cutOff);
@@ -134,19 +116,19 @@ describe('RedisUserEvents', () => {
   });
 
   it('refuses to start, clearly, when Redis does not let it subscribe its channel', async () => {
-    const admin = new Redis(redis.url);
+    const admin = new Redis(file.redis.url);
     try {
       await admin.call('ACL', 'SETUSER', 'fs-narrow', 'on', '>narrow-pw', 'resetchannels', '&elsewhere:*', '-@all', '+publish', '+subscribe', '+ping', '+client|setname', '+info');
     } finally {
       admin.disconnect();
     }
-    await expect(node({ url: redis.url.replace('redis://', 'redis://fs-narrow:narrow-pw@') })).rejects.toThrow(/NOPERM/);
+    await expect(node({ url: file.redis.url.replace('redis://', 'redis://fs-narrow:narrow-pw@') })).rejects.toThrow(/NOPERM/);
   });
 
   it('ignores garbage and kinds it does not know on its channel', async () => {
     const one = await node();
     const atOne = heard(one);
-    const admin = new Redis(redis.url);
+    const admin = new Redis(file.redis.url);
     try {
       await admin.publish('flowshelf:users', Buffer.from([1, 200]));
       await admin.publish('flowshelf:users', Buffer.from([9, 0]));

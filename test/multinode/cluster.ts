@@ -12,6 +12,7 @@ import * as Y from 'yjs';
 import { PostgresDocumentStore } from '../../server/storage/postgres/document-store.js';
 import { PostgresPool } from '../../server/storage/postgres/pool.js';
 import { SYNC_PATH } from '../../shared/protocol.js';
+import { workflowsMap } from '../../shared/workflow/index.js';
 import { startPostgres, startRedis, type PostgresService, type RedisService } from '../helpers/services.js';
 import { ensureBuilt, exited, spawnNode, waitForLine, type Exit } from '../cli/built.js';
 
@@ -179,4 +180,9 @@ export async function storedDoc(databaseUrl: string, document: string): Promise<
   } finally {
     await pool.close();
   }
+}
+
+/** The workflow ids the store holds in the library document `document` (see storedDoc). */
+export async function storedIds(databaseUrl: string, document: string): Promise<Set<string>> {
+  return new Set(workflowsMap(await storedDoc(databaseUrl, document)).keys());
 }

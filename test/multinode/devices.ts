@@ -132,6 +132,18 @@ export async function freshView(node: Node, document: string, token: string, lab
   return device;
 }
 
+/** `device` adding a small workflow every `everyMs` (ids `<label>-<n>`), until stopped. */
+export function writing(device: Device, everyMs = 8): { stop(): void; written: Set<string> } {
+  const written = new Set<string>();
+  let n = 0;
+  const timer = setInterval(() => {
+    const id = `${device.label}-${n++}`;
+    device.addWorkflow(id);
+    written.add(id);
+  }, everyMs);
+  return { stop: () => clearInterval(timer), written };
+}
+
 /** Polls `check` (an async condition) until true or the deadline passes, then fails naming `what`. */
 export async function eventually(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   let holds = false;

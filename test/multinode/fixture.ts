@@ -1,13 +1,23 @@
 // The hooks every multi-node test file shares: one PostgreSQL and one Redis per file, nodes and devices
 // per test (killed and destroyed after it; the nodes' logs printed when it failed).
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { libraryDocument } from '../../shared/protocol.js';
+import type { TestUser } from '../helpers/server.js';
 import { logsOf, startCluster, startServices, type Cluster, type ClusterOptions, type Node, type Services } from './cluster.js';
-import { Device, freshView } from './devices.js';
+import { Device, freshView, people } from './devices.js';
 
 export interface Multinode {
   services(): Services;
   /** `count` fresh nodes on a fresh database (closed after the test). */
   start(count: number, options?: ClusterOptions): Promise<Cluster & { a: Node; b: Node; c: Node }>;
+  /**
+   * start(count, options), then the administrator and alice made through the API of node `usersVia`
+   * (A unless given), and `doc`, alice's library document: the setup of a test of one user's library.
+   */
+  startWithAlice(
+    count: number,
+    options?: ClusterOptions & { usersVia?: 'a' | 'b' | 'c' },
+  ): Promise<Cluster & { a: Node; b: Node; c: Node; alice: TestUser; doc: string }>;
   /**
    * `count` fresh nodes on a fresh database shared by the tests of the file (started in beforeAll,
    * closed in afterAll): for tests that need no node of their own, so the file starts nodes once.
@@ -40,21 +50,25 @@ export function useMultinode(): Multinode {
     }
     if (failed) for (const cluster of fileClusters) console.error(logsOf(cluster));
   });
+  const start: Multinode['start'] = async (count, options) => {
+    const cluster = await startCluster(services!, count, options);
+    clusters.push(cluster);
+    return withNodeNames(cluster);
+  };
   return {
     services: () => services!,
-    async start(count, options) {
-      const cluster = await startCluster(services!, count, options);
-      clusters.push(cluster);
-      const [a, b, c] = cluster.nodes;
-      return Object.assign(cluster, { a: a!, b: b!, c: c! });
+    start,
+    async startWithAlice(count, { usersVia = 'a', ...options } = {}) {
+      const cluster = await start(count, options);
+      const { alice } = await people(cluster[usersVia], 'alice');
+      return Object.assign(cluster, { alice, doc: libraryDocument(alice.userId) });
     },
     shared(count, options) {
       let shared: (Cluster & { a: Node; b: Node; c: Node }) | undefined;
       beforeAll(async () => {
         const cluster = await startCluster(services!, count, options);
         fileClusters.push(cluster);
-        const [a, b, c] = cluster.nodes;
-        shared = Object.assign(cluster, { a: a!, b: b!, c: c! });
+        shared = withNodeNames(cluster);
       }, 60_000);
       return () => shared!;
     },
@@ -69,6 +83,12 @@ export function useMultinode(): Multinode {
       return device;
     },
   };
+}
+
+/** The cluster with its first three nodes as `a`, `b` and `c`. */
+function withNodeNames(cluster: Cluster): Cluster & { a: Node; b: Node; c: Node } {
+  const [a, b, c] = cluster.nodes;
+  return Object.assign(cluster, { a: a!, b: b!, c: c! });
 }
 
 /** Fails with `what` when `promise` has not settled within `ms` (for events that must come "within seconds"). */

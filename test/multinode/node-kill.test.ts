@@ -3,25 +3,11 @@
 // survivors, the survivors' REST lists catch up with what the dead node committed (the reconcile), and
 // a full restart of every node keeps all of it.
 import { describe, expect, it } from 'vitest';
-import { libraryDocument } from '../../shared/protocol.js';
-import { workflowsMap } from '../../shared/workflow/index.js';
-import { storedDoc } from './cluster.js';
-import { Device, eventually, listedIds, people, waitFor } from './devices.js';
+import { storedIds } from './cluster.js';
+import { eventually, listedIds, waitFor, writing } from './devices.js';
 import { missing, sameSet, useMultinode } from './fixture.js';
 
 const multinode = useMultinode();
-
-/** A device adding a small workflow every `everyMs` (ids `<label>-<n>`), until stopped. */
-function writing(device: Device, everyMs = 8): { stop(): void; written: Set<string> } {
-  const written = new Set<string>();
-  let n = 0;
-  const timer = setInterval(() => {
-    const id = `${device.label}-${n++}`;
-    device.addWorkflow(id);
-    written.add(id);
-  }, everyMs);
-  return { stop: () => clearInterval(timer), written };
-}
 
 function own(ids: Iterable<string>, label: string): string[] {
   return [...ids].filter((id) => id.startsWith(`${label}-`));
@@ -29,10 +15,8 @@ function own(ids: Iterable<string>, label: string): string[] {
 
 describe('a node killed with SIGKILL under writes', () => {
   it('loses nothing any device saw: survivors, the store, the REST lists and a full restart all have it', async () => {
-    const cluster = await multinode.start(3);
-    const { a, b, c } = cluster;
-    const { alice } = await people(b, 'alice');
-    const doc = libraryDocument(alice.userId);
+    const cluster = await multinode.startWithAlice(3, { usersVia: 'b' });
+    const { a, b, c, alice, doc } = cluster;
     // Two writers on A (one of them comes back through C; the other is a tab closed with the crash),
     // one writer on B, a reader on C.
     const returning = multinode.device('w1', doc, alice.token);
@@ -82,7 +66,7 @@ describe('a node killed with SIGKILL under writes', () => {
     expect(missing(own(final, 'w2'), writers[1]!.written), 'only what the closed tab wrote').toEqual([]);
 
     // Committed, not only in memory: the store, and a fresh device on each survivor, hold exactly that.
-    const stored = new Set(workflowsMap(await storedDoc(cluster.databaseUrl, doc)).keys());
+    const stored = await storedIds(cluster.databaseUrl, doc);
     expect(missing(final, stored), 'missing from the store').toEqual([]);
     expect(stored.size).toBe(final.size);
     for (const node of [b, c]) {

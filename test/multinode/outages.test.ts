@@ -2,34 +2,18 @@
 // through, and PostgreSQL stopped, which must make writes fail clearly (sockets 1013, REST 503) without
 // acknowledging anything, and service resume by itself when it is back.
 import { describe, expect, it } from 'vitest';
-import { libraryDocument } from '../../shared/protocol.js';
-import { workflowsMap } from '../../shared/workflow/index.js';
 import { api } from '../helpers/server.js';
 import { userWorkflow } from '../api/fixtures.js';
-import { storedDoc } from './cluster.js';
-import { Device, eventually, listedIds, people, waitFor } from './devices.js';
+import { storedIds } from './cluster.js';
+import { eventually, listedIds, waitFor, writing } from './devices.js';
 import { missing, sameSet, useMultinode, withDeadline } from './fixture.js';
 
 const multinode = useMultinode();
 
-/** A device adding a small workflow every `everyMs` (ids `<label>-<n>`), until stopped. */
-function writing(device: Device, everyMs = 8): { stop(): void; written: Set<string> } {
-  const written = new Set<string>();
-  let n = 0;
-  const timer = setInterval(() => {
-    const id = `${device.label}-${n++}`;
-    device.addWorkflow(id);
-    written.add(id);
-  }, everyMs);
-  return { stop: () => clearInterval(timer), written };
-}
-
 describe('Redis restarted under load', () => {
   it('loses nothing: the edits made before, during and right after the restart reach every device, every node and the store', async () => {
-    const cluster = await multinode.start(3);
-    const { a, b, c } = cluster;
-    const { alice } = await people(a, 'alice');
-    const doc = libraryDocument(alice.userId);
+    const cluster = await multinode.startWithAlice(3);
+    const { a, b, c, alice, doc } = cluster;
     const writersDevices = [multinode.device('wa', doc, alice.token), multinode.device('wb', doc, alice.token), multinode.device('wc', doc, alice.token)];
     const reader = multinode.device('reader', doc, alice.token);
     await Promise.all([writersDevices[0]!.connectTo(a), writersDevices[1]!.connectTo(b), writersDevices[2]!.connectTo(c), reader.connectTo(b)]);
@@ -48,7 +32,7 @@ describe('Redis restarted under load', () => {
     await waitFor(() => everyone.every((d) => sameSet(d.ids(), all)), 'every device to have every edit', 20_000).catch((error: Error) => {
       throw new Error(`${error.message}; missing: ${everyone.map((d) => `${d.label}: ${missing(all, d.ids()).join(',')}`).join('; ')}`);
     });
-    const stored = new Set(workflowsMap(await storedDoc(cluster.databaseUrl, doc)).keys());
+    const stored = await storedIds(cluster.databaseUrl, doc);
     expect(missing(all, stored), 'missing from the store').toEqual([]);
     for (const node of [a, b, c]) {
       await eventually(async () => (await fetch(`${node.url}/readyz`)).status === 200, `node ${node.name} ready again after the restart`);
@@ -60,10 +44,8 @@ describe('Redis restarted under load', () => {
 
 describe('PostgreSQL stopped', () => {
   it('sockets close with 1013 and REST writes answer 503 without acknowledging anything; once it is back the devices\' edits land', async () => {
-    const cluster = await multinode.start(3);
-    const { a, b, c } = cluster;
-    const { alice } = await people(a, 'alice');
-    const doc = libraryDocument(alice.userId);
+    const cluster = await multinode.startWithAlice(3);
+    const { a, b, c, alice, doc } = cluster;
     const onA = multinode.device('on-a', doc, alice.token);
     const onB = multinode.device('on-b', doc, alice.token);
     await Promise.all([onA.connectTo(a), onB.connectTo(b)]);
@@ -114,7 +96,7 @@ describe('PostgreSQL stopped', () => {
     // everywhere; writes work again.
     for (const node of [a, b, c]) await eventually(async () => (await fetch(`${node.url}/readyz`)).status === 200, `node ${node.name} ready again`);
     await waitFor(() => onB.ids().has('during-outage'), 'the outage edit reaching B once PostgreSQL is back', 30_000);
-    const stored = new Set(workflowsMap(await storedDoc(cluster.databaseUrl, doc)).keys());
+    const stored = await storedIds(cluster.databaseUrl, doc);
     expect(missing(['before', 'during-outage'], stored)).toEqual([]);
     await eventually(async () => (await listedIds(c, alice.token)).ids.has('during-outage'), 'node C\'s REST list to show the outage edit');
     const listed = await api(c, alice.token)('GET', '/api/v1/workflows?per_page=0&categories=user');

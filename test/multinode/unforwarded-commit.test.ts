@@ -3,9 +3,8 @@
 // REST lists (the index's reconcile), also when they commit to the same document after it, so that
 // their own later seq does not cover it.
 import { describe, expect, it } from 'vitest';
-import { libraryDocument } from '../../shared/protocol.js';
 import { startTcpProxy } from '../cluster/tcp-proxy.js';
-import { eventually, listedIds, people, waitFor } from './devices.js';
+import { eventually, listedIds, waitFor } from './devices.js';
 import { sameSet, useMultinode } from './fixture.js';
 
 const multinode = useMultinode();
@@ -18,10 +17,7 @@ describe('a commit that never left the node that made it', () => {
   it('a commit that never left the killed node (cut off from Redis) reaches the survivors\' devices after they commit on; and their REST lists', async () => {
     const proxy = await startTcpProxy(multinode.services().redis.port);
     try {
-      const cluster = await multinode.start(3, { redisUrlOf: { A: proxy.url } });
-      const { a, b, c } = cluster;
-      const { alice } = await people(b, 'alice');
-      const doc = libraryDocument(alice.userId);
+      const { a, b, c, alice, doc } = await multinode.startWithAlice(3, { redisUrlOf: { A: proxy.url }, usersVia: 'b' });
       const writerOnA = multinode.device('writer-a', doc, alice.token);
       const witnessOnA = multinode.device('witness-a', doc, alice.token);
       const onB = multinode.device('on-b', doc, alice.token);
