@@ -90,6 +90,8 @@ class SlowLoadStore implements DocumentStore {
   close = async (): Promise<void> => {};
 }
 
+type NodeOptions = { extensions?: Extension[]; compactEvery?: number };
+
 interface SuiteNode {
   node: SyncNode;
   fanout: LossyFanout;
@@ -128,7 +130,7 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
     });
 
     /** A sync node over the shared store and the fan-out; its users/identity live in a file of its own. */
-    async function startNode(options: { extensions?: Extension[]; compactEvery?: number } = {}): Promise<SuiteNode> {
+    async function startNode(options: NodeOptions = {}): Promise<SuiteNode> {
       const index = nodes.length + 1;
       const store = new SlowLoadStore(await fixture.openStore());
       const fanout = new LossyFanout(await fixture.openFanout());
@@ -151,12 +153,41 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
 
     const workflows = (c: Client) => c.doc.getMap('workflows');
 
-    it('clients on two nodes receive each other’s edits and server-side writes; each update is stored once', async () => {
-      const one = await startNode();
-      const two = await startNode();
+    /** Two nodes with a client each (a on node one, b on node two), both synced. */
+    async function twoSyncedClients(options: { one?: NodeOptions; two?: NodeOptions } = {}) {
+      const one = await startNode(options.one);
+      const two = await startNode(options.two);
       const a = client(one);
       const b = client(two);
       await Promise.all([synced(a), synced(b)]);
+      return { one, two, a, b };
+    }
+
+    /**
+     * Two nodes, a synced client on node one, and b connecting to node two, whose load of the document
+     * has read the store and is held until `slow.release()`.
+     */
+    async function clientLoadingOnTwo() {
+      const one = await startNode();
+      const two = await startNode();
+      const a = client(one);
+      await synced(a);
+      const slow = two.store.holdNextLoad();
+      const b = client(two);
+      await slow.read;
+      return { one, two, a, b, slow };
+    }
+
+    /** a writes `key` = 1, node one commits it, and the fan-out message is lost on its way to node two. */
+    async function loseOnTheWayToTwo(a: Client, two: SuiteNode, key: string): Promise<void> {
+      two.fanout.dropNextUpdates(1);
+      workflows(a).set(key, 1);
+      await eventually(async () => (await storedCount()) === 1, 'the edit committed by node one');
+      await waitFor(() => two.fanout.dropped === 1, 'the message lost on its way to node two');
+    }
+
+    it('clients on two nodes receive each other’s edits and server-side writes; each update is stored once', async () => {
+      const { one, two, a, b } = await twoSyncedClients();
       workflows(a).set('from-a', 'hello from node one');
       await waitFor(() => workflows(b).get('from-a') === 'hello from node one', 'a’s edit at b (other node)');
       workflows(b).set('from-b', 'hello from node two');
@@ -176,14 +207,8 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
     });
 
     it('an update committed on node 1 while node 2 is loading the document reaches node 2’s client', async () => {
-      const one = await startNode();
-      const two = await startNode();
-      const a = client(one);
-      await synced(a);
       // Node 2 reads the store now (before the edit) and returns the load only after the edit is committed.
-      const slow = two.store.holdNextLoad();
-      const b = client(two);
-      await slow.read;
+      const { a, b, slow } = await clientLoadingOnTwo();
       workflows(a).set('during-load', 1);
       await eventually(async () => (await storedCount()) === 1, 'the edit committed by node one');
       slow.release();
@@ -196,30 +221,16 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
     });
 
     it('a lost fan-out message is healed by a catch-up from the store on the next message', async () => {
-      const one = await startNode();
-      const two = await startNode();
-      const a = client(one);
-      const b = client(two);
-      await Promise.all([synced(a), synced(b)]);
-      two.fanout.dropNextUpdates(1);
-      workflows(a).set('lost', 1);
-      await eventually(async () => (await storedCount()) === 1, 'the edit committed');
-      await waitFor(() => two.fanout.dropped === 1, 'the message lost on its way to node two');
+      const { two, a, b } = await twoSyncedClients();
+      await loseOnTheWayToTwo(a, two, 'lost');
       workflows(a).set('next', 2);
       await waitFor(() => workflows(b).get('next') === 2 && workflows(b).get('lost') === 1, 'both edits at b');
       expect(await storedCount()).toBe(2);
     });
 
     it('after a reset of the transport every loaded document catches up from the store', async () => {
-      const one = await startNode();
-      const two = await startNode();
-      const a = client(one);
-      const b = client(two);
-      await Promise.all([synced(a), synced(b)]);
-      two.fanout.dropNextUpdates(1);
-      workflows(a).set('lost', 1);
-      await eventually(async () => (await storedCount()) === 1, 'the edit committed');
-      await waitFor(() => two.fanout.dropped === 1, 'the message lost on its way to node two');
+      const { two, a, b } = await twoSyncedClients();
+      await loseOnTheWayToTwo(a, two, 'lost');
       await fixture.reset();
       // Nothing else is sent: only the catch-up can bring it.
       await waitFor(() => workflows(b).get('lost') === 1, 'the lost edit at b after the reset', 15_000);
@@ -229,17 +240,8 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
     });
 
     it('a reset while node 2 loads the document makes it catch up once loaded', async () => {
-      const one = await startNode();
-      const two = await startNode();
-      const a = client(one);
-      await synced(a);
-      const slow = two.store.holdNextLoad();
-      const b = client(two);
-      await slow.read;
-      two.fanout.dropNextUpdates(1);
-      workflows(a).set('lost-during-load', 1);
-      await eventually(async () => (await storedCount()) === 1, 'the edit committed by node one');
-      await waitFor(() => two.fanout.dropped === 1, 'the message lost on its way to node two');
+      const { two, a, b, slow } = await clientLoadingOnTwo();
+      await loseOnTheWayToTwo(a, two, 'lost-during-load');
       await fixture.reset();
       slow.release();
       await synced(b);
@@ -247,11 +249,7 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
     });
 
     it('awareness crosses nodes, and a client that leaves is removed on the other node', async () => {
-      const one = await startNode();
-      const two = await startNode();
-      const a = client(one);
-      const b = client(two);
-      await Promise.all([synced(a), synced(b)]);
+      const { two, a, b } = await twoSyncedClients();
       a.provider.awareness.setLocalStateField('user', { name: 'Ada' });
       const aId = a.doc.clientID;
       await waitFor(() => (b.provider.awareness.getStates().get(aId) as { user?: { name: string } } | undefined)?.user?.name === 'Ada', 'a’s presence at b');
@@ -269,11 +267,10 @@ export function fanoutSuite(name: string, create: () => Promise<FanoutFixture>):
 
     it('with both nodes writing and compacting, every node and a fresh one hold every update (no snapshot claims what its doc lacks)', async () => {
       const remote: number[] = [];
-      const one = await startNode({ compactEvery: 5 });
-      const two = await startNode({ compactEvery: 5, extensions: [{ name: 'remote-seqs', onRemoteUpdate: ({ seq }) => void remote.push(seq) }] });
-      const a = client(one);
-      const b = client(two);
-      await Promise.all([synced(a), synced(b)]);
+      const { one, two, a, b } = await twoSyncedClients({
+        one: { compactEvery: 5 },
+        two: { compactEvery: 5, extensions: [{ name: 'remote-seqs', onRemoteUpdate: ({ seq }) => void remote.push(seq) }] },
+      });
       for (let i = 0; i < 30; i++) {
         workflows(a).set(`a${i}`, i);
         workflows(b).set(`b${i}`, i);

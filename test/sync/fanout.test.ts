@@ -13,44 +13,15 @@ import type { DocumentStore } from '../../server/storage/document-store.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { InProcessFanout } from '../../server/sync/fanout.js';
 import { connect, synced, waitFor, type Client } from './clients.js';
-import { fanoutSuite } from './fanout-suite.js';
+import { fanoutSuite, type FanoutFixture } from './fanout-suite.js';
 import { asAsyncStore, sharedPostgresDocuments, startSyncNode, storedUpdateCount, type SyncNode } from './sync-node.js';
 import { onPostgres } from '../helpers/test-backend.js';
 
-/** Nodes in one process over ONE SQLite file, each with its own connection to it. */
-function sqliteFixture(wrap: (store: SqliteStore) => DocumentStore) {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-fanout-'));
-    const file = join(dir, 'documents.db');
-    const fanout = new InProcessFanout();
-    const databases: Database[] = [];
-    return {
-      async openStore() {
-        const db = openDatabase(file);
-        databases.push(db);
-        return wrap(new SqliteStore(db));
-      },
-      async openFanout() {
-        return fanout;
-      },
-      async reset() {
-        fanout.reset();
-      },
-      async dispose() {
-        await fanout.close();
-        for (const db of databases) db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  };
-}
-
-/** Nodes in one process over ONE PostgreSQL database, each with its own pool. */
-async function postgresFixture() {
-  const documents = await sharedPostgresDocuments();
+/** Nodes in one process sharing one InProcessFanout, each over a store from `openStore`; `closeStores` closes them all. */
+function inProcessFixture(openStore: () => Promise<DocumentStore>, closeStores: () => Promise<void>): FanoutFixture {
   const fanout = new InProcessFanout();
   return {
-    openStore: () => documents.open(),
+    openStore,
     async openFanout() {
       return fanout;
     },
@@ -59,9 +30,38 @@ async function postgresFixture() {
     },
     async dispose() {
       await fanout.close();
-      await documents.dispose();
+      await closeStores();
     },
   };
+}
+
+/** Nodes in one process over ONE SQLite file, each with its own connection to it. */
+function sqliteFixture(wrap: (store: SqliteStore) => DocumentStore) {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowshelf-fanout-'));
+    const file = join(dir, 'documents.db');
+    const databases: Database[] = [];
+    return inProcessFixture(
+      async () => {
+        const db = openDatabase(file);
+        databases.push(db);
+        return wrap(new SqliteStore(db));
+      },
+      async () => {
+        for (const db of databases) db.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    );
+  };
+}
+
+/** Nodes in one process over ONE PostgreSQL database, each with its own pool. */
+async function postgresFixture() {
+  const documents = await sharedPostgresDocuments();
+  return inProcessFixture(
+    () => documents.open(),
+    () => documents.dispose(),
+  );
 }
 
 if (onPostgres) {
