@@ -198,7 +198,41 @@ describe('flowshelf migrate-store', () => {
     return url;
   }
 
-  const migrate = (url: string) => run('cli.js', ['migrate-store', '--to', url, '--data-dir', dataDir]);
+  /** The built CLI's migrate-store of the deployment in `folder` (the source unless given) into `url`. */
+  const migrate = (url: string, folder = dataDir) => run('cli.js', ['migrate-store', '--to', url, '--data-dir', folder]);
+
+  /**
+   * A copy of the source deployment, its SQLite file edited by `change` first, for `use` (removed after
+   * it): each edge case and refusal starts from a copy of its own, so the source stays as the others expect it.
+   */
+  async function withEditedCopy(prefix: string, change: (db: Database.Database) => void, use: (folder: string) => Promise<void>): Promise<void> {
+    const folder = mkdtempSync(join(tmpdir(), prefix));
+    try {
+      const source = new Database(databaseFile({ dataDir }), { readonly: true });
+      await source.backup(databaseFile({ dataDir: folder }));
+      source.close();
+      const db = new Database(databaseFile({ dataDir: folder }));
+      change(db);
+      db.close();
+      await use(folder);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }
+
+  /** The tables of SQLite migration 0007, made here when this tree does not register it yet. */
+  function ensureVersionTables(db: Database.Database): void {
+    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'workflow_versions'").get()) workflowVersionsMigration.up(db);
+  }
+
+  /** Migrates `folder` into a fresh target, which must succeed without a word on stderr; returns the target's URL. */
+  async function migrateCleanly(folder: string): Promise<string> {
+    const url = await target();
+    const res = await migrate(url, folder);
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    return url;
+  }
 
   async function query<R extends pg.QueryResultRow>(url: string, sql: string, values: unknown[] = []): Promise<R[]> {
     const client = new pg.Client({ connectionString: url });
@@ -280,16 +314,15 @@ describe('flowshelf migrate-store', () => {
           expect(got.json, doc).toBe(want.json);
           expect(got.stateVector.equals(want.stateVector), doc).toBe(true);
         }
-        const bobDoc = new Y.Doc();
-        const stored = await fromPostgres.load(`library/${bob.userId}`);
-        if (stored.snapshot) Y.applyUpdate(bobDoc, stored.snapshot);
-        for (const u of stored.updates) Y.applyUpdate(bobDoc, u);
-        expect([...workflowsMap(bobDoc).keys()]).toEqual([made.socketId]);
-        const aliceDoc = new Y.Doc();
-        const aliceStored = await fromPostgres.load(`library/${alice.userId}`);
-        if (aliceStored.snapshot) Y.applyUpdate(aliceDoc, aliceStored.snapshot);
-        for (const u of aliceStored.updates) Y.applyUpdate(aliceDoc, u);
-        expect([...workflowsMap(aliceDoc).keys()].sort()).toEqual([made.restId, made.sharedId].sort());
+        const workflowIdsIn = async (name: string) => {
+          const loaded = new Y.Doc();
+          const stored = await fromPostgres.load(name);
+          if (stored.snapshot) Y.applyUpdate(loaded, stored.snapshot);
+          for (const u of stored.updates) Y.applyUpdate(loaded, u);
+          return [...workflowsMap(loaded).keys()];
+        };
+        expect(await workflowIdsIn(`library/${bob.userId}`)).toEqual([made.socketId]);
+        expect((await workflowIdsIn(`library/${alice.userId}`)).sort()).toEqual([made.restId, made.sharedId].sort());
         // Tokens issued by the SQLite server verify with the secret a PostgreSQL node reads.
         const tokens = await TokenService.fromSettings(new PostgresSettingsStore(pool));
         expect(await tokens.verify(alice.token)).toMatchObject({ userId: alice.userId, email: 'alice@example.com', isAdmin: false });
@@ -342,37 +375,26 @@ describe('flowshelf migrate-store', () => {
   it('a copy PostgreSQL refuses halfway leaves the target without any of it (one transaction)', async () => {
     // A copy of the data folder with one update PostgreSQL's schema refuses (seq 0): every table
     // before doc_updates is inserted first, then the whole copy must roll back.
-    const broken = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-broken-'));
-    try {
-      const source = new Database(databaseFile({ dataDir }), { readonly: true });
-      await source.backup(databaseFile({ dataDir: broken }));
-      source.close();
-      const db = new Database(databaseFile({ dataDir: broken }));
-      db.prepare('INSERT INTO doc_updates (doc, seq, data) VALUES (?, 0, ?)').run('library/zzz', Buffer.from([0, 0]));
-      db.close();
-      const url = await target();
-      const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', broken]);
-      expect(res.code).toBe(1);
-      expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(res.stderr).toContain('doc_updates');
-      expect(await query(url, "SELECT count(*)::int AS n FROM users WHERE user_id <> 'system'")).toEqual([{ n: 0 }]);
-      expect(await query(url, 'SELECT (SELECT count(*) FROM app_settings)::int AS settings, (SELECT count(*) FROM doc_snapshots)::int AS snapshots')).toEqual([
-        { settings: 0, snapshots: 0 },
-      ]);
-    } finally {
-      rmSync(broken, { recursive: true, force: true });
-    }
+    await withEditedCopy(
+      'flowshelf-migrate-broken-',
+      (db) => db.prepare('INSERT INTO doc_updates (doc, seq, data) VALUES (?, 0, ?)').run('library/zzz', Buffer.from([0, 0])),
+      async (broken) => {
+        const url = await target();
+        const res = await migrate(url, broken);
+        expect(res.code).toBe(1);
+        expect(res.stderr.trimEnd().split('\n')).toHaveLength(1);
+        expect(res.stderr).toContain('doc_updates');
+        expect(await query(url, "SELECT count(*)::int AS n FROM users WHERE user_id <> 'system'")).toEqual([{ n: 0 }]);
+        expect(await query(url, 'SELECT (SELECT count(*) FROM app_settings)::int AS settings, (SELECT count(*) FROM doc_snapshots)::int AS snapshots')).toEqual([
+          { settings: 0, snapshots: 0 },
+        ]);
+      },
+    );
   });
 
   it('version history and trash are moved, and PostgreSQL numbers new versions past every number SQLite gave out', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-versions-'));
-    try {
-      const source = new Database(databaseFile({ dataDir }), { readonly: true });
-      await source.backup(databaseFile({ dataDir: folder }));
-      source.close();
-      const db = new Database(databaseFile({ dataDir: folder }));
-      // The tables of SQLite migration 0007, made here when this tree does not register it yet.
-      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'workflow_versions'").get()) workflowVersionsMigration.up(db);
+    const withVersionsAndTrash = (db: Database.Database) => {
+      ensureVersionTables(db);
       const version = db.prepare(
         `INSERT INTO workflow_versions (version_id, owner_id, workflow_id, key, kind, created_at, user_id, user_name, device, device_label, summary, workflow)
          VALUES (?, ?, ?, ?, 'save', ?, ?, 'Alice', NULL, NULL, 'first save', ?)`,
@@ -380,11 +402,9 @@ describe('flowshelf migrate-store', () => {
       for (let i = 0; i < 3; i++) version.run(`v-${i}`, alice.userId, made.restId, `save:${i}`, `2026-01-01T00:00:0${i}.000Z`, alice.userId, '{"nodes":[]}');
       db.prepare("DELETE FROM workflow_versions WHERE version_id = 'v-2'").run();
       db.prepare("INSERT INTO workflow_trash VALUES (?, ?, 'Gone', '2026-01-02T00:00:00.000Z', ?, '2026-02-01T00:00:00.000Z', '{}')").run('deadbeef-0000-4000-8000-000000000001', alice.userId, alice.userId);
-      db.close();
-      const url = await target();
-      const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', folder]);
-      expect(res.stderr).toBe('');
-      expect(res.code).toBe(0);
+    };
+    await withEditedCopy('flowshelf-migrate-versions-', withVersionsAndTrash, async (folder) => {
+      const url = await migrateCleanly(folder);
       const copy = new Database(databaseFile({ dataDir: folder }), { readonly: true });
       const want = copy.prepare('SELECT seq, version_id FROM workflow_versions ORDER BY seq').all();
       const given = (copy.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'workflow_versions'").get() as { seq: number }).seq;
@@ -400,19 +420,12 @@ describe('flowshelf migrate-store', () => {
         [alice.userId, made.restId],
       );
       expect(next).toEqual([{ seq: given + 1 }]);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    });
   });
 
   it('U+0000 and U+0001 in names, labels, emails and index text are moved and read back as SQLite held them', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-nul-'));
-    try {
-      const source = new Database(databaseFile({ dataDir }), { readonly: true });
-      await source.backup(databaseFile({ dataDir: folder }));
-      source.close();
-      const db = new Database(databaseFile({ dataDir: folder }));
-      if (!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'workflow_versions'").get()) workflowVersionsMigration.up(db);
+    const withControlCharacters = (db: Database.Database) => {
+      ensureVersionTables(db);
       db.prepare('UPDATE users SET display_name = ?, email = ? WHERE user_id = ?').run('Al\u0000\u0001\u0002ice', 'al\u0000ice@example.com', alice.userId);
       db.prepare("UPDATE workflow_index SET name = ?, tags = ? WHERE workflow_id = ? AND category = 'user'").run('N\u0000\u0001', 't\u0000, u', made.restId);
       db.prepare(
@@ -420,11 +433,9 @@ describe('flowshelf migrate-store', () => {
          VALUES ('v-nul', ?, ?, 'save:nul', 'save', '2026-01-01T00:00:00.000Z', ?, ?, 'd', ?, '{}', '{}')`,
       ).run(alice.userId, made.restId, alice.userId, 'A\u0000', 'L\u0000');
       db.prepare("INSERT INTO workflow_trash VALUES ('deadbeef-0000-4000-8000-000000000002', ?, ?, '2026-01-02T00:00:00.000Z', ?, '2026-02-01T00:00:00.000Z', '{}')").run(alice.userId, 'G\u0000', alice.userId);
-      db.close();
-      const url = await target();
-      const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', folder]);
-      expect(res.stderr).toBe('');
-      expect(res.code).toBe(0);
+    };
+    await withEditedCopy('flowshelf-migrate-nul-', withControlCharacters, async (folder) => {
+      const url = await migrateCleanly(folder);
       const pool = new PostgresPool(url, { max: 1 });
       try {
         expect(await new PostgresUserRepository(pool).get(alice.userId)).toMatchObject({ displayName: 'Al\u0000\u0001\u0002ice', email: 'al\u0000ice@example.com' });
@@ -435,29 +446,18 @@ describe('flowshelf migrate-store', () => {
       } finally {
         await pool.close();
       }
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a table or column it does not know (a newer Flowshelf\'s file) is refused, not left behind', async () => {
     for (const change of ['ALTER TABLE users ADD COLUMN avatar TEXT', 'CREATE TABLE workflow_comments (id TEXT PRIMARY KEY)']) {
-      const newer = mkdtempSync(join(tmpdir(), 'flowshelf-migrate-newer-'));
-      try {
-        const source = new Database(databaseFile({ dataDir }), { readonly: true });
-        await source.backup(databaseFile({ dataDir: newer }));
-        source.close();
-        const db = new Database(databaseFile({ dataDir: newer }));
-        db.exec(change);
-        db.close();
+      await withEditedCopy('flowshelf-migrate-newer-', (db) => db.exec(change), async (newer) => {
         const url = await postgres.createDatabase();
-        const res = await run('cli.js', ['migrate-store', '--to', url, '--data-dir', newer]);
+        const res = await migrate(url, newer);
         expect(res.code, change).toBe(1);
         expect(res.stderr, change).toMatch(/^flowshelf migrate-store: the SQLite (database has a table this version cannot move \(workflow_comments\)|table users has columns this version cannot move \(.*avatar.*\)).*\n$/);
         expect(await query(url, "SELECT to_regclass('users') AS t"), change).toEqual([{ t: null }]);
-      } finally {
-        rmSync(newer, { recursive: true, force: true });
-      }
+      });
     }
   });
 
