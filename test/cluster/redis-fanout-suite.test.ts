@@ -11,10 +11,9 @@ import { RedisFanout } from '../../server/cluster/redis-fanout.js';
 import { openDatabase, type Database } from '../../server/db/database.js';
 import { SqliteStore } from '../../server/storage/sqlite-store.js';
 import { libraryDocument, SYSTEM_USER_ID } from '../../shared/protocol.js';
-import type { DocumentStore } from '../../server/storage/document-store.js';
 import { startRedis, type RedisService } from '../helpers/services.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
-import { fanoutSuite, type FanoutFixture } from '../sync/fanout-suite.js';
+import { fanoutSuite, SlowLoadStore, type FanoutFixture } from '../sync/fanout-suite.js';
 import { startSyncNode, type SyncNode } from '../sync/sync-node.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 
@@ -137,39 +136,6 @@ describe('Redis restarted under load (three nodes, stock clients)', () => {
   });
 });
 
-/** A store whose next load reads at once but returns only when released (a slow load). */
-function holdingStore(inner: DocumentStore) {
-  let hold: { read: () => void; gate: Promise<void> } | null = null;
-  const store: DocumentStore = {
-    load: async (name) => {
-      const stored = await inner.load(name);
-      const h = hold;
-      hold = null;
-      if (h) {
-        h.read();
-        await h.gate;
-      }
-      return stored;
-    },
-    loadSince: (name, afterSeq) => inner.loadSince(name, afterSeq),
-    storedSeqs: (prefix) => inner.storedSeqs(prefix),
-    append: (batch) => inner.append(batch),
-    compact: (name, state, uptoSeq) => inner.compact(name, state, uptoSeq),
-    delete: (name) => inner.delete(name),
-    close: async () => undefined,
-  };
-  return {
-    store,
-    holdNextLoad() {
-      let release!: () => void;
-      let read!: () => void;
-      const wasRead = new Promise<void>((resolve) => (read = resolve));
-      hold = { read, gate: new Promise<void>((resolve) => (release = resolve)) };
-      return { read: wasRead, release };
-    },
-  };
-}
-
 describe('a reset while a document loads', () => {
   const doc = libraryDocument(SYSTEM_USER_ID);
   let dir: string;
@@ -208,8 +174,8 @@ describe('a reset while a document loads', () => {
     const fanoutTwo = await RedisFanout.connect({ url: proxy.url, log: () => undefined, pingIntervalMs: 250 });
     fanouts.push(fanoutOne, fanoutTwo);
     const one = await startSyncNode(join(dir, 'node-1.db'), { store: storeOf(), fanout: fanoutOne, nodeId: 'node-1' });
-    const slow = holdingStore(storeOf());
-    const two = await startSyncNode(join(dir, 'node-2.db'), { store: slow.store, fanout: fanoutTwo, nodeId: 'node-2' });
+    const slow = new SlowLoadStore(storeOf());
+    const two = await startSyncNode(join(dir, 'node-2.db'), { store: slow, fanout: fanoutTwo, nodeId: 'node-2' });
     nodes.push(one, two);
     const a = connect(one.wsUrl, doc, undefined);
     clients.push(a);

@@ -57,7 +57,7 @@ class LossyFanout implements Fanout {
 }
 
 /** A node's store whose next load reads the store, then waits until released (a slow load). */
-class SlowLoadStore implements DocumentStore {
+export class SlowLoadStore implements DocumentStore {
   private hold: { reading: () => void; gate: Promise<void> } | null = null;
 
   constructor(private readonly inner: DocumentStore) {}
