@@ -140,7 +140,8 @@ export class RoomRegistry {
     });
     let bytes = stored.snapshot?.length ?? 0;
     for (const update of stored.updates) bytes += update.length;
-    const room = new DocumentRoom(name, doc, { lastSeq: stored.lastSeq, updates: stored.updates.length, bytes }, {
+    const snapshotBytes = stored.snapshot?.length ?? 0;
+    const room = new DocumentRoom(name, doc, { lastSeq: stored.lastSeq, updates: stored.updates.length, bytes, snapshotBytes }, {
       enqueue: this.opts.enqueue,
       maxPendingBytes: this.opts.maxPendingBytes,
       log: this.opts.log,
@@ -149,7 +150,7 @@ export class RoomRegistry {
       publishAwareness: this.opts.publishAwareness,
     });
     await this.safely(() => this.opts.loaded(room, link));
-    if (room.sinceCompaction >= this.opts.compactEvery) this.compactSoon(room);
+    if (room.compactionDue(this.opts.compactEvery)) this.compactSoon(room);
     return room;
   }
 
@@ -165,6 +166,7 @@ export class RoomRegistry {
     await this.opts.store.compact(room.name, state, room.committedSeq);
     room.sinceCompaction = Math.max(0, room.sinceCompaction - folded);
     room.storedBytes = state.length + Math.max(0, room.storedBytes - foldedBytes);
+    room.snapshotBytes = state.length;
     room.compactionRetryAt = 0;
   }
 

@@ -30,6 +30,7 @@ import { accessFor } from './policy.js';
 import { originOf, type ChangeOrigin } from './origins.js';
 import { RoomLink } from './room-link.js';
 import { RoomRegistry } from './room-registry.js';
+import { atEndOfTurn, currentTurn } from './turn.js';
 import { clientAddressKey } from '../client-address.js';
 
 export interface SyncServerOptions {
@@ -611,7 +612,7 @@ export class SyncServer {
   /** A remote update is in the room's doc: the extensions' onRemoteUpdate, in the room's hook order. */
   private remoteApplied(room: DocumentRoom, update: Uint8Array, seq: number, nodeId: string): void {
     // Other nodes' updates grow this document's log too; each node compacts its own copy.
-    if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
+    if (room.compactionDue(this.compactEvery)) this.registry.compactSoon(room);
     if (!this.extensions.some((extension) => extension.onRemoteUpdate !== undefined)) return;
     void this.afterHooksOf(room, () =>
       this.runExtensions('onRemoteUpdate', (extension) => extension.onRemoteUpdate?.({ ...contextOf(room), update, seq, nodeId })),
@@ -657,7 +658,7 @@ export class SyncServer {
       room.storedBytes += update.length;
       room.settled(1);
       if (hooked) this.hookDue(room, update, origin, seq);
-      if (room.sinceCompaction >= Math.max(this.compactEvery, room.compactionRetryAt)) this.registry.compactSoon(room);
+      if (room.compactionDue(this.compactEvery)) this.registry.compactSoon(room);
     }
   }
 
@@ -677,7 +678,8 @@ export class SyncServer {
     } else this.hooksDue.set(room, { updates: [update], origins: [originOf(origin)], seq });
     if (!this.hooksScheduled) {
       this.hooksScheduled = true;
-      setImmediate(() => void this.runHooks());
+      // After the turn's grouped commit (commit-queue.ts), in the same pass: its hooks wait no longer.
+      atEndOfTurn(() => void this.runHooks());
     }
   }
 
@@ -822,11 +824,32 @@ function contextOf(room: DocumentRoom): DocumentContext {
  * The socket as a Connection sees it. Progress inside one large write is visible only on the TCP
  * handle (libuv's writeQueueSize, which Node's own socket timeout reads too); `ws` keeps that socket
  * private, but it is the upgraded request's socket.
+ *
+ * Socket writes are batched per turn (turn.ts): the first frame of a turn is written at once (an
+ * edit's latency), and when more follow in the same turn (a grouped commit forwarding several
+ * updates, awareness after an update) the socket is corked until the end of the turn, so they leave
+ * in one write system call instead of one each. `ws` corks around every frame itself; corks nest.
  */
 function syncSocketOf(ws: WebSocket, req: IncomingMessage): SyncSocket {
   const tcp = req.socket as unknown as { _handle?: { writeQueueSize?: unknown } | null };
+  const raw = req.socket;
+  let lastTurn = -1;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    raw.uncork();
+  };
   return {
-    send: (frame) => ws.send(frame),
+    send: (frame) => {
+      const turn = currentTurn();
+      if (turn !== lastTurn) lastTurn = turn;
+      else if (!corked) {
+        corked = true;
+        raw.cork();
+        atEndOfTurn(uncork);
+      }
+      ws.send(frame);
+    },
     close: (code, reason) => ws.close(code, reason),
     get bufferedAmount() {
       return ws.bufferedAmount;

@@ -5,6 +5,7 @@
 // PostgreSQL test run (FLOWSHELF_TEST_BACKEND=postgres, test-backend.ts), unless a DocumentStore is
 // given (`store`: e.g. PostgreSQL shared by several nodes); a Fanout is passed as `fanout`. Accounts and
 // settings stay in the SQLite file (single-user mode: the node's identity only needs the JWT secret).
+import type { Duplex } from 'node:stream';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DatabaseIdentity } from '../../server/auth/identity.js';
@@ -43,6 +44,8 @@ export interface SyncNodeOptions extends Partial<Omit<SyncServerOptions, 'store'
   store?: DocumentStore;
   /** The node's own store: default the run's back end (FLOWSHELF_TEST_BACKEND). */
   backend?: TestBackend;
+  /** Sees each upgraded TCP socket before the sync server takes it (e.g. to count its writes). */
+  onUpgrade?: (socket: Duplex) => void;
 }
 
 /**
@@ -86,7 +89,7 @@ async function openPostgresDocuments(): Promise<{ store: DocumentStore; dispose(
 }
 
 export async function startSyncNode(file: string, opts: SyncNodeOptions = {}): Promise<SyncNode> {
-  const { wrapStore, store: givenStore, backend = testBackend, ...serverOptions } = opts;
+  const { wrapStore, store: givenStore, backend = testBackend, onUpgrade, ...serverOptions } = opts;
   const db = openDatabase(file);
   const identity = new DatabaseIdentity(
     false,
@@ -98,7 +101,10 @@ export async function startSyncNode(file: string, opts: SyncNodeOptions = {}): P
   const logs: string[] = [];
   const sync = new SyncServer({ ...serverOptions, store, identity, multiuser: false, log: (message) => logs.push(message) });
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
-  http.on('upgrade', (req, socket, head) => sync.handleUpgrade(req, socket, head));
+  http.on('upgrade', (req, socket, head) => {
+    onUpgrade?.(socket);
+    sync.handleUpgrade(req, socket, head);
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
