@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.argv[3] ?? '{"users":1}') as ServerOptions;
   let rooms: () => number;
   let close: () => Promise<void>;
+  /** Stores now what the server would store later by itself (after seeding, before rounds). */
+  let settle: () => Promise<void> = async () => {};
   let ready: ServerReady;
   const fakeNames = Array.from({ length: options.users }, (_, i) => `library/00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
   if (mode === 'flowshelf') {
@@ -92,6 +94,14 @@ async function main(): Promise<void> {
     let releasePublic = () => {};
     const holdingPublic = server.services.sync.withDocument(PUBLIC_DOCUMENT, () => new Promise<void>((resolve) => (releasePublic = resolve)));
     rooms = () => server.services.sync.stats().rooms - 1;
+    settle = async () => {
+      const sync = server.services.sync;
+      for (const name of documents) {
+        sync.compactSoon(name);
+        // Acquiring a document waits for the compaction queued in its chain.
+        await sync.documentBytes(name);
+      }
+    };
     close = async () => {
       releasePublic();
       await holdingPublic;
@@ -110,6 +120,9 @@ async function main(): Promise<void> {
     await server.listen();
     const port = (server.httpServer.address() as { port: number }).port;
     rooms = () => server.hocuspocus.getDocumentsCount();
+    settle = async () => {
+      server.hocuspocus.flushPendingStores();
+    };
     close = async () => {
       await server.destroy();
       rmSync(dir, { recursive: true, force: true });
@@ -129,6 +142,8 @@ async function main(): Promise<void> {
       // Without the GC of `stats`: read around a round, its CPU time must be the round's alone.
       const cpu = process.cpuUsage();
       process.send!({ id: message.id, result: cpu.user + cpu.system });
+    } else if (message.cmd === 'settle') {
+      void settle().then(() => process.send!({ id: message.id, result: true }));
     } else if (message.cmd === 'stop') {
       void close().then(() => {
         process.send!({ id: message.id, result: true });

@@ -21,6 +21,12 @@ export interface Side {
   stats(): Promise<ServerStats>;
   /** CPU time (user + system, µs) the server process has used so far; no GC first. */
   cpu(): Promise<number>;
+  /**
+   * Has the server store now what it would store later by itself (Flowshelf folds its update logs,
+   * Hocuspocus runs its debounced stores; the relay stores nothing): after seeding, so that the
+   * rounds measure editing rather than the one-off storing of what seeding wrote.
+   */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +100,7 @@ export async function startSide(kind: ServerKind, options: ServerOptions, label:
     ready,
     stats: () => request<ServerStats>(child, 'stats'),
     cpu: () => request<number>(child, 'cpu'),
+    settle: () => request<void>(child, 'settle'),
     stop: () =>
       (stopped ??= (async () => {
         const exited = new Promise((resolve) => child.once('exit', resolve));

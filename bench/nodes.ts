@@ -22,6 +22,7 @@ function group(label: string, nodes: Side[]): Side {
     ready: nodes[0]!.ready,
     stats: () => nodes[0]!.stats(),
     cpu: async () => (await Promise.all(nodes.map((n) => n.cpu()))).reduce((a, b) => a + b, 0),
+    settle: async () => void (await Promise.all(nodes.map((n) => n.settle()))),
     // Each node is stopped on its own (they are in the run's list of sides as they start).
     stop: async () => {},
   };

@@ -85,6 +85,7 @@ export async function p7(rounds = 10, largeCount = 1000): Promise<void> {
         if (size === 'large') await seedLibrary(group[0]!, largeCount, group.slice(1));
         await seedDraggedWorkflow(group[0]!, group, d % 2 === 0);
       }
+      if (size === 'large') await side.settle();
       const load = new EditingLoad(side, side.label, groups.flat(), groups.flat(), 'drag');
       load.setRate(10);
       loads.push(load);
