@@ -25,6 +25,7 @@ import {
   type WorkflowCategory,
   type WorkflowIndexStore,
 } from '../index-store.js';
+import { StatementCache } from '../../db/statements.js';
 
 interface RawRow extends Omit<IndexRow, 'is_public' | 'valid'> {
   is_public: number;
@@ -183,7 +184,11 @@ export class SqliteIndexStore implements WorkflowIndexStore {
   private writesSinceOptimize = 0;
   private lastOptimize = Date.now();
 
+  /** Statements built per call, compiled once (server/db/statements.ts). */
+  private readonly statements: StatementCache;
+
   constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
     this.upsertStmt = db.prepare(`
       INSERT INTO workflow_index (workflow_id, user_id, category, name, description, tags, is_public, created_at,
         updated_at, opened_at, valid, invalid_reason, workflow, doc_seq)
@@ -284,9 +289,9 @@ export class SqliteIndexStore implements WorkflowIndexStore {
     return this.db.transaction(() => {
       const ids = this.idsOfSync(userId, 'user');
       for (const id of ids) this.deleteRow(id, userId, 'user');
-      this.db.prepare('DELETE FROM workflow_thumbnails WHERE user_id = ?').run(userId);
-      this.db.prepare('DELETE FROM workflow_opened WHERE user_id = ?').run(userId);
-      this.db.prepare('DELETE FROM workflow_index_state WHERE document = ?').run(document);
+      this.statements.prepare('DELETE FROM workflow_thumbnails WHERE user_id = ?').run(userId);
+      this.statements.prepare('DELETE FROM workflow_opened WHERE user_id = ?').run(userId);
+      this.statements.prepare('DELETE FROM workflow_index_state WHERE document = ?').run(document);
       return ids;
     })();
   }
@@ -330,14 +335,14 @@ export class SqliteIndexStore implements WorkflowIndexStore {
 
   async sharedRowsOf(userId: string): Promise<{ shared: SharedRow[]; stale: string[] }> {
     return this.db.transaction(() => {
-      const shared = this.db
+      const shared = this.statements
         .prepare(
           `SELECT workflow_id, length(CAST(workflow AS BLOB)) AS bytes, unpublished_reason FROM workflow_index
            WHERE user_id = ? AND category = 'user' AND valid = 1 AND is_public = 1 ORDER BY created_at, workflow_id`,
         )
         .all(userId) as SharedRow[];
       const stale = (
-        this.db
+        this.statements
           .prepare(
             `SELECT workflow_id FROM workflow_index WHERE user_id = ? AND category = 'user'
              AND unpublished_reason IS NOT NULL AND NOT (valid = 1 AND is_public = 1)`,
@@ -350,7 +355,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
 
   async usersWithSharedRows(): Promise<string[]> {
     return (
-      this.db
+      this.statements
         .prepare(
           `SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user'
            AND ((valid = 1 AND is_public = 1) OR unpublished_reason IS NOT NULL) ORDER BY user_id`,
@@ -361,7 +366,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
 
   async publishable(): Promise<IndexRow[]> {
     return (
-      this.db
+      this.statements
         .prepare(
           `SELECT * FROM workflow_index WHERE valid = 1 AND (category = 'default' OR (is_public = 1 AND unpublished_reason IS NULL))
            ORDER BY created_at, user_id`,
@@ -385,20 +390,20 @@ export class SqliteIndexStore implements WorkflowIndexStore {
     const toItem = (r: RawListItem): ListItem => ({ ...r, is_public: r.is_public === 1 });
     // One read transaction: the total and the page agree.
     return this.db.transaction(() => {
-      const total = (this.db.prepare(countSql(where)).get(where.params) as { n: number }).n;
+      const total = (this.statements.prepare(countSql(where)).get(where.params) as { n: number }).n;
       let items: ListItem[];
       if (q.perPage === null) {
         const all = `SELECT ${columns} FROM ${tableFor(where)} ${rowJoins} WHERE ${where.sql} ${order}`;
-        items = (this.db.prepare(all).all(where.params) as RawListItem[]).map(toItem);
+        items = (this.statements.prepare(all).all(where.params) as RawListItem[]).map(toItem);
       } else {
         // The page's keys first, from the indexes alone (a skipped OFFSET row is never read from the
         // table, and a sort carries keys, not rows); then the page's rows.
-        const keys = this.db
+        const keys = this.statements
           .prepare(`SELECT w.rowid AS rid FROM ${tableFor(where)} ${OPENED_JOIN[sortJoin]} WHERE ${where.sql} ${order} LIMIT @limit OFFSET @offset`)
           .all({ ...where.params, limit: q.perPage, offset: q.page * q.perPage }) as { rid: number }[];
         const rows = keys.length === 0
           ? []
-          : (this.db
+          : (this.statements
               .prepare(`SELECT w.rowid AS rid, ${columns} FROM workflow_index w ${OPENED_JOIN.left}
                  LEFT JOIN workflow_thumbnails t ON t.workflow_id = w.workflow_id AND t.user_id = w.user_id
                  WHERE w.rowid IN (SELECT value FROM json_each(@rids))`)
@@ -421,7 +426,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
     // One's own tags from one's library index: SQLite would rather read everybody's tags from the filter
     // index, whose order spares it the DISTINCT's sort (10,000 entries instead of a library's 500).
     const table = where.ownOnly ? 'workflow_index w INDEXED BY idx_workflow_index_own_name' : tableFor(where, true);
-    const rows = this.db.prepare(`SELECT DISTINCT w.tags FROM ${table} WHERE w.tags != '' AND ${where.sql}`).all(where.params) as {
+    const rows = this.statements.prepare(`SELECT DISTINCT w.tags FROM ${table} WHERE w.tags != '' AND ${where.sql}`).all(where.params) as {
       tags: string;
     }[];
     return splitSortedTags(rows.map((r) => r.tags));
@@ -445,7 +450,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
           params[`countTag${i}`] = likeSubstring(tag);
           return `COALESCE(SUM(w.tags LIKE @countTag${i} ESCAPE '\\'), 0) AS c${i}`;
         });
-        const row = this.db
+        const row = this.statements
           .prepare(`SELECT ${sums.join(', ')} FROM ${tableFor(where, true)} ${OPENED_JOIN[where.opened]} WHERE ${where.sql}`)
           .get(params) as Record<string, number>;
         chunk.forEach((tag, i) => counts.set(tag, row[`c${i}`]!));
@@ -464,7 +469,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
     const result: Record<string, number> = {};
     for (const category of categories) {
       const where = buildWhere(viewer, { ...f, categories: [category] }, hasUser);
-      result[category] = (this.db.prepare(countSql(where)).get(where.params) as { n: number }).n;
+      result[category] = (this.statements.prepare(countSql(where)).get(where.params) as { n: number }).n;
     }
     return result;
   }
@@ -479,14 +484,14 @@ export class SqliteIndexStore implements WorkflowIndexStore {
   }
 
   async indexedDocuments(): Promise<string[]> {
-    return (this.db.prepare('SELECT document FROM workflow_index_state ORDER BY document').all() as { document: string }[]).map(
+    return (this.statements.prepare('SELECT document FROM workflow_index_state ORDER BY document').all() as { document: string }[]).map(
       (r) => r.document,
     );
   }
 
   async indexedUsers(): Promise<string[]> {
     return (
-      this.db
+      this.statements
         .prepare(`SELECT user_id FROM workflow_index WHERE category = 'user' UNION SELECT user_id FROM workflow_opened ORDER BY 1`)
         .all() as { user_id: string }[]
     ).map((r) => r.user_id);
@@ -494,7 +499,7 @@ export class SqliteIndexStore implements WorkflowIndexStore {
 
   async usersWithRows(): Promise<string[]> {
     return (
-      this.db.prepare(`SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user' ORDER BY user_id`).all() as { user_id: string }[]
+      this.statements.prepare(`SELECT DISTINCT user_id FROM workflow_index WHERE category = 'user' ORDER BY user_id`).all() as { user_id: string }[]
     ).map((r) => r.user_id);
   }
 }

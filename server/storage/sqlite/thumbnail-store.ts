@@ -2,6 +2,7 @@
 // length() of a blob reads no image data, so byte counts stay cheap.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Thumbnail, ThumbnailStore } from '../thumbnail-store.js';
+import { StatementCache } from '../../db/statements.js';
 
 export class SqliteThumbnailStore implements ThumbnailStore {
   private readonly putStmt: Statement;
@@ -11,7 +12,11 @@ export class SqliteThumbnailStore implements ThumbnailStore {
   private readonly imageBytesStmt: Statement;
   private readonly bytesOfStmt: Statement;
 
+  /** Statements built per call, compiled once (server/db/statements.ts). */
+  private readonly statements: StatementCache;
+
   constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
     this.putStmt = db.prepare(`INSERT INTO workflow_thumbnails (workflow_id, user_id, image, version) VALUES (?, ?, ?, ?)
       ON CONFLICT (workflow_id, user_id) DO UPDATE SET image = excluded.image, version = excluded.version`);
     this.getStmt = db.prepare('SELECT image, version FROM workflow_thumbnails WHERE workflow_id = ? AND user_id = ?');
@@ -46,7 +51,7 @@ export class SqliteThumbnailStore implements ThumbnailStore {
   }
 
   async bytesByOwner(): Promise<Map<string, number>> {
-    const rows = this.db.prepare('SELECT user_id, sum(length(image)) AS bytes FROM workflow_thumbnails GROUP BY user_id').all() as {
+    const rows = this.statements.prepare('SELECT user_id, sum(length(image)) AS bytes FROM workflow_thumbnails GROUP BY user_id').all() as {
       user_id: string;
       bytes: number;
     }[];

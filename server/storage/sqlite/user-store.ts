@@ -14,6 +14,7 @@ import type {
   UserFieldChanges,
   UserRepository,
 } from '../user-store.js';
+import { StatementCache } from '../../db/statements.js';
 
 interface UserRow {
   user_id: string;
@@ -57,7 +58,12 @@ function isUniqueViolation(error: unknown): boolean {
 const GET_MANY_CHUNK = 500;
 
 export class SqliteUserRepository implements UserRepository {
-  constructor(private readonly db: Database) {}
+  /** Statements built per call, compiled once (server/db/statements.ts). */
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   async get(userId: string): Promise<StoredUser | null> {
     return this.getNow(userId);
@@ -68,7 +74,7 @@ export class SqliteUserRepository implements UserRepository {
     const unique = [...new Set(userIds)];
     for (let i = 0; i < unique.length; i += GET_MANY_CHUNK) {
       const chunk = unique.slice(i, i + GET_MANY_CHUNK);
-      const rows = this.db
+      const rows = this.statements
         .prepare(`SELECT * FROM users WHERE user_id IN (${chunk.map(() => '?').join(', ')})`)
         .all(...chunk) as UserRow[];
       for (const row of rows) found.set(row.user_id, toStored(row));
@@ -78,12 +84,12 @@ export class SqliteUserRepository implements UserRepository {
 
   async getByEmail(email: string): Promise<StoredUser | null> {
     // The column is COLLATE NOCASE: this comparison, and the unique index, ignore ASCII case.
-    const row = this.db.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM users WHERE email = ?').get(email) as UserRow | undefined;
     return row ? toStored(row) : null;
   }
 
   async list(): Promise<StoredUser[]> {
-    return (this.db.prepare('SELECT * FROM users ORDER BY created_at, email').all() as UserRow[]).map(toStored);
+    return (this.statements.prepare('SELECT * FROM users ORDER BY created_at, email').all() as UserRow[]).map(toStored);
   }
 
   async countActiveAdmins(): Promise<number> {
@@ -95,7 +101,7 @@ export class SqliteUserRepository implements UserRepository {
       return this.db
         .transaction((): InsertResult => {
           if (options.onlyIfNoActiveAdmin && this.countActiveAdminsNow() > 0) return 'active_admin_exists';
-          this.db
+          this.statements
             .prepare(
               `INSERT INTO users (user_id, email, display_name, password_hash, is_admin, is_active, created_at, updated_at, last_login_at, token_epoch)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -126,7 +132,7 @@ export class SqliteUserRepository implements UserRepository {
       const current = this.getNow(userId);
       if (!current) return new Refused<UpdateResult>({ ok: false, reason: 'not_found' });
       const adminsBefore = options.keepAnActiveAdmin ? this.countActiveAdminsNow() : 0;
-      this.db
+      this.statements
         .prepare(
           `UPDATE users SET display_name = ?, is_admin = ?, is_active = ?, updated_at = ?,
              password_hash = COALESCE(?, password_hash),
@@ -149,7 +155,7 @@ export class SqliteUserRepository implements UserRepository {
   async delete(userId: string, options: KeepAdminOption = {}): Promise<DeleteResult> {
     return this.guarded<DeleteResult>(() => {
       const adminsBefore = options.keepAnActiveAdmin ? this.countActiveAdminsNow() : 0;
-      const { changes } = this.db.prepare('DELETE FROM users WHERE user_id = ?').run(userId);
+      const { changes } = this.statements.prepare('DELETE FROM users WHERE user_id = ?').run(userId);
       if (changes === 0) return 'not_found';
       if (this.losesLastAdmin(options, adminsBefore)) return new Refused<DeleteResult>('last_active_admin');
       return 'deleted';
@@ -157,23 +163,23 @@ export class SqliteUserRepository implements UserRepository {
   }
 
   async replacePasswordHash(userId: string, expectedHash: string, newHash: string): Promise<boolean> {
-    const { changes } = this.db
+    const { changes } = this.statements
       .prepare('UPDATE users SET password_hash = ? WHERE user_id = ? AND password_hash = ?')
       .run(newHash, userId, expectedHash);
     return changes > 0;
   }
 
   async recordLogin(userId: string, at: string): Promise<void> {
-    this.db.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(at, userId);
+    this.statements.prepare('UPDATE users SET last_login_at = ? WHERE user_id = ?').run(at, userId);
   }
 
   private getNow(userId: string): StoredUser | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE user_id = ?').get(userId) as UserRow | undefined;
+    const row = this.statements.prepare('SELECT * FROM users WHERE user_id = ?').get(userId) as UserRow | undefined;
     return row ? toStored(row) : null;
   }
 
   private countActiveAdminsNow(): number {
-    const row = this.db
+    const row = this.statements
       .prepare('SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND is_active = 1 AND user_id <> ?')
       .get(SYSTEM_USER_ID) as { n: number };
     return row.n;
@@ -201,16 +207,21 @@ export class SqliteUserRepository implements UserRepository {
 }
 
 export class SqliteSettingsStore implements SettingsStore {
-  constructor(private readonly db: Database) {}
+  /** Statements built per call, compiled once (server/db/statements.ts). */
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   async get(key: string): Promise<string | null> {
-    const row = this.db.prepare('SELECT value FROM app_settings WHERE key = ?').get(key) as { value: string } | undefined;
+    const row = this.statements.prepare('SELECT value FROM app_settings WHERE key = ?').get(key) as { value: string } | undefined;
     return row?.value ?? null;
   }
 
   async set(key: string, value: string): Promise<void> {
     const now = new Date().toISOString();
-    this.db
+    this.statements
       .prepare(
         `INSERT INTO app_settings (key, value, created_at, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
@@ -224,7 +235,7 @@ export class SqliteSettingsStore implements SettingsStore {
     const now = new Date().toISOString();
     // INSERT OR IGNORE: whoever inserts first (another process on the same file) wins; everyone reads
     // the winner back.
-    this.db.prepare('INSERT OR IGNORE INTO app_settings (key, value, created_at, updated_at) VALUES (?, ?, ?, ?)').run(key, make(), now, now);
+    this.statements.prepare('INSERT OR IGNORE INTO app_settings (key, value, created_at, updated_at) VALUES (?, ?, ?, ?)').run(key, make(), now, now);
     return (await this.get(key))!;
   }
 }

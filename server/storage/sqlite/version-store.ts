@@ -3,6 +3,7 @@
 // it is cast to a BLOB first). Purges remove the trash row and the versions in one transaction.
 import type { Database } from 'better-sqlite3';
 import type { NewVersion, TrashEntry, TrashItem, Version, VersionMeta, VersionPage, VersionStore, VersionSummary } from '../version-store.js';
+import { StatementCache } from '../../db/statements.js';
 
 interface VersionRow {
   version_id: string;
@@ -45,10 +46,15 @@ function full(row: VersionRow): Version {
 }
 
 export class SqliteVersionStore implements VersionStore {
-  constructor(private readonly db: Database) {}
+  /** Statements built per call, compiled once (server/db/statements.ts). */
+  private readonly statements: StatementCache;
+
+  constructor(private readonly db: Database) {
+    this.statements = new StatementCache(db);
+  }
 
   async add(version: NewVersion): Promise<{ version: VersionMeta; created: boolean }> {
-    const insert = this.db.prepare(`INSERT INTO workflow_versions
+    const insert = this.statements.prepare(`INSERT INTO workflow_versions
       (version_id, owner_id, workflow_id, key, kind, created_at, user_id, user_name, device, device_label, summary, workflow)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (owner_id, workflow_id, key) DO NOTHING`);
     const changes = insert.run(
@@ -65,7 +71,7 @@ export class SqliteVersionStore implements VersionStore {
       JSON.stringify(version.summary),
       version.workflow,
     ).changes;
-    const stored = this.db
+    const stored = this.statements
       .prepare(`SELECT ${META} FROM workflow_versions WHERE owner_id = ? AND workflow_id = ? AND key = ?`)
       .get(version.owner_id, version.workflow_id, version.key) as VersionRow;
     return { version: meta(stored), created: changes > 0 };
@@ -77,7 +83,7 @@ export class SqliteVersionStore implements VersionStore {
     key: string,
     content: Pick<Version, 'workflow' | 'summary' | 'user_id' | 'user_name' | 'device' | 'device_label'>,
   ): Promise<boolean> {
-    const result = this.db
+    const result = this.statements
       .prepare(`UPDATE workflow_versions SET workflow = ?, summary = ?, user_id = ?, user_name = ?, device = ?, device_label = ?
         WHERE owner_id = ? AND workflow_id = ? AND key = ?`)
       .run(content.workflow, JSON.stringify(content.summary), content.user_id, content.user_name, content.device, content.device_label, ownerId, workflowId, key);
@@ -86,9 +92,9 @@ export class SqliteVersionStore implements VersionStore {
 
   async list(ownerId: string, workflowId: string, page: { offset: number; limit: number }): Promise<VersionPage> {
     const total = (
-      this.db.prepare('SELECT count(*) AS n FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?').get(ownerId, workflowId) as { n: number }
+      this.statements.prepare('SELECT count(*) AS n FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?').get(ownerId, workflowId) as { n: number }
     ).n;
-    const rows = this.db
+    const rows = this.statements
       .prepare(`SELECT ${META} FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?
         ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?`)
       .all(ownerId, workflowId, page.limit, page.offset) as VersionRow[];
@@ -96,21 +102,21 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async get(ownerId: string, workflowId: string, versionId: string): Promise<Version | null> {
-    const row = this.db
+    const row = this.statements
       .prepare(`SELECT ${META}, workflow FROM workflow_versions WHERE owner_id = ? AND workflow_id = ? AND version_id = ?`)
       .get(ownerId, workflowId, versionId) as VersionRow | undefined;
     return row === undefined ? null : full(row);
   }
 
   async getByKey(ownerId: string, workflowId: string, key: string): Promise<Version | null> {
-    const row = this.db
+    const row = this.statements
       .prepare(`SELECT ${META}, workflow FROM workflow_versions WHERE owner_id = ? AND workflow_id = ? AND key = ?`)
       .get(ownerId, workflowId, key) as VersionRow | undefined;
     return row === undefined ? null : full(row);
   }
 
   async latest(ownerId: string, workflowId: string): Promise<Version | null> {
-    const row = this.db
+    const row = this.statements
       .prepare(`SELECT ${META}, workflow FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?
         ORDER BY created_at DESC, seq DESC LIMIT 1`)
       .get(ownerId, workflowId) as VersionRow | undefined;
@@ -118,7 +124,7 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async olderThan(beforeIso: string) {
-    const rows = this.db
+    const rows = this.statements
       .prepare(`SELECT v.version_id, v.workflow_id, v.owner_id, v.created_at,
           v.seq = (SELECT n.seq FROM workflow_versions n WHERE n.owner_id = v.owner_id AND n.workflow_id = v.workflow_id
                    ORDER BY n.created_at DESC, n.seq DESC LIMIT 1) AS newest
@@ -128,26 +134,26 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async remove(versionIds: string[]): Promise<number> {
-    const del = this.db.prepare('DELETE FROM workflow_versions WHERE version_id = ?');
+    const del = this.statements.prepare('DELETE FROM workflow_versions WHERE version_id = ?');
     return this.db.transaction(() => versionIds.reduce((n, id) => n + del.run(id).changes, 0))();
   }
 
   async bytesOf(ownerId: string): Promise<number> {
-    const row = this.db.prepare('SELECT sum(length(CAST(workflow AS BLOB))) AS bytes FROM workflow_versions WHERE owner_id = ?').get(ownerId) as {
+    const row = this.statements.prepare('SELECT sum(length(CAST(workflow AS BLOB))) AS bytes FROM workflow_versions WHERE owner_id = ?').get(ownerId) as {
       bytes: number | null;
     };
     return row.bytes ?? 0;
   }
 
   async bytesByOwner(): Promise<Map<string, number>> {
-    const rows = this.db
+    const rows = this.statements
       .prepare('SELECT owner_id, sum(length(CAST(workflow AS BLOB))) AS bytes FROM workflow_versions GROUP BY owner_id')
       .all() as { owner_id: string; bytes: number }[];
     return new Map(rows.map((r) => [r.owner_id, r.bytes]));
   }
 
   async putTrash(entry: TrashEntry): Promise<void> {
-    this.db
+    this.statements
       .prepare(`INSERT INTO workflow_trash (workflow_id, owner_id, name, deleted_at, deleted_by, purge_at, entry) VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (workflow_id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name, deleted_at = excluded.deleted_at,
           deleted_by = excluded.deleted_by, purge_at = excluded.purge_at, entry = excluded.entry`)
@@ -155,7 +161,7 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async listTrash(ownerId: string): Promise<TrashItem[]> {
-    return this.db
+    return this.statements
       .prepare(`SELECT t.workflow_id, t.owner_id, t.name, t.deleted_at, t.deleted_by, t.purge_at,
           (SELECT count(*) FROM workflow_versions v WHERE v.owner_id = t.owner_id AND v.workflow_id = t.workflow_id) AS versions
         FROM workflow_trash t WHERE t.owner_id = ? ORDER BY t.deleted_at DESC, t.workflow_id`)
@@ -163,26 +169,26 @@ export class SqliteVersionStore implements VersionStore {
   }
 
   async getTrash(workflowId: string): Promise<TrashEntry | null> {
-    return (this.db.prepare('SELECT * FROM workflow_trash WHERE workflow_id = ?').get(workflowId) as TrashEntry | undefined) ?? null;
+    return (this.statements.prepare('SELECT * FROM workflow_trash WHERE workflow_id = ?').get(workflowId) as TrashEntry | undefined) ?? null;
   }
 
   async takeTrash(workflowId: string): Promise<TrashEntry | null> {
-    return (this.db.prepare('DELETE FROM workflow_trash WHERE workflow_id = ? RETURNING *').all(workflowId)[0] as TrashEntry | undefined) ?? null;
+    return (this.statements.prepare('DELETE FROM workflow_trash WHERE workflow_id = ? RETURNING *').all(workflowId)[0] as TrashEntry | undefined) ?? null;
   }
 
   async purge(workflowId: string): Promise<TrashEntry | null> {
     return this.db.transaction(() => {
-      const entry = this.db.prepare('DELETE FROM workflow_trash WHERE workflow_id = ? RETURNING *').all(workflowId)[0] as TrashEntry | undefined;
+      const entry = this.statements.prepare('DELETE FROM workflow_trash WHERE workflow_id = ? RETURNING *').all(workflowId)[0] as TrashEntry | undefined;
       if (entry === undefined) return null;
-      this.db.prepare('DELETE FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?').run(entry.owner_id, entry.workflow_id);
+      this.statements.prepare('DELETE FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?').run(entry.owner_id, entry.workflow_id);
       return entry;
     })();
   }
 
   async purgeDue(nowIso: string): Promise<TrashEntry[]> {
     return this.db.transaction(() => {
-      const entries = this.db.prepare('DELETE FROM workflow_trash WHERE purge_at <= ? RETURNING *').all(nowIso) as TrashEntry[];
-      const del = this.db.prepare('DELETE FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?');
+      const entries = this.statements.prepare('DELETE FROM workflow_trash WHERE purge_at <= ? RETURNING *').all(nowIso) as TrashEntry[];
+      const del = this.statements.prepare('DELETE FROM workflow_versions WHERE owner_id = ? AND workflow_id = ?');
       for (const entry of entries) del.run(entry.owner_id, entry.workflow_id);
       return entries;
     })();
@@ -190,8 +196,8 @@ export class SqliteVersionStore implements VersionStore {
 
   async forgetOwner(ownerId: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM workflow_versions WHERE owner_id = ?').run(ownerId);
-      this.db.prepare('DELETE FROM workflow_trash WHERE owner_id = ?').run(ownerId);
+      this.statements.prepare('DELETE FROM workflow_versions WHERE owner_id = ?').run(ownerId);
+      this.statements.prepare('DELETE FROM workflow_trash WHERE owner_id = ?').run(ownerId);
     })();
   }
 }
