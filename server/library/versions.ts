@@ -313,7 +313,15 @@ export class Versioning {
   private snapshot(doc: Y.Doc, id: string): EntrySnapshot | null {
     const read = readEntry(doc, id);
     if (read === null) return null;
-    const workflow = JSON.stringify(read.entry.workflow ?? null);
+    // A client may put into its own entry what JSON cannot carry (a BigInt): such an entry is invalid
+    // and gets no versions, like any invalid entry; it must not cost the library's other workflows
+    // theirs (a throw here stopped the whole document's versioning, at load and at each commit).
+    let workflow: string;
+    try {
+      workflow = JSON.stringify(read.entry.workflow ?? null);
+    } catch {
+      return { workflow: '', name: '', valid: false, saveId: null, meta: { is_public: false, created_at: '', share_versions: false } };
+    }
     const name = read.valid ? read.workflow.name : '';
     return {
       workflow,

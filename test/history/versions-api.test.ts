@@ -4,7 +4,8 @@
 // the owner's storage quota.
 import { afterEach, describe, expect, it } from 'vitest';
 import { libraryDocument } from '../../shared/protocol.js';
-import { createEntry, deleteEntry, readEntry, setEntryShareVersions, updateEntryWorkflow, type Workflow } from '../../shared/workflow/index.js';
+import * as Y from 'yjs';
+import { createEntry, deleteEntry, readEntry, setEntryShareVersions, updateEntryWorkflow, workflowsMap, type Workflow } from '../../shared/workflow/index.js';
 import { api, createUser, setupAdmin, startTestServer, storeSql, type TestServer, type TestUser } from '../helpers/server.js';
 import { connect, synced, waitFor, type Client } from '../sync/clients.js';
 import { userWorkflow } from '../api/fixtures.js';
@@ -253,6 +254,36 @@ describe('version history through the API', () => {
     expect((await api(ts, admin.token)('DELETE', `/api/v1/workflows/i/${id}`)).status).toBe(200);
     const [item] = (await api(ts, alice.token)('GET', '/api/v1/workflows/trash')).body.items;
     expect(item).toMatchObject({ workflow_id: id, deleted_by: admin.userId });
+  });
+
+  it('an entry holding a value JSON cannot carry (a BigInt) costs only itself its history, also after a restart', async () => {
+    let ts = await startTestServer();
+    cleanups.push(() => ts.close());
+    const { alice } = await users(ts);
+    const created = await api(ts, alice.token)('POST', '/api/v1/workflows', { workflow: userWorkflow('Kept') });
+    const id: string = created.body.workflow_id;
+    const hostile = device(ts, alice);
+    await synced(hostile);
+    const badId = 'bad00000-0000-4000-8000-00000000b16';
+    hostile.doc.transact(() => {
+      const workflow = new Y.Map<unknown>();
+      for (const [key, value] of Object.entries({ ...created.body.workflow, id: badId, name: 'Broken' })) workflow.set(key, key === 'notes' ? 10n : value);
+      const entry = new Y.Map<unknown>();
+      const now = new Date().toISOString();
+      for (const [key, value] of Object.entries({ workflow, is_public: false, created_at: now, updated_at: now, opened_at: null })) entry.set(key, value);
+      workflowsMap(hostile.doc).set(badId, entry);
+    });
+    const listed = async () => (await api(ts, alice.token)('GET', '/api/v1/workflows?categories=user&per_page=100')).body.items as any[];
+    await waitFor(async () => (await listed()).some((w) => w.workflow_id === badId), 'the broken entry to be indexed');
+    // While it is loaded, and after a restart loads the library with it: the other workflow's edits are versioned.
+    expect((await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}`, { workflow: { ...created.body.workflow, name: 'Kept v2' } })).status).toBe(200);
+    hostile.destroy();
+    ts = await ts.restart();
+    expect((await api(ts, alice.token)('PATCH', `/api/v1/workflows/i/${id}`, { workflow: { ...created.body.workflow, name: 'Kept v3' } })).status).toBe(200);
+    const versions = (await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}/versions`)).body.items as any[];
+    const names = [];
+    for (const v of versions) names.push((await api(ts, alice.token)('GET', `/api/v1/workflows/i/${id}/versions/${v.version_id}`)).body.workflow.name);
+    expect(names).toEqual(['Kept v3', 'Kept v2', 'Kept']);
   });
 
   it('single-user mode: the one user sees and restores versions without a token', async () => {
